@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# scripts/setup.sh - install every Debian package the build, the tests and the demo need.
+# Idempotent: installs only what is missing. Run as root on Debian 12.
+set -euo pipefail
+
+PKGS=(
+	# build
+	build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
+	# libraries
+	libuv1-dev libssl-dev libsqlite3-dev sqlite3 libmicrohttpd-dev libfcgi-dev
+	libcriterion-dev libsodium-dev libjansson-dev libinih-dev libmnl-dev
+	# network lab
+	iproute2 nftables tcpdump iputils-ping iperf3 procps util-linux psmisc
+	# the independent peer
+	strongswan-charon strongswan-swanctl libcharon-extra-plugins
+	libstrongswan-extra-plugins strongswan-pki
+	# web tests
+	lighttpd chromium
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "setup: installing ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Node.js and npm (for playwright-core): the machine's own if present, else Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+	apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+
+# Debian's strongswan-charon package starts a system charon; our tests run their own per namespace.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet strongswan-starter 2>/dev/null; then
+	systemctl stop strongswan-starter || true
+fi
+echo "setup: all packages present" >&2

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <string.h>
+
+#include "ike/err.h"
+#include "ike/log.h"
+#include "ike/types.h"
+
+Test(ike_err, names_every_code_and_flags_fatal_ones)
+{
+	cr_assert(eq(str, (char *)ike_err_name(IKE_ERR_TRUNCATED), "IKE_ERR_TRUNCATED"));
+	cr_assert(eq(str, (char *)ike_strerror(IKE_OK), "success"));
+	cr_assert(eq(str, (char *)ike_strerror(-9999), "unknown error"));
+	cr_assert(ike_err_is_fatal(IKE_ERR_NOMEM));
+	cr_assert(not(ike_err_is_fatal(IKE_ERR_MALFORMED)));
+}
+
+Test(ike_types, formats_and_parses_addresses)
+{
+	ike_addr a;
+	char buf[IKE_ADDR_STRLEN];
+
+	cr_assert(eq(int, ike_addr_parse(&a, "198.51.100.7", 4500), IKE_OK));
+	cr_assert(eq(str, (char *)ike_addr_str(&a, buf, sizeof buf), "198.51.100.7:4500"));
+	cr_assert(eq(int, ike_addr_parse(&a, "2001:db8::1", 500), IKE_OK));
+	cr_assert(eq(str, (char *)ike_addr_str(&a, buf, sizeof buf), "[2001:db8::1]:500"));
+	cr_assert(eq(int, ike_addr_parse(&a, "300.1.1.1", 500), IKE_ERR_INVAL));
+}
+
+Test(ike_log, escapes_untrusted_bytes)
+{
+	char out[32];
+	const uint8_t in[] = { 'a', 0x00, '\\', 0xff, 'z' };
+
+	cr_assert(eq(str, (char *)ike_escape(in, sizeof in, out, sizeof out), "a\\x00\\x5c\\xffz"));
+	cr_assert(eq(str, (char *)ike_escape(in, sizeof in, out, 4), "a"));
+}
