@@ -36,3 +36,15 @@ Test(ike_log, escapes_untrusted_bytes)
 	cr_assert(eq(str, (char *)ike_escape(in, sizeof in, out, sizeof out), "a\\x00\\x5c\\xffz"));
 	cr_assert(eq(str, (char *)ike_escape(in, sizeof in, out, 4), "a"));
 }
+
+#include "ike/iana.h"
+
+Test(ike_iana, names_numbers_and_reports_unknown_ones)
+{
+	cr_assert(eq(str, (char *)ike_exchange_name(IKE_ME_CONNECT), "ME_CONNECT"));
+	cr_assert(eq(str, (char *)ike_notify_name(40963), "ME_ENDPOINT"));
+	cr_assert(eq(str, (char *)ike_transform_name(IKE_DH, 31), "CURVE25519"));
+	cr_assert(eq(str, (char *)ike_transform_name(IKE_ENCR, 20), "ENCR_AES_GCM_16"));
+	cr_assert(eq(str, (char *)ike_payload_name(99), "(unknown)"));
+	cr_assert(eq(ptr, (void *)ike_notify_name_or_null(12345), NULL));
+}
