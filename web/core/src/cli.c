@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/* web/core/src/cli.c - the command line shared by medweb and medweb.fcgi. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "app_int.h"
+
+void web_cli_usage(void *f, const char *prog)
+{
+	fprintf(f,
+	        "usage: %s --role server|client --dir DIR [options]\n"
+	        "  --listen ADDR      address to listen on (default 127.0.0.1; medweb only)\n"
+	        "  --port N           TCP port (default 8080; medweb only)\n"
+	        "  --socket PATH      FastCGI: listen on this Unix socket instead of stdin\n"
+	        "  --ctl PATH         the daemon's control socket (default DIR/medsrv.ctl or DIR/medcli.ctl)\n"
+	        "  --secure-cookies   mark cookies Secure (the site is served over HTTPS)\n"
+	        "  --trust-proxy      honour X-Forwarded-Proto/-Host from the reverse proxy\n"
+	        "  --origin URL       also accept this Origin for state changes (e.g. https://example.org)\n"
+	        "  --init-password    client: set the local password from $MEDWEB_PASSWORD or stdin, then exit\n",
+	        prog);
+}
+
+int web_cli_parse(web_cli *cli, int argc, char **argv)
+{
+	memset(cli, 0, sizeof *cli);
+	web_options_defaults(&cli->opts);
+	cli->listen = "127.0.0.1";
+	cli->port = 8080;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		bool takes = true;
+
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			cli->help = true;
+			takes = false;
+		} else if (strcmp(a, "--secure-cookies") == 0) {
+			cli->opts.secure_cookies = true;
+			takes = false;
+		} else if (strcmp(a, "--trust-proxy") == 0) {
+			cli->opts.trust_proxy = true;
+			takes = false;
+		} else if (strcmp(a, "--init-password") == 0) {
+			cli->init_password = true;
+			takes = false;
+		} else if (!v) {
+			fprintf(stderr, "%s: %s needs a value (see --help)\n", argv[0], a);
+			return IKE_ERR_INVAL;
+		} else if (strcmp(a, "--role") == 0) {
+			if (strcmp(v, "server") == 0)
+				cli->opts.role = WEB_ROLE_SERVER;
+			else if (strcmp(v, "client") == 0)
+				cli->opts.role = WEB_ROLE_CLIENT;
+			else {
+				fprintf(stderr, "%s: --role is server or client, not \"%s\"\n", argv[0], v);
+				return IKE_ERR_INVAL;
+			}
+		} else if (strcmp(a, "--dir") == 0) {
+			cli->opts.dir = v;
+		} else if (strcmp(a, "--listen") == 0) {
+			cli->listen = v;
+		} else if (strcmp(a, "--port") == 0) {
+			char *end;
+			long p = strtol(v, &end, 10);
+			if (*end || p < 1 || p > 65535) {
+				fprintf(stderr, "%s: --port must be 1..65535\n", argv[0]);
+				return IKE_ERR_INVAL;
+			}
+			cli->port = (unsigned)p;
+		} else if (strcmp(a, "--socket") == 0) {
+			cli->socket = v;
+		} else if (strcmp(a, "--ctl") == 0) {
+			cli->opts.ctl_path = v;
+		} else if (strcmp(a, "--origin") == 0) {
+			cli->opts.extra_origin = v;
+		} else {
+			fprintf(stderr, "%s: unknown option %s (see --help)\n", argv[0], a);
+			return IKE_ERR_INVAL;
+		}
+		if (takes)
+			i++;
+	}
+	if (!cli->help && !cli->opts.dir) {
+		fprintf(stderr, "%s: --dir DIR is required (see --help)\n", argv[0]);
+		return IKE_ERR_INVAL;
+	}
+	return IKE_OK;
+}
+
+static int read_password(char *buf, size_t cap)
+{
+	const char *env = getenv("MEDWEB_PASSWORD");
+	size_t n;
+
+	if (env) {
+		if (strlen(env) >= cap)
+			return IKE_ERR_LIMIT;
+		strcpy(buf, env);
+		return IKE_OK;
+	}
+	fprintf(stderr, "New password for the client manager: ");
+	if (!fgets(buf, (int)cap, stdin))
+		return IKE_ERR_IO;
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	return IKE_OK;
+}
+
+int web_cli_prepare(const web_cli *cli, web_app **out)
+{
+	int rc;
+
+	*out = NULL;
+	if (mkdir(cli->opts.dir, 0700) != 0) {
+		struct stat st;
+		if (stat(cli->opts.dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "cannot use state directory %s\n", cli->opts.dir);
+			return IKE_ERR_IO;
+		}
+	}
+	if (cli->init_password) {
+		char pw[1100];
+		unsigned min = cli->opts.min_password ? cli->opts.min_password : 10;
+
+		if (cli->opts.role != WEB_ROLE_CLIENT) {
+			fprintf(stderr, "--init-password is for --role client (server accounts sign up on the page)\n");
+			return IKE_ERR_INVAL;
+		}
+		rc = read_password(pw, sizeof pw);
+		if (rc == IKE_OK)
+			rc = web_client_set_password(cli->opts.dir, pw, min);
+		sodium_memzero(pw, sizeof pw);
+		if (rc == IKE_ERR_INVAL)
+			fprintf(stderr, "the password must have %u to 1024 characters\n", min);
+		else if (rc != IKE_OK)
+			fprintf(stderr, "could not set the password: %s\n", ike_strerror(rc));
+		else
+			fprintf(stderr, "password set\n");
+		return rc;
+	}
+	rc = web_app_new(out, &cli->opts);
+	if (rc != IKE_OK)
+		fprintf(stderr, "cannot open the state in %s: %s\n", cli->opts.dir, ike_strerror(rc));
+	return rc;
+}
