@@ -468,8 +468,12 @@ static int migrate(db *d, const db__schema *sc)
 		char what[64];
 
 		snprintf(what, sizeof what, "migration to version %lld", (long long)v + 1);
-		if ((ret = exec_sql(d, sc->steps[v], what)) != IKE_OK)
+		/* A step can fail on old data (a constraint the new version adds): the
+		 * file stays as it was, and the caller gets IKE_ERR_DB with the reason. */
+		if (exec_sql(d, sc->steps[v], what) != IKE_OK) {
+			ret = IKE_ERR_DB;
 			goto out;
+		}
 	}
 	ret = query_int(d, "SELECT count(*) FROM pragma_foreign_key_check", &bad);
 	if (ret == IKE_OK && bad)
