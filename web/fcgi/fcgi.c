@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* web/fcgi/fcgi.c - FastCGI front end: CGI variables -> web_request. */
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,25 @@ static const char *reason(int status)
 	}
 }
 
+static void put_line(FCGX_Request *r, const char *fmt, ...) IKE_PRINTF(2, 3);
+static void put_line(FCGX_Request *r, const char *fmt, ...)
+{
+	char line[WEB_FIELD_MAX + 64];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof line - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof line - 3)
+		n = (int)(sizeof line - 3);
+	line[n++] = '\r';
+	line[n++] = '\n';
+	FCGX_PutStr(line, n, r->out);
+}
+
 static void serve_one(web_app *app, FCGX_Request *r)
 {
 	web_request req;
@@ -116,12 +136,14 @@ static void serve_one(web_app *app, FCGX_Request *r)
 	req.tls = https && strcasecmp(https, "on") == 0;
 	read_body(&req, r);
 	web_app_handle(app, &req, &resp);
-	FCGX_FPrintF(r->out, "Status: %d %s\r\n", resp.status, reason(resp.status));
+	/* libfcgi's own printf knows no %zu: format with the C library, write as bytes. */
+	put_line(r, "Status: %d %s", resp.status, reason(resp.status));
 	if (resp.content_type)
-		FCGX_FPrintF(r->out, "Content-Type: %s\r\n", resp.content_type);
+		put_line(r, "Content-Type: %s", resp.content_type);
 	for (size_t i = 0; i < resp.n_headers; i++)
-		FCGX_FPrintF(r->out, "%s: %s\r\n", resp.headers[i].name, resp.headers[i].value);
-	FCGX_FPrintF(r->out, "Content-Length: %zu\r\n\r\n", resp.body_len);
+		put_line(r, "%s: %s", resp.headers[i].name, resp.headers[i].value);
+	put_line(r, "Content-Length: %zu", resp.body_len);
+	FCGX_PutS("\r\n", r->out);
 	if (resp.body_len)
 		FCGX_PutStr(resp.body, (int)resp.body_len, r->out);
 	web_response_clear(&resp);
