@@ -195,14 +195,22 @@ static void enqueue(sim_node *d, const ike_path *path, const uint8_t *pkt, size_
 	sim_pkt *p;
 
 	cr_assert(ike_addr_eq(&path->local, &d->addr), "%s sends from an address it does not have", d->name);
-	if (lose(n)) {
+	/* The stand-in IKE_SA_INIT is not lost: real IKE retransmits it on its own. */
+	if (!nominate && lose(n)) {
 		n->dropped_loss++;
 		return;
 	}
 	cr_assert(lt(sz, n->n_q, MAX_PKTS));
 	p = &n->q[n->n_q++];
 	p->at = n->now + n->latency;
-	p->src = d->nat == SIM_NO_NAT ? d->addr : nat_out(&n->nats[d->nat], &d->addr, &path->remote);
+	p->src = d->addr;
+	if (d->nat != SIM_NO_NAT) {
+		bool lan = false;
+		for (int i = 0; i < n->n_nodes; i++)
+			lan = lan || (n->nodes[i].nat == d->nat && ike_addr_eq(&n->nodes[i].addr, &path->remote));
+		if (!lan) /* traffic inside the LAN is not translated */
+			p->src = nat_out(&n->nats[d->nat], &d->addr, &path->remote);
+	}
 	p->dst = path->remote;
 	p->from_nat = d->nat;
 	p->nominate = nominate;
@@ -230,7 +238,8 @@ static void cb_event(void *user, const hp_event *ev)
 
 	switch (ev->type) {
 	case HP_EV_PAIR_VALID:
-		d->n_valid++;
+		if (d->n_valid++ == 0)
+			d->t_first_valid = d->net->now;
 		break;
 	case HP_EV_PAIR_CHOSEN:
 		cr_assert(not(d->chosen || d->failed));
@@ -276,6 +285,7 @@ void sim_start(sim_net *n, sim_node *node, bool initiator, const hp_candidate *l
 	cfg.n_remote = nr;
 	cfg.tag = node->name;
 	node->initiator = initiator;
+	node->t_start = n->now;
 	cr_assert(eq(int, hp_session_new(&node->s, &cfg, &cb, node, n->now), IKE_OK));
 }
 

@@ -38,6 +38,8 @@ typedef struct sim_node {
 	hp_pair_info pairs[64];
 	size_t n_pairs;
 	unsigned n_valid;
+	ike_ms t_first_valid;
+	ike_ms t_start;
 	sim_send sends[SIM_MAX_SENDS];
 	size_t n_sends;
 	unsigned nominations_received;
