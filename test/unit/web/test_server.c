@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: MIT */
+/* The server manager through web_app_handle: limits, CSRF and Origin, sessions,
+ * throttling, peer validation and user isolation, against a temp database. */
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app_int.h"
+#include "harness.h"
+
+static char *peer_body(const char *alias, const char *pem)
+{
+	json_t *o = json_pack("{s:s, s:s}", "alias", alias, "pubkey", pem);
+	char *s = json_dumps(o, JSON_COMPACT);
+
+	json_decref(o);
+	return s;
+}
+
+static size_t count_peers(th *t, th_client *c)
+{
+	th_resp r;
+	size_t n;
+
+	th_send(t, c, "GET", "/api/peers", NULL, NULL, NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 200), "list: %d %s", r.status, th_error(&r));
+	n = json_array_size(json_object_get(r.json, "peers"));
+	th_resp_clear(&r);
+	return n;
+}
+
+static int64_t add_peer(th *t, th_client *c, const char *alias, const char *pem, th_resp *r)
+{
+	char *body = peer_body(alias, pem);
+	int64_t id;
+
+	th_send(t, c, "POST", "/api/peers", NULL, body, NULL, NULL, r);
+	free(body);
+	id = json_integer_value(json_object_get(json_object_get(r->json, "peer"), "id"));
+	return id;
+}
+
+Test(web_server, answers_unknown_route_with_404_json_and_security_headers)
+{
+	th t;
+	th_client c = { 0 };
+	th_resp r;
+
+	th_open(&t, WEB_ROLE_SERVER);
+	th_send(&t, &c, "GET", "/nope", NULL, NULL, NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 404));
+	cr_assert(not(eq(str, (char *)th_error(&r), "")));
+	cr_assert(not(eq(ptr, strstr(r.headers, "X-Frame-Options: DENY"), NULL)));
+	cr_assert(not(eq(ptr, strstr(r.headers, "X-Content-Type-Options: nosniff"), NULL)));
+	cr_assert(not(eq(ptr, strstr(r.headers, "Content-Security-Policy: default-src 'none'; script-src 'self'"), NULL)));
+	th_resp_clear(&r);
+	th_close(&t);
+}
+
+Test(web_server, answers_wrong_method_with_405_and_allow)
+{
+	th t;
+	th_client c = { 0 };
+	th_resp r;
+
+	th_open(&t, WEB_ROLE_SERVER);
+	th_prime(&t, &c);
+	th_send(&t, &c, "DELETE", "/api/peers", NULL, "{}", NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 405));
+	cr_assert(not(eq(ptr, strstr(r.headers, "Allow: GET, HEAD, POST"), NULL)), "%s", r.headers);
+	th_resp_clear(&r);
+	th_close(&t);
+}
+
+Test(web_server, serves_pages_without_inline_script)
+{
+	th t;
+	th_client c = { 0 };
+	web_request req;
+	web_response resp = { 0 };
+
+	th_open(&t, WEB_ROLE_SERVER);
+	web_request_init(&req);
+	web_request_set_method(&req, "GET");
+	cr_assert(eq(int, web_request_set_target(&req, "/"), IKE_OK));
+	web_app_handle(t.app, &req, &resp);
+	cr_assert(eq(int, resp.status, 200));
+	cr_assert(eq(str, (char *)resp.content_type, "text/html; charset=utf-8"));
+	cr_assert(not(eq(ptr, strstr(resp.body, "src=\"/static/server.js\""), NULL)));
+	cr_assert(eq(ptr, strstr(resp.body, "<script>"), NULL), "no inline script");
+	cr_assert(eq(ptr, strstr(resp.body, "<style"), NULL), "no inline style");
+	web_response_clear(&resp);
+	web_request_clear(&req);
+	(void)c;
+	th_close(&t);
+}
+
+Test(web_server, refuses_oversized_body_with_413_and_changes_nothing)
+{
+	th t;
+	th_client c = { 0 };
+	th_resp r;
+	char *big = malloc(WEB_BODY_MAX + 100);
+
+	th_open(&t, WEB_ROLE_SERVER);
+	th_prime(&t, &c);
+	memset(big, ' ', WEB_BODY_MAX + 99);
+	memcpy(big, "{\"login\":\"big\",\"password\":\"long enough pw\"}", 43); /* no NUL */
+	big[WEB_BODY_MAX + 99] = '\0';
+	th_send(&t, &c, "POST", "/api/signup", NULL, big, NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 413));
+	th_resp_clear(&r);
+	free(big);
+	/* The account was not created: logging in as it fails. */
+	th_send(&t, &c, "POST", "/api/login", NULL, "{\"login\":\"big\",\"password\":\"long enough pw\"}", NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 401));
+	th_resp_clear(&r);
+	th_close(&t);
+}
+
+Test(web_server, refuses_malformed_json_form_and_unknown_content_type)
+{
+	th t;
+	th_client c = { 0 };
+	th_resp r;
+
+	th_open(&t, WEB_ROLE_SERVER);
+	th_prime(&t, &c);
+	th_send(&t, &c, "POST", "/api/signup", NULL, "{\"login\": ", NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 400));
+	cr_assert(not(eq(ptr, strstr(th_error(&r), "not valid JSON"), NULL)), "%s", th_error(&r));
+	th_resp_clear(&r);
+	th_send(&t, &c, "POST", "/api/signup", NULL, "[1,2]", NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 400));
+	th_resp_clear(&r);
+	th_send(&t, &c, "POST", "/api/signup", "application/x-www-form-urlencoded", "login=a&login=b", NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 400));
+	th_resp_clear(&r);
+	th_send(&t, &c, "POST", "/api/signup", "text/plain", "login=a", NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 415));
+	th_resp_clear(&r);
+	th_close(&t);
+}
+
+Test(web_server, accepts_a_urlencoded_form)
+{
+	th t;
+	th_client c = { 0 };
+	th_resp r;
+
+	th_open(&t, WEB_ROLE_SERVER);
+	th_prime(&t, &c);
+	th_send(&t, &c, "POST", "/api/signup", "application/x-www-form-urlencoded",
+	        "login=carol&password=carol+password", NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 201), "%d %s", r.status, th_error(&r));
+	th_resp_clear(&r);
+	th_close(&t);
+}
+
+Test(web_server, refuses_state_change_without_or_with_wrong_csrf_token)
+{
+	th t;
+	th_client c = { 0 };
+	th_resp r;
+	const char *body = "{\"login\":\"mallory\",\"password\":\"long enough pw\"}";
+
+	th_open(&t, WEB_ROLE_SERVER);
+	th_prime(&t, &c);
+	th_send(&t, &c, "POST", "/api/signup", NULL, body, NULL, "", &r);
+	cr_assert(eq(int, r.status, 403));
+	th_resp_clear(&r);
+	th_send(&t, &c, "POST", "/api/signup", NULL, body, NULL,
+	        "0000000000000000000000000000000000000000000000000000000000000000", &r);
+	cr_assert(eq(int, r.status, 403));
+	th_resp_clear(&r);
+	/* A cookie-less forger who knows a token of its own still fails. */
+	th_client f = { 0 };
+	th_send(&t, &f, "POST", "/api/signup", NULL, body, NULL, c.csrf, &r);
+	cr_assert(eq(int, r.status, 403));
+	th_resp_clear(&r);
+	th_send(&t, &c, "POST", "/api/login", NULL, body, NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 401), "mallory was not created");
+	th_resp_clear(&r);
+	th_close(&t);
+}
+
+Test(web_server, refuses_cross_origin_post_even_with_valid_token)
+{
+	th t;
+	th_client c = { 0 };
+	th_resp r;
+
+	th_open(&t, WEB_ROLE_SERVER);
+	th_signup(&t, &c, "alice", "alice password");
+	char *pem = th_rsa_pub_pem(2048), *body = peer_body("box", pem);
+	th_send(&t, &c, "POST", "/api/peers", NULL, body, "http://127.0.0.1:9999", NULL, &r);
+	cr_assert(eq(int, r.status, 403));
+	cr_assert(not(eq(ptr, strstr(th_error(&r), "another site"), NULL)));
+	th_resp_clear(&r);
+	th_send(&t, &c, "POST", "/api/peers", NULL, body, "null", NULL, &r);
+	cr_assert(eq(int, r.status, 403));
+	th_resp_clear(&r);
+	cr_assert(eq(sz, count_peers(&t, &c), 0));
+	free(body);
+	free(pem);
+	th_close(&t);
+}
+
+Test(web_server, expires_sessions_after_their_lifetime)
+{
+	th t;
+	th_client c = { 0 };
+	th_resp r;
+
+	th_open(&t, WEB_ROLE_SERVER);
+	th_signup(&t, &c, "alice", "alice password");
+	cr_assert(eq(sz, count_peers(&t, &c), 0));
+	t.now += 3599;
+	cr_assert(eq(sz, count_peers(&t, &c), 0), "still valid just before expiry");
+	t.now += 2;
+	th_send(&t, &c, "GET", "/api/peers", NULL, NULL, NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 401));
+	th_resp_clear(&r);
+	th_close(&t);
+}
+
+Test(web_server, logout_ends_the_session)
+{
+	th t;
+	th_client c = { 0 };
+	th_resp r;
+	char old_sid[80];
+
+	th_open(&t, WEB_ROLE_SERVER);
+	th_signup(&t, &c, "alice", "alice password");
+	strcpy(old_sid, c.sid);
+	th_send(&t, &c, "POST", "/api/logout", NULL, "{}", NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 200));
+	th_resp_clear(&r);
+	strcpy(c.sid, old_sid); /* a replayed cookie no longer works */
+	th_send(&t, &c, "GET", "/api/peers", NULL, NULL, NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 401));
+	th_resp_clear(&r);
+	th_close(&t);
+}
+
+Test(web_server, refuses_short_password_and_bad_login_at_signup)
+{
+	th t;
+	th_client c = { 0 };
+	th_resp r;
+
+	th_open(&t, WEB_ROLE_SERVER);
+	th_prime(&t, &c);
+	th_send(&t, &c, "POST", "/api/signup", NULL, "{\"login\":\"al\",\"password\":\"short\"}", NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 400));
+	cr_assert(eq(str, (char *)th_field(&r), "password"));
+	th_resp_clear(&r);
+	th_send(&t, &c, "POST", "/api/signup", NULL, "{\"login\":\"a b\",\"password\":\"long enough pw\"}", NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 400));
+	cr_assert(eq(str, (char *)th_field(&r), "login"));
+	th_resp_clear(&r);
+	th_signup(&t, &c, "alice", "alice password");
+	th_send(&t, &c, "POST", "/api/signup", NULL, "{\"login\":\"ALICE\",\"password\":\"other password\"}", NULL,
+	        NULL, &r);
+	cr_assert(eq(int, r.status, 409));
+	cr_assert(eq(str, (char *)th_field(&r), "login"));
+	th_resp_clear(&r);
+	th_close(&t);
+}
+
+Test(web_server, slows_down_repeated_failed_logins)
+{
+	th t;
+	th_client c = { 0 }, d = { 0 };
+	th_resp r;
+	const char *bad = "{\"login\":\"alice\",\"password\":\"wrong password\"}";
+	const char *good = "{\"login\":\"alice\",\"password\":\"alice password\"}";
+
+	th_open(&t, WEB_ROLE_SERVER);
+	th_signup(&t, &c, "alice", "alice password");
+	for (int i = 0; i < WEB_THROTTLE_FREE; i++) {
+		th_send(&t, &c, "POST", "/api/login", NULL, bad, NULL, NULL, &r);
+		cr_assert(eq(int, r.status, 401), "attempt %d", i);
+		th_resp_clear(&r);
+	}
+	/* Now locked for 1 s, even with the right password, and from another address. */
+	th_send(&t, &c, "POST", "/api/login", NULL, good, NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 429));
+	cr_assert(not(eq(ptr, strstr(r.headers, "Retry-After: 1"), NULL)), "%s", r.headers);
+	th_resp_clear(&r);
+	strcpy(d.addr, "192.0.2.9");
+	th_prime(&t, &d);
+	th_send(&t, &d, "POST", "/api/login", NULL, good, NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 429), "per login, not only per address");
+	th_resp_clear(&r);
+	t.now += 1;
+	th_send(&t, &c, "POST", "/api/login", NULL, bad, NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 401));
+	th_resp_clear(&r);
+	th_send(&t, &c, "POST", "/api/login", NULL, good, NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 429), "the window doubled to 2 s");
+	th_resp_clear(&r);
+	t.now += 2;
+	th_send(&t, &c, "POST", "/api/login", NULL, good, NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 200), "%d %s", r.status, th_error(&r));
+	th_resp_clear(&r);
+	th_close(&t);
+}
+
+Test(web_server, throttle_window_doubles_and_is_capped)
+{
+	cr_assert(eq(i64, web__throttle_wait(2, 100, 100), 0));
+	cr_assert(eq(i64, web__throttle_wait(3, 100, 100), 1));
+	cr_assert(eq(i64, web__throttle_wait(5, 100, 100), 4));
+	cr_assert(eq(i64, web__throttle_wait(5, 100, 103), 1));
+	cr_assert(eq(i64, web__throttle_wait(5, 100, 104), 0));
+	cr_assert(eq(i64, web__throttle_wait(40, 100, 100), WEB_THROTTLE_MAX_S));
+}
+
+Test(web_server, validates_peer_keys_and_names)
+{
+	th t;
+	th_client c = { 0 };
+	th_resp r;
+	char *good = th_rsa_pub_pem(2048), *weak = th_rsa_pub_pem(1024), *other = th_rsa_pub_pem(2048);
+
+	th_open(&t, WEB_ROLE_SERVER);
+	th_signup(&t, &c, "alice", "alice password");
+	add_peer(&t, &c, "box", "-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n", &r);
+	cr_assert(eq(int, r.status, 400));
+	cr_assert(eq(str, (char *)th_field(&r), "pubkey"));
+	th_resp_clear(&r);
+	add_peer(&t, &c, "box", weak, &r);
+	cr_assert(eq(int, r.status, 400));
+	cr_assert(eq(str, (char *)th_field(&r), "pubkey"));
+	cr_assert(not(eq(ptr, strstr(th_error(&r), "2048"), NULL)), "%s", th_error(&r));
+	th_resp_clear(&r);
+	add_peer(&t, &c, "", good, &r);
+	cr_assert(eq(int, r.status, 400));
+	cr_assert(eq(str, (char *)th_field(&r), "alias"));
+	th_resp_clear(&r);
+	cr_assert(gt(i64, add_peer(&t, &c, "box", good, &r), 0));
+	cr_assert(eq(int, r.status, 201));
+	th_resp_clear(&r);
+	add_peer(&t, &c, "box2", good, &r);
+	cr_assert(eq(int, r.status, 409), "duplicate key");
+	cr_assert(eq(str, (char *)th_field(&r), "pubkey"));
+	th_resp_clear(&r);
+	add_peer(&t, &c, "box", other, &r);
+	cr_assert(eq(int, r.status, 409), "duplicate alias");
+	cr_assert(eq(str, (char *)th_field(&r), "alias"));
+	th_resp_clear(&r);
+	cr_assert(eq(sz, count_peers(&t, &c), 1), "nothing half-written");
+	free(good);
+	free(weak);
+	free(other);
+	th_close(&t);
+}
+
+Test(web_server, duplicate_key_is_refused_across_users)
+{
+	th t;
+	th_client a = { 0 }, b = { 0 };
+	th_resp r;
+	char *pem = th_rsa_pub_pem(2048);
+
+	th_open(&t, WEB_ROLE_SERVER);
+	th_signup(&t, &a, "alice", "alice password");
+	th_signup(&t, &b, "bob", "bob password!");
+	add_peer(&t, &a, "box", pem, &r);
+	cr_assert(eq(int, r.status, 201));
+	th_resp_clear(&r);
+	add_peer(&t, &b, "box", pem, &r);
+	cr_assert(eq(int, r.status, 409));
+	cr_assert(eq(str, (char *)th_field(&r), "pubkey"));
+	th_resp_clear(&r);
+	free(pem);
+	th_close(&t);
+}
+
+Test(web_server, isolates_users_from_each_others_peers)
+{
+	th t;
+	th_client a = { 0 }, b = { 0 };
+	th_resp r;
+	char *pem = th_rsa_pub_pem(2048), path[64];
+	int64_t id;
+
+	th_open(&t, WEB_ROLE_SERVER);
+	th_signup(&t, &a, "alice", "alice password");
+	th_signup(&t, &b, "bob", "bob password!");
+	id = add_peer(&t, &a, "box", pem, &r);
+	cr_assert(eq(int, r.status, 201));
+	th_resp_clear(&r);
+	cr_assert(eq(sz, count_peers(&t, &b), 0), "bob sees none of alice's peers");
+	snprintf(path, sizeof path, "/api/peers/%lld", (long long)id);
+	th_send(&t, &b, "PUT", path, NULL, "{\"alias\":\"mine now\"}", NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 404));
+	th_resp_clear(&r);
+	th_send(&t, &b, "DELETE", path, NULL, "{}", NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 404));
+	th_resp_clear(&r);
+	th_send(&t, &a, "GET", "/api/peers", NULL, NULL, NULL, NULL, &r);
+	json_t *p = json_array_get(json_object_get(r.json, "peers"), 0);
+	cr_assert(eq(str, (char *)json_string_value(json_object_get(p, "alias")), "box"));
+	th_resp_clear(&r);
+	/* A session's CSRF token is bound to it: bob's token does not work with alice's cookie. */
+	th_client mix = a;
+	strcpy(mix.csrf, b.csrf);
+	th_send(&t, &mix, "DELETE", path, NULL, "{}", NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 401));
+	th_resp_clear(&r);
+	th_send(&t, &a, "PUT", path, NULL, "{\"alias\":\"living room\"}", NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 200));
+	th_resp_clear(&r);
+	th_send(&t, &a, "DELETE", path, NULL, "{}", NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 200));
+	th_resp_clear(&r);
+	cr_assert(eq(sz, count_peers(&t, &a), 0));
+	free(pem);
+	th_close(&t);
+}
+
+Test(web_server, reports_medsrv_not_running_when_socket_is_absent)
+{
+	th t;
+	th_client c = { 0 };
+	th_resp r;
+
+	th_open(&t, WEB_ROLE_SERVER);
+	th_signup(&t, &c, "alice", "alice password");
+	th_send(&t, &c, "GET", "/api/peers", NULL, NULL, NULL, NULL, &r);
+	cr_assert(eq(str, (char *)json_string_value(json_object_get(r.json, "server")), "not running"));
+	th_resp_clear(&r);
+	th_close(&t);
+}
