@@ -375,11 +375,10 @@ static int exec_sql(db *d, const char *sql, const char *what)
 	return rc == SQLITE_OK ? IKE_OK : db__sqlfail(d, rc, what);
 }
 
-/* Sets the pragmas of every connection. WAL must be set outside a transaction. */
-static int configure(db *d, int busy_ms)
+/* Sets up the connection itself; changes nothing in the file. */
+static int configure_conn(db *d, int busy_ms)
 {
-	sqlite3_stmt *st = NULL;
-	int rc, ret;
+	int rc;
 	int on = 1;
 
 	sqlite3_extended_result_codes(d->conn, 1);
@@ -393,20 +392,38 @@ static int configure(db *d, int busy_ms)
 					sql_sha1, NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return db__sqlfail(d, rc, "register sha1()");
-	if ((ret = exec_sql(d, "PRAGMA foreign_keys = ON", "foreign_keys")) != IKE_OK)
-		return ret;
+	return exec_sql(d, "PRAGMA foreign_keys = ON", "foreign_keys");
+}
+
+/* Puts the file in WAL mode (persistent; must run outside a transaction) and sets
+ * synchronous=NORMAL (per connection: durable at checkpoints, never corrupt). */
+static int configure_wal(db *d, int busy_ms)
+{
+	sqlite3_stmt *st = NULL;
+	const char *mode;
+	int rc, ret = IKE_OK;
+
 	rc = sqlite3_prepare_v2(d->conn, "PRAGMA journal_mode = WAL", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db__sqlfail(d, rc, "journal_mode");
-	rc = sqlite3_step(st);
+	/* Switching a new file to WAL needs an exclusive lock and SQLite does not call
+	 * the busy handler for it: retry while another process holds the file. */
+	for (int waited = 0;; waited += 10) {
+		rc = sqlite3_step(st);
+		if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) || waited >= busy_ms)
+			break;
+		sqlite3_reset(st);
+		sqlite3_sleep(10);
+	}
 	if (rc != SQLITE_ROW) {
 		ret = db__sqlfail(d, rc, "journal_mode");
 		sqlite3_finalize(st);
 		return ret;
 	}
-	if (sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") != 0)
+	mode = (const char *)sqlite3_column_text(st, 0);
+	if (!mode || sqlite3_stricmp(mode, "wal") != 0)
 		ret = db__fail(d, IKE_ERR_DB, "the file cannot use WAL mode (journal mode %s)",
-			       (const char *)sqlite3_column_text(st, 0));
+			       mode ? mode : "unknown");
 	sqlite3_finalize(st);
 	if (ret != IKE_OK)
 		return ret;
@@ -419,13 +436,29 @@ static int configure(db *d, int busy_ms)
  */
 static int check_file(db *d, const db__schema *sc, int64_t *version, bool *need_migrate)
 {
+	sqlite3_stmt *st = NULL;
 	int64_t app, tables;
-	int ret;
+	int rc;
 
-	if ((ret = query_int(d, "PRAGMA application_id", &app)) != IKE_OK ||
-	    (ret = query_int(d, "PRAGMA user_version", version)) != IKE_OK ||
-	    (ret = query_int(d, "SELECT count(*) FROM sqlite_schema", &tables)) != IKE_OK)
+	/* One statement, so one snapshot: read separately, a migration committed by
+	 * another process between the reads would look like a foreign file. */
+	rc = sqlite3_prepare_v2(d->conn,
+				"SELECT (SELECT application_id FROM pragma_application_id),"
+				" (SELECT user_version FROM pragma_user_version),"
+				" (SELECT count(*) FROM sqlite_schema)",
+				-1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		int ret = db__sqlfail(d, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "read schema version");
+
+		sqlite3_finalize(st);
 		return ret;
+	}
+	app = sqlite3_column_int64(st, 0);
+	*version = sqlite3_column_int64(st, 1);
+	tables = sqlite3_column_int64(st, 2);
+	sqlite3_finalize(st);
 	if (app == 0 && *version == 0 && tables == 0) {
 		*need_migrate = true; /* a new, empty file */
 		return IKE_OK;
@@ -501,6 +534,7 @@ int db_open(db **out, const char *path, db_kind kind, const db_opts *opts, char 
 	const db__schema *sc = db__schema_for(kind);
 	db_opts o = opts ? *opts : (db_opts){ 0 };
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+	int busy_ms = o.busy_timeout_ms > 0 ? o.busy_timeout_ms : 5000;
 	int64_t version = 0;
 	bool need = false;
 	db *d = NULL;
@@ -531,10 +565,13 @@ int db_open(db **out, const char *path, db_kind kind, const db_opts *opts, char 
 				       path, d->conn ? sqlite3_errmsg(d->conn) : sqlite3_errstr(rc));
 		goto fail;
 	}
-	if ((ret = configure(d, o.busy_timeout_ms > 0 ? o.busy_timeout_ms : 5000)) != IKE_OK)
+	if ((ret = configure_conn(d, busy_ms)) != IKE_OK)
 		goto fail;
-	/* The common case, a current file, needs no write lock. */
+	/* Refuse a file of another kind or a newer version before changing anything in
+	 * it. The common case, a current file, needs no write lock. */
 	if ((ret = check_file(d, sc, &version, &need)) != IKE_OK)
+		goto fail;
+	if ((ret = configure_wal(d, busy_ms)) != IKE_OK)
 		goto fail;
 	if (need && (ret = migrate(d, sc)) != IKE_OK)
 		goto fail;

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include <sys/wait.h>
+
 #include "tst_db.h"
 
 DB_TEST(db_open, creates_server_file_at_current_version)
@@ -122,8 +124,10 @@ DB_TEST(db_open, refuses_foreign_sqlite_file)
 	cr_assert(eq(int, db_open(&d, tst_path(path, sizeof path, "other.db"), DB_KIND_SERVER, NULL, err,
 				  sizeof err), IKE_ERR_INVAL));
 	cr_assert(strstr(err, "not a medsrv database") != NULL, "message: %s", err);
+	/* Refused before anything was changed: still one table, still in its journal mode. */
 	c = tst_raw("other.db");
 	cr_assert(eq(i64, tst_raw_int(c, "SELECT count(*) FROM sqlite_schema"), 1));
+	cr_assert(eq(i64, tst_raw_int(c, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'delete'"), 1));
 	sqlite3_close(c);
 }
 
@@ -202,5 +206,48 @@ DB_TEST(db_open, sets_and_clears_error_message)
 	cr_assert(ne(str, (char *)db_errmsg(d), ""));
 	tst_user(d, "somebody");
 	cr_assert(eq(str, (char *)db_errmsg(d), ""));
+	db_close(d);
+}
+
+DB_TEST(db_open, concurrent_first_opens_of_one_file_all_succeed)
+{
+	enum { N = 6 };
+	pid_t pids[N];
+	char path[256];
+	db_user u;
+	db *d;
+
+	tst_path(path, sizeof path, "medsrv.db");
+	/* N processes race to create and migrate the same new file, then each writes. */
+	for (int i = 0; i < N; i++) {
+		pids[i] = fork();
+		cr_assert(pids[i] >= 0);
+		if (pids[i] == 0) {
+			char login[16];
+			int ok;
+
+			d = NULL;
+			snprintf(login, sizeof login, "user%d", i);
+			ok = db_open(&d, path, DB_KIND_SERVER, NULL, NULL, 0) == IKE_OK &&
+			     db_user_add(d, login, "h", 1, NULL) == IKE_OK;
+			db_close(d);
+			_exit(ok ? 0 : 1);
+		}
+	}
+	for (int i = 0; i < N; i++) {
+		int status = 0;
+		bool ok;
+
+		cr_assert(eq(int, waitpid(pids[i], &status, 0), pids[i]));
+		ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		cr_assert(ok, "child %d failed (status %d)", i, status);
+	}
+	d = tst_open_server();
+	for (int i = 0; i < N; i++) {
+		char login[16];
+
+		snprintf(login, sizeof login, "user%d", i);
+		cr_assert(eq(int, db_user_by_login(d, login, &u), IKE_OK));
+	}
 	db_close(d);
 }
