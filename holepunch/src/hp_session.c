@@ -62,7 +62,11 @@ struct hp_session {
 	ike_ms fail_after_ms;
 	bool done;
 	hp_stats stats;
+	ike_ms drop_window;     /* start of the current one-second window of drop log lines */
+	unsigned drop_logged, drop_suppressed;
 };
+
+#define DROP_LOG_PER_SEC 10
 
 IKE_PRINTF(3, 4) static void slog(const hp_session *s, ike_log_level lvl, const char *fmt, ...)
 {
@@ -77,6 +81,30 @@ IKE_PRINTF(3, 4) static void slog(const hp_session *s, ike_log_level lvl, const 
 	va_end(ap);
 	rec = (ike_log_rec){ .lvl = lvl, .sub = IKE_SUB_HP, .tag = s->tag, .msg = msg };
 	s->cb.log(s->user, &rec);
+}
+
+/* One log line per dropped datagram, at most DROP_LOG_PER_SEC a second (STYLE 3.9). */
+IKE_PRINTF(4, 5) static void log_drop(hp_session *s, ike_ms now, ike_log_level lvl, const char *fmt, ...)
+{
+	char msg[280];
+	va_list ap;
+
+	if (now >= s->drop_window + 1000 || now < s->drop_window) {
+		if (s->drop_suppressed)
+			slog(s, IKE_LOG_INFO, "%u more dropped datagrams were not logged", s->drop_suppressed);
+		s->drop_window = now;
+		s->drop_logged = 0;
+		s->drop_suppressed = 0;
+	}
+	if (s->drop_logged >= DROP_LOG_PER_SEC) {
+		s->drop_suppressed++;
+		return;
+	}
+	s->drop_logged++;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	slog(s, lvl, "%s", msg);
 }
 
 /* Two address strings for one log line. */
@@ -627,7 +655,7 @@ static int on_response(hp_session *s, const ike_path *path, const hp__check *c, 
 
 	if (!p) {
 		s->stats.dropped_other++;
-		slog(s, IKE_LOG_INFO, "dropping check response from %s: no pair %u", f.b, c->mid);
+		log_drop(s, now, IKE_LOG_INFO, "dropping check response from %s: no pair %u", f.b, c->mid);
 		return IKE_ERR_NOT_FOUND;
 	}
 	s->stats.responses_received++;
@@ -666,12 +694,12 @@ int hp_session_recv(hp_session *s, const ike_path *path, const uint8_t *pkt, siz
 
 	if (rc != IKE_OK) {
 		s->stats.dropped_malformed++;
-		slog(s, IKE_LOG_INFO, "dropping %zu bytes from %s: %s (%s)", len, f.b, why, ike_strerror(rc));
+		log_drop(s, now, IKE_LOG_INFO, "dropping %zu bytes from %s: %s (%s)", len, f.b, why, ike_strerror(rc));
 		return rc;
 	}
 	if (c.connect_id.len != s->cid_len || memcmp(c.connect_id.ptr, s->cid, s->cid_len) != 0) {
 		s->stats.dropped_other++;
-		slog(s, IKE_LOG_INFO, "dropping check from %s: another connect ID", f.b);
+		log_drop(s, now, IKE_LOG_INFO, "dropping check from %s: another connect ID", f.b);
 		return IKE_ERR_NOT_FOUND;
 	}
 	rc = hp__check_auth(want, c.mid, c.connect_id, c.endpoint_raw, peer_key(s));
@@ -679,7 +707,7 @@ int hp_session_recv(hp_session *s, const ike_path *path, const uint8_t *pkt, siz
 		return rc;
 	if (c.auth.len != sizeof want || CRYPTO_memcmp(c.auth.ptr, want, sizeof want) != 0) {
 		s->stats.auth_failures++;
-		slog(s, IKE_LOG_WARN, "dropping check %s mid %u from %s: ME_CONNECTAUTH does not verify",
+		log_drop(s, now, IKE_LOG_WARN, "dropping check %s mid %u from %s: ME_CONNECTAUTH does not verify",
 			c.response ? "response" : "request", c.mid, f.b);
 		return IKE_ERR_AUTH;
 	}

@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hp_internal.h"
@@ -496,4 +497,151 @@ Test(hp_check, responder_reports_chosen_pair_when_nominated)
 	cr_assert(eq(int, hp_session_nominated(s, &path, 31), IKE_ERR_STATE));
 	cr_assert(eq(int, hp_session_add_remote(s, a, 1, 31), IKE_ERR_STATE));
 	hp_session_free(s);
+}
+
+typedef struct logcap {
+	unsigned lines, drops, suppressed_notes, pair_lines;
+} logcap;
+
+static void cap_log(void *user, const ike_log_rec *rec)
+{
+	logcap *l = user;
+
+	cr_assert(eq(int, rec->sub, IKE_SUB_HP));
+	cr_assert(not(eq(ptr, (void *)rec->tag, NULL)));
+	l->lines++;
+	l->drops += strncmp(rec->msg, "dropping", 8) == 0;
+	l->suppressed_notes += strstr(rec->msg, "more dropped datagrams were not logged") != NULL;
+	l->pair_lines += strncmp(rec->msg, "  pair ", 7) == 0;
+}
+
+static void noop_event(void *user, const hp_event *ev)
+{
+}
+
+static int noop_send(void *user, const ike_path *path, const uint8_t *pkt, size_t len)
+{
+	return 0;
+}
+
+Test(hp_log, drop_lines_are_rate_limited_and_failure_lists_pairs)
+{
+	logcap l = { 0 };
+	hp_candidate a[1] = { cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL) };
+	hp_candidate b[2] = { cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL), cand(HP_CAND_HOST, "10.0.2.3", 4500, NULL) };
+	hp_config cfg;
+	hp_callbacks cb = { .send = noop_send, .on_event = noop_event, .log = cap_log };
+	hp_session *s;
+	ike_path path = { a[0].addr, b[0].addr };
+	const uint8_t junk[40] = { 0 };
+
+	hp_config_defaults(&cfg);
+	cfg.connect_id = cid;
+	cfg.connect_id_len = 4;
+	cfg.initiator_key = key_i;
+	cfg.initiator_key_len = 16;
+	cfg.responder_key = key_r;
+	cfg.responder_key_len = 16;
+	cfg.local = a;
+	cfg.n_local = 1;
+	cfg.remote = b;
+	cfg.n_remote = 2;
+	cfg.fail_after_ms = 2000;
+	cr_assert(eq(int, hp_session_new(&s, &cfg, &cb, &l, 0), IKE_OK));
+	for (int i = 0; i < 50; i++)
+		cr_assert(lt(int, hp_session_recv(s, &path, junk, sizeof junk, 10 + (ike_ms)i), 0));
+	cr_assert(eq(u32, l.drops, 10));
+	cr_assert(eq(u64, hp_session_stats(s)->dropped_malformed, 50));
+	cr_assert(lt(int, hp_session_recv(s, &path, junk, sizeof junk, 1500), 0));
+	cr_assert(eq(u32, l.suppressed_notes, 1));
+	cr_assert(eq(u32, l.drops, 11));
+	for (ike_ms t = hp_session_next_deadline(s); t != IKE_NEVER; t = hp_session_next_deadline(s))
+		cr_assert(eq(int, hp_session_tick(s, t), IKE_OK));
+	cr_assert(eq(u32, l.pair_lines, 2));
+	hp_session_free(s);
+}
+
+/* An allocator that fails after `budget` allocations and counts what is live. */
+typedef struct failmem {
+	int budget;
+	long live;
+} failmem;
+
+static void *fm_malloc(void *user, size_t size)
+{
+	failmem *f = user;
+	void *p;
+
+	if (f->budget-- <= 0)
+		return NULL;
+	p = malloc(size);
+	f->live += p != NULL;
+	return p;
+}
+
+static void *fm_calloc(void *user, size_t n, size_t size)
+{
+	failmem *f = user;
+	void *p;
+
+	if (f->budget-- <= 0)
+		return NULL;
+	p = calloc(n, size);
+	f->live += p != NULL;
+	return p;
+}
+
+static void *fm_realloc(void *user, void *ptr, size_t size)
+{
+	(void)user;
+	return realloc(ptr, size);
+}
+
+static void fm_free(void *user, void *ptr)
+{
+	failmem *f = user;
+
+	f->live -= ptr != NULL;
+	free(ptr);
+}
+
+Test(hp_session, allocation_failures_return_nomem_without_leaks)
+{
+	hp_candidate a[2] = { cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL),
+		cand(HP_CAND_SERVER_REFLEXIVE, "198.51.100.1", 4500, "10.0.1.2") };
+	hp_candidate b[1] = { cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL) };
+	hp_callbacks cb = { .send = noop_send, .on_event = noop_event };
+	bool succeeded = false;
+
+	for (int budget = 0; budget < 12; budget++) {
+		failmem f = { budget, 0 };
+		ike_mem mem = { &f, fm_malloc, fm_free, fm_calloc, fm_realloc };
+		hp_config cfg;
+		hp_session *s = NULL;
+		int rc;
+
+		hp_config_defaults(&cfg);
+		cfg.mem = &mem;
+		cfg.connect_id = cid;
+		cfg.connect_id_len = 4;
+		cfg.initiator_key = key_i;
+		cfg.initiator_key_len = 16;
+		cfg.responder_key = key_r;
+		cfg.responder_key_len = 16;
+		cfg.local = a;
+		cfg.n_local = 2;
+		cfg.remote = b;
+		cfg.n_remote = 1;
+		rc = hp_session_new(&s, &cfg, &cb, NULL, 0);
+		if (rc == IKE_OK) {
+			succeeded = true;
+			cr_assert(eq(sz, hp_session_pairs(s, NULL, 0), 1));
+			hp_session_free(s);
+		} else {
+			cr_assert(eq(int, rc, IKE_ERR_NOMEM), "budget %d", budget);
+			cr_assert(eq(ptr, s, NULL));
+		}
+		cr_assert(eq(long, f.live, 0), "budget %d leaks %ld blocks", budget, f.live);
+	}
+	cr_assert(succeeded);
 }
