@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* Public key parsing and KEY_IDs: PEM (SPKI and PKCS#1), OpenSSH ssh-rsa, refusals. */
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/encoder.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keys.h"
+
+static char *pem_of(EVP_PKEY *k, const char *structure)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *mem, *out;
+	long n;
+	OSSL_ENCODER_CTX *ectx;
+
+	(void)ectx;
+	if (strcmp(structure, "spki") == 0) {
+		cr_assert(PEM_write_bio_PUBKEY(b, k));
+	} else {
+		/* PKCS#1 "RSA PUBLIC KEY" via the OpenSSL 3 encoder. */
+		OSSL_ENCODER_CTX *e = OSSL_ENCODER_CTX_new_for_pkey(k, EVP_PKEY_PUBLIC_KEY, "PEM", "type-specific", NULL);
+		cr_assert(e && OSSL_ENCODER_to_bio(e, b));
+		OSSL_ENCODER_CTX_free(e);
+	}
+	n = BIO_get_mem_data(b, &mem);
+	out = malloc((size_t)n + 1);
+	memcpy(out, mem, (size_t)n);
+	out[n] = '\0';
+	BIO_free(b);
+	return out;
+}
+
+static void put_u32(unsigned char *p, size_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+/* Builds "ssh-rsa <base64>" (RFC 4253 6.6) from the key's n and e. */
+static char *ssh_line_of(EVP_PKEY *k)
+{
+	BIGNUM *n = NULL, *e = NULL;
+	unsigned char blob[1024], *p = blob;
+	char *out;
+	size_t len;
+
+	cr_assert(EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_N, &n));
+	cr_assert(EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_E, &e));
+	put_u32(p, 7);
+	memcpy(p + 4, "ssh-rsa", 7);
+	p += 11;
+	/* mpints: a leading zero byte when the top bit is set */
+	size_t el = (size_t)BN_num_bytes(e), nl = (size_t)BN_num_bytes(n);
+	put_u32(p, el);
+	BN_bn2bin(e, p + 4);
+	p += 4 + el;
+	put_u32(p, nl + 1);
+	p[4] = 0;
+	BN_bn2bin(n, p + 5);
+	p += 5 + nl;
+	len = (size_t)(p - blob);
+	out = malloc(8 + 4 * ((len + 2) / 3) + 16);
+	strcpy(out, "ssh-rsa ");
+	EVP_EncodeBlock((unsigned char *)out + 8, blob, (int)len);
+	strcat(out, " user@host\n");
+	BN_free(n);
+	BN_free(e);
+	return out;
+}
+
+static void spk_keyid(EVP_PKEY *k, char out[41])
+{
+	/* SHA-1 over the DER RSAPublicKey, computed independently of keys.c. */
+	OSSL_ENCODER_CTX *e = OSSL_ENCODER_CTX_new_for_pkey(k, EVP_PKEY_PUBLIC_KEY, "DER", "type-specific", NULL);
+	unsigned char *der = NULL, md[20];
+	size_t len = 0;
+
+	cr_assert(e && OSSL_ENCODER_to_data(e, &der, &len));
+	SHA1(der, len, md);
+	for (int i = 0; i < 20; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	OPENSSL_free(der);
+	OSSL_ENCODER_CTX_free(e);
+}
+
+Test(web_keys, same_keyid_from_spki_pkcs1_and_ssh_forms)
+{
+	EVP_PKEY *k = EVP_RSA_gen(2048);
+	char *spki = pem_of(k, "spki"), *pkcs1 = pem_of(k, "pkcs1"), *ssh = ssh_line_of(k), want[41];
+	web__pubkey a, b, c;
+	const char *why = NULL;
+
+	spk_keyid(k, want);
+	cr_assert(eq(int, web__pubkey_parse(spki, &a, &why), IKE_OK));
+	cr_assert(eq(int, web__pubkey_parse(pkcs1, &b, &why), IKE_OK), "%s", why);
+	cr_assert(eq(int, web__pubkey_parse(ssh, &c, &why), IKE_OK), "%s", why);
+	cr_assert(eq(str, a.keyid, want));
+	cr_assert(eq(str, b.keyid, want));
+	cr_assert(eq(str, c.keyid, want));
+	cr_assert(eq(str, a.keyid_spki, c.keyid_spki));
+	cr_assert(eq(u32, a.bits, 2048));
+	cr_assert(eq(sz, strlen(a.keyid_pretty), 59));
+	cr_assert(eq(int, a.keyid_pretty[2], ':'));
+	web__pubkey_clear(&a);
+	web__pubkey_clear(&b);
+	web__pubkey_clear(&c);
+	free(spki);
+	free(pkcs1);
+	free(ssh);
+	EVP_PKEY_free(k);
+}
+
+Test(web_keys, refuses_weak_rsa_and_non_rsa_keys)
+{
+	EVP_PKEY *weak = EVP_RSA_gen(1024), *ec = EVP_EC_gen("P-256");
+	char *w = pem_of(weak, "spki"), *e = pem_of(ec, "spki");
+	web__pubkey k;
+	const char *why = NULL;
+
+	cr_assert(eq(int, web__pubkey_parse(w, &k, &why), IKE_ERR_POLICY));
+	cr_assert(not(eq(ptr, strstr(why, "2048"), NULL)));
+	cr_assert(eq(int, web__pubkey_parse(e, &k, &why), IKE_ERR_UNSUPPORTED));
+	cr_assert(eq(int, web__pubkey_parse("ssh-ed25519 AAAAC3Nza", &k, &why), IKE_ERR_UNSUPPORTED));
+	free(w);
+	free(e);
+	EVP_PKEY_free(weak);
+	EVP_PKEY_free(ec);
+}
+
+Test(web_keys, refuses_garbage_and_truncated_ssh_lines)
+{
+	web__pubkey k;
+	const char *why = NULL;
+
+	cr_assert(eq(int, web__pubkey_parse("hello", &k, &why), IKE_ERR_MALFORMED));
+	cr_assert(eq(int, web__pubkey_parse("ssh-rsa AAAA", &k, &why), IKE_ERR_MALFORMED));
+	cr_assert(eq(int, web__pubkey_parse("ssh-rsa !!!!", &k, &why), IKE_ERR_MALFORMED));
+	cr_assert(eq(int, web__pubkey_parse("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", &k, &why),
+	             IKE_ERR_MALFORMED));
+	cr_assert(eq(int, web__pubkey_parse("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", &k, &why),
+	             IKE_ERR_MALFORMED));
+}
+
+Test(web_keys, normalizes_typed_keyids)
+{
+	char out[41];
+
+	cr_assert(eq(int, web__keyid_normalize("E4:A4:5A:B0:C3:FA:5C:F3:EB:28:CB:BE:C9:55:B0:31:D8:F3:AB:9B", out), IKE_OK));
+	cr_assert(eq(str, out, "e4a45ab0c3fa5cf3eb28cbbec955b031d8f3ab9b"));
+	cr_assert(eq(int, web__keyid_normalize("e4a45ab0", out), IKE_ERR_MALFORMED));
+	cr_assert(eq(int, web__keyid_normalize("g4a45ab0c3fa5cf3eb28cbbec955b031d8f3ab9b", out), IKE_ERR_MALFORMED));
+	cr_assert(eq(int, web__keyid_normalize("e4a45ab0c3fa5cf3eb28cbbec955b031d8f3ab9b00", out), IKE_ERR_MALFORMED));
+}
