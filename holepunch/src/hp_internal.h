@@ -25,7 +25,7 @@ size_t hp__addr_len(uint8_t family);
 
 /* ME_CONNECTAUTH = SHA-1(mid (4, network order) | connect ID | ME_ENDPOINT data | key). */
 IKE_MUST_CHECK int hp__check_auth(uint8_t out[HP_CONNECTAUTH_LEN], uint32_t mid, ike_slice connect_id,
-	ike_slice endpoint_raw, ike_slice key);
+                                  ike_slice endpoint_raw, ike_slice key);
 
 /* Builds a check (request, or response when response is true) into buf: IKE header
  * with zero SPIs, INFORMATIONAL, flags I for requests and R for responses (as
@@ -33,7 +33,7 @@ IKE_MUST_CHECK int hp__check_auth(uint8_t out[HP_CONNECTAUTH_LEN], uint32_t mid,
  * N(ME_ENDPOINT ep), N(ME_CONNECTAUTH) signed with key. Returns IKE_OK and *len,
  * IKE_ERR_NOBUF, IKE_ERR_INVAL or IKE_ERR_CRYPTO. */
 IKE_MUST_CHECK int hp__check_encode(uint8_t *buf, size_t cap, size_t *len, uint32_t mid, bool response,
-	ike_slice connect_id, const hp_candidate *ep, ike_slice key);
+                                    ike_slice connect_id, const hp_candidate *ep, ike_slice key);
 
 /* Decodes a datagram as a check, without verifying ME_CONNECTAUTH. Returns IKE_OK,
  * IKE_ERR_TRUNCATED or IKE_ERR_MALFORMED (with *why set to a short reason). */

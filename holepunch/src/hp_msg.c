@@ -20,7 +20,7 @@
 #define NOTIFY_HDR_LEN 8 /* generic payload header 4 + protocol 1 + SPI size 1 + type 2 */
 
 int hp__check_auth(uint8_t out[HP_CONNECTAUTH_LEN], uint32_t mid, ike_slice connect_id,
-	ike_slice endpoint_raw, ike_slice key)
+                   ike_slice endpoint_raw, ike_slice key)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	uint8_t m[4];
@@ -30,12 +30,11 @@ int hp__check_auth(uint8_t out[HP_CONNECTAUTH_LEN], uint32_t mid, ike_slice conn
 	if (!ctx)
 		return IKE_ERR_NOMEM;
 	ike_put_u32(m, mid);
-	ok = EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1 &&
-		EVP_DigestUpdate(ctx, m, sizeof m) == 1 &&
-		EVP_DigestUpdate(ctx, connect_id.ptr, connect_id.len) == 1 &&
-		EVP_DigestUpdate(ctx, endpoint_raw.ptr, endpoint_raw.len) == 1 &&
-		EVP_DigestUpdate(ctx, key.ptr, key.len) == 1 &&
-		EVP_DigestFinal_ex(ctx, out, &n) == 1 && n == HP_CONNECTAUTH_LEN;
+	ok = EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1 && EVP_DigestUpdate(ctx, m, sizeof m) == 1 &&
+	     EVP_DigestUpdate(ctx, connect_id.ptr, connect_id.len) == 1 &&
+	     EVP_DigestUpdate(ctx, endpoint_raw.ptr, endpoint_raw.len) == 1 &&
+	     EVP_DigestUpdate(ctx, key.ptr, key.len) == 1 && EVP_DigestFinal_ex(ctx, out, &n) == 1 &&
+	     n == HP_CONNECTAUTH_LEN;
 	EVP_MD_CTX_free(ctx);
 	return ok ? IKE_OK : IKE_ERR_CRYPTO;
 }
@@ -51,8 +50,8 @@ static void put_notify_hdr(ike_wr *w, uint8_t next, uint16_t type, size_t len)
 	ike_wr_u16(w, type);
 }
 
-int hp__check_encode(uint8_t *buf, size_t cap, size_t *len, uint32_t mid, bool response,
-	ike_slice connect_id, const hp_candidate *ep, ike_slice key)
+int hp__check_encode(uint8_t *buf, size_t cap, size_t *len, uint32_t mid, bool response, ike_slice connect_id,
+                     const hp_candidate *ep, ike_slice key)
 {
 	uint8_t epbuf[HP_ENDPOINT_DATA_MAX], auth[HP_CONNECTAUTH_LEN];
 	ike_wr epw = ike_wr_init(epbuf, sizeof epbuf);
@@ -200,6 +199,6 @@ int hp_check_connect_id(const uint8_t *pkt, size_t len, ike_slice *connect_id)
 	const char *why;
 	int rc = hp__check_decode(pkt, len, &c, &why);
 
-	*connect_id = rc == IKE_OK ? c.connect_id : (ike_slice){ NULL, 0 };
+	*connect_id = rc == IKE_OK ? c.connect_id : (ike_slice){NULL, 0};
 	return rc;
 }

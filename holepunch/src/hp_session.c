@@ -55,14 +55,14 @@ struct hp_session {
 	size_t n_triggered;
 	hp_pair_info *info; /* scratch for events, max_pairs */
 
-	bool sending;      /* the paced sender is scheduled at next_send */
+	bool sending; /* the paced sender is scheduled at next_send */
 	ike_ms next_send;
 	ike_ms nominate_at; /* initiator: IKE_NEVER until a pair succeeded */
 	ike_ms fail_at;
 	ike_ms fail_after_ms;
 	bool done;
 	hp_stats stats;
-	ike_ms drop_window;     /* start of the current one-second window of drop log lines */
+	ike_ms drop_window; /* start of the current one-second window of drop log lines */
 	unsigned drop_logged, drop_suppressed;
 };
 
@@ -79,7 +79,7 @@ IKE_PRINTF(3, 4) static void slog(const hp_session *s, ike_log_level lvl, const 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	rec = (ike_log_rec){ .lvl = lvl, .sub = IKE_SUB_HP, .tag = s->tag, .msg = msg };
+	rec = (ike_log_rec){.lvl = lvl, .sub = IKE_SUB_HP, .tag = s->tag, .msg = msg};
 	s->cb.log(s->user, &rec);
 }
 
@@ -91,7 +91,8 @@ IKE_PRINTF(4, 5) static void log_drop(hp_session *s, ike_ms now, ike_log_level l
 
 	if (now >= s->drop_window + 1000 || now < s->drop_window) {
 		if (s->drop_suppressed)
-			slog(s, IKE_LOG_INFO, "%u more dropped datagrams were not logged", s->drop_suppressed);
+			slog(s, IKE_LOG_INFO, "%u more dropped datagrams were not logged",
+			     s->drop_suppressed);
 		s->drop_window = now;
 		s->drop_logged = 0;
 		s->drop_suppressed = 0;
@@ -162,12 +163,14 @@ static const ike_addr *cand_base(const hp_candidate *c)
 
 static ike_slice my_key(const hp_session *s)
 {
-	return s->role == HP_INITIATOR ? IKE_SLICE(s->key_i, s->key_i_len) : IKE_SLICE(s->key_r, s->key_r_len);
+	return s->role == HP_INITIATOR ? IKE_SLICE(s->key_i, s->key_i_len)
+	                               : IKE_SLICE(s->key_r, s->key_r_len);
 }
 
 static ike_slice peer_key(const hp_session *s)
 {
-	return s->role == HP_INITIATOR ? IKE_SLICE(s->key_r, s->key_r_len) : IKE_SLICE(s->key_i, s->key_i_len);
+	return s->role == HP_INITIATOR ? IKE_SLICE(s->key_r, s->key_r_len)
+	                               : IKE_SLICE(s->key_i, s->key_i_len);
 }
 
 static pair *pair_by_id(hp_session *s, uint32_t id)
@@ -203,13 +206,13 @@ static bool add_cand(hp_session *s, side *sd, const hp_candidate *c, const char 
 	if (hp__addr_len(c->addr.family) == 0 || c->type < HP_CAND_HOST || c->type > HP_CAND_RELAYED) {
 		s->stats.refused_endpoints++;
 		slog(s, IKE_LOG_INFO, "ignoring %s %s candidate %s: no address or bad type", which,
-			hp_cand_type_name(c->type), a);
+		     hp_cand_type_name(c->type), a);
 		return false;
 	}
 	if (sd->n >= s->max_endpoints) {
 		s->stats.refused_endpoints++;
 		slog(s, IKE_LOG_WARN, "refusing %s %s candidate %s: limit of %zu endpoints reached", which,
-			hp_cand_type_name(c->type), a, s->max_endpoints);
+		     hp_cand_type_name(c->type), a, s->max_endpoints);
 		return false;
 	}
 	sd->c[sd->n++] = *c;
@@ -226,7 +229,8 @@ static pair *insert_pair(hp_session *s, const pair *p)
 	if (s->n_pairs >= s->max_pairs) {
 		s->stats.refused_pairs++;
 		f = fmt_path(&p->local, &p->remote);
-		slog(s, IKE_LOG_WARN, "refusing pair %s - %s: limit of %zu pairs reached", f.a, f.b, s->max_pairs);
+		slog(s, IKE_LOG_WARN, "refusing pair %s - %s: limit of %zu pairs reached", f.a, f.b,
+		     s->max_pairs);
 		return NULL;
 	}
 	while (at < s->n_pairs && s->pairs[at].prio >= p->prio)
@@ -237,7 +241,8 @@ static pair *insert_pair(hp_session *s, const pair *p)
 	return &s->pairs[at];
 }
 
-static pair make_pair(const hp_session *s, const hp_candidate *l, const ike_addr *lbase, const hp_candidate *r)
+static pair make_pair(const hp_session *s, const hp_candidate *l, const ike_addr *lbase,
+                      const hp_candidate *r)
 {
 	pair p;
 	uint32_t g = s->role == HP_INITIATOR ? l->priority : r->priority;
@@ -268,7 +273,8 @@ static int form_pairs(hp_session *s, size_t first_remote)
 		return IKE_ERR_NOMEM;
 	for (size_t o = 0; o < outer; o++) {
 		for (size_t i = 0; i < inner; i++) {
-			size_t li = s->role == HP_INITIATOR ? o : i, ri = first_remote + (s->role == HP_INITIATOR ? i : o);
+			size_t li = s->role == HP_INITIATOR ? o : i,
+			       ri = first_remote + (s->role == HP_INITIATOR ? i : o);
 			const hp_candidate *l = &s->local.c[li], *r = &s->remote.c[ri];
 			const ike_addr *lb = cand_base(l);
 			size_t at = 0;
@@ -289,10 +295,11 @@ static int form_pairs(hp_session *s, size_t first_remote)
 		addr2 f = fmt_path(&tmp[k].local, &tmp[k].remote);
 
 		for (size_t j = 0; j < k && !dup; j++)
-			dup = ike_addr_eq(&tmp[j].local, &tmp[k].local) && ike_addr_eq(&tmp[j].remote, &tmp[k].remote);
+			dup = ike_addr_eq(&tmp[j].local, &tmp[k].local) &&
+			      ike_addr_eq(&tmp[j].remote, &tmp[k].remote);
 		if (dup) {
 			slog(s, IKE_LOG_DEBUG, "pruning pair %s - %s (priority %llu)", f.a, f.b,
-				(unsigned long long)tmp[k].prio);
+			     (unsigned long long)tmp[k].prio);
 			/* Mark it so that later duplicates compare against the kept one only. */
 			tmp[k].local.family = 0xff;
 			continue;
@@ -301,7 +308,7 @@ static int form_pairs(hp_session *s, size_t first_remote)
 		if (insert_pair(s, &tmp[k])) {
 			s->next_id++;
 			slog(s, IKE_LOG_DEBUG, "pair %u: %s - %s (priority %llu)", tmp[k].id, f.a, f.b,
-				(unsigned long long)tmp[k].prio);
+			     (unsigned long long)tmp[k].prio);
 		}
 	}
 	ike_mem_free(s->mem, tmp);
@@ -331,11 +338,12 @@ static void send_request(hp_session *s, pair *p)
 {
 	uint8_t pkt[HP_CHECK_MAX];
 	size_t len;
-	hp_candidate ep = { .type = HP_CAND_PEER_REFLEXIVE, .priority = hp_candidate_priority(HP_CAND_PEER_REFLEXIVE) };
-	ike_path path = { p->local, p->remote };
+	hp_candidate ep = {.type = HP_CAND_PEER_REFLEXIVE,
+	                   .priority = hp_candidate_priority(HP_CAND_PEER_REFLEXIVE)};
+	ike_path path = {p->local, p->remote};
 
-	if (hp__check_encode(pkt, sizeof pkt, &len, p->id, false, IKE_SLICE(s->cid, s->cid_len), &ep, my_key(s)) !=
-		IKE_OK) {
+	if (hp__check_encode(pkt, sizeof pkt, &len, p->id, false, IKE_SLICE(s->cid, s->cid_len), &ep,
+	                     my_key(s)) != IKE_OK) {
 		slog(s, IKE_LOG_ERROR, "cannot build check for pair %u", p->id);
 		return;
 	}
@@ -392,8 +400,12 @@ static size_t fill_info(const hp_session *s, hp_pair_info *out, size_t max)
 {
 	for (size_t i = 0; i < s->n_pairs && i < max; i++) {
 		const pair *p = &s->pairs[i];
-		out[i] = (hp_pair_info){ .id = p->id, .priority = p->prio, .path = { p->local, p->remote },
-			.state = p->state, .sent = p->sent, .answered = p->answered };
+		out[i] = (hp_pair_info){.id = p->id,
+		                        .priority = p->prio,
+		                        .path = {p->local, p->remote},
+		                        .state = p->state,
+		                        .sent = p->sent,
+		                        .answered = p->answered};
 	}
 	return s->n_pairs;
 }
@@ -410,7 +422,7 @@ static void finish(hp_session *s, hp_event *ev)
 
 static void choose(hp_session *s, const ike_path *path, uint64_t prio, const char *how)
 {
-	hp_event ev = { .type = HP_EV_PAIR_CHOSEN, .path = *path, .priority = prio };
+	hp_event ev = {.type = HP_EV_PAIR_CHOSEN, .path = *path, .priority = prio};
 	addr2 f = fmt_path(&path->local, &path->remote);
 
 	slog(s, IKE_LOG_INFO, "%s pair %s - %s", how, f.a, f.b);
@@ -419,7 +431,7 @@ static void choose(hp_session *s, const ike_path *path, uint64_t prio, const cha
 
 static void fail(hp_session *s, int err, const char *reason)
 {
-	hp_event ev = { .type = HP_EV_FAILED, .err = err, .reason = reason };
+	hp_event ev = {.type = HP_EV_FAILED, .err = err, .reason = reason};
 	size_t waiting = 0, failed = 0, ok = 0;
 
 	for (size_t i = 0; i < s->n_pairs; i++) {
@@ -427,12 +439,13 @@ static void fail(hp_session *s, int err, const char *reason)
 		failed += s->pairs[i].state == HP_PAIR_FAILED;
 		ok += s->pairs[i].state == HP_PAIR_SUCCEEDED;
 	}
-	slog(s, IKE_LOG_WARN, "connectivity checks failed: %s (%zu pairs: %zu succeeded, %zu failed, %zu unanswered)",
-		reason, s->n_pairs, ok, failed, waiting);
+	slog(s, IKE_LOG_WARN,
+	     "connectivity checks failed: %s (%zu pairs: %zu succeeded, %zu failed, %zu unanswered)", reason,
+	     s->n_pairs, ok, failed, waiting);
 	for (size_t i = 0; i < s->n_pairs; i++) {
 		addr2 f = fmt_path(&s->pairs[i].local, &s->pairs[i].remote);
 		slog(s, IKE_LOG_INFO, "  pair %u %s - %s: %s after %u requests", s->pairs[i].id, f.a, f.b,
-			hp_pair_state_name(s->pairs[i].state), s->pairs[i].sent);
+		     hp_pair_state_name(s->pairs[i].state), s->pairs[i].sent);
 	}
 	finish(s, &ev);
 }
@@ -450,7 +463,7 @@ static void consider_nomination(hp_session *s, ike_ms now)
 		pair *p = &s->pairs[i];
 		if (p->state == HP_PAIR_SUCCEEDED) {
 			if (!better_pending || now >= s->nominate_at) {
-				choose(s, &(ike_path){ p->local, p->remote }, p->prio, "nominating");
+				choose(s, &(ike_path){p->local, p->remote}, p->prio, "nominating");
 				return;
 			}
 			if (s->nominate_at == IKE_NEVER)
@@ -503,8 +516,8 @@ int hp_session_new(hp_session **out, const hp_config *cfg, const hp_callbacks *c
 
 	*out = NULL;
 	if (!cb || !cb->send || !cb->on_event || cfg->max_endpoints == 0 || cfg->max_pairs == 0 ||
-		cfg->pace_ms == 0 || cfg->rto_ms == 0 || (cfg->n_local && !cfg->local) ||
-		(cfg->n_remote && !cfg->remote) || (cfg->role != HP_INITIATOR && cfg->role != HP_RESPONDER))
+	    cfg->pace_ms == 0 || cfg->rto_ms == 0 || (cfg->n_local && !cfg->local) ||
+	    (cfg->n_remote && !cfg->remote) || (cfg->role != HP_INITIATOR && cfg->role != HP_RESPONDER))
 		return IKE_ERR_INVAL;
 	s = ike_mem_calloc(cfg->mem, 1, sizeof *s);
 	if (!s)
@@ -527,9 +540,11 @@ int hp_session_new(hp_session **out, const hp_config *cfg, const hp_callbacks *c
 
 	rc = copy_bytes(s->cid, &s->cid_len, cfg->connect_id, cfg->connect_id_len, HP_CONNECT_ID_MAX);
 	if (rc == IKE_OK)
-		rc = copy_bytes(s->key_i, &s->key_i_len, cfg->initiator_key, cfg->initiator_key_len, HP_CONNECT_KEY_MAX);
+		rc = copy_bytes(s->key_i, &s->key_i_len, cfg->initiator_key, cfg->initiator_key_len,
+		                HP_CONNECT_KEY_MAX);
 	if (rc == IKE_OK)
-		rc = copy_bytes(s->key_r, &s->key_r_len, cfg->responder_key, cfg->responder_key_len, HP_CONNECT_KEY_MAX);
+		rc = copy_bytes(s->key_r, &s->key_r_len, cfg->responder_key, cfg->responder_key_len,
+		                HP_CONNECT_KEY_MAX);
 	if (rc != IKE_OK)
 		goto out;
 	make_tag(s, cfg->tag);
@@ -549,7 +564,7 @@ int hp_session_new(hp_session **out, const hp_config *cfg, const hp_callbacks *c
 	if (rc != IKE_OK)
 		goto out;
 	slog(s, IKE_LOG_INFO, "%s: %zu local and %zu remote candidates, %zu pairs",
-		s->role == HP_INITIATOR ? "initiator" : "responder", s->local.n, s->remote.n, s->n_pairs);
+	     s->role == HP_INITIATOR ? "initiator" : "responder", s->local.n, s->remote.n, s->n_pairs);
 	if (s->n_pairs)
 		start_sender(s, now); /* set_responder_data: "send the first check immediately" */
 	*out = s;
@@ -596,7 +611,8 @@ static void on_request(hp_session *s, const ike_path *path, const hp__check *c, 
 {
 	uint8_t pkt[HP_CHECK_MAX];
 	size_t len;
-	hp_candidate ep = { .type = HP_CAND_PEER_REFLEXIVE, .priority = c->endpoint.priority, .addr = path->remote };
+	hp_candidate ep = {
+	    .type = HP_CAND_PEER_REFLEXIVE, .priority = c->endpoint.priority, .addr = path->remote};
 	hp_candidate *rcand;
 	pair *p;
 	addr2 f = fmt_path(&path->local, &path->remote);
@@ -623,24 +639,25 @@ static void on_request(hp_session *s, const ike_path *path, const hp__check *c, 
 		} else if (rcand) {
 			/* strongSwan pairs a new HOST candidate for the address the check
 			 * arrived at with the (possibly just learned) remote candidate. */
-			hp_candidate lh = { .type = HP_CAND_HOST, .priority = hp_candidate_priority(HP_CAND_HOST),
-				.addr = path->local };
+			hp_candidate lh = {.type = HP_CAND_HOST,
+			                   .priority = hp_candidate_priority(HP_CAND_HOST),
+			                   .addr = path->local};
 			pair np = make_pair(s, &lh, &path->local, rcand);
 
 			np.id = s->next_id;
 			p = insert_pair(s, &np);
 			if (p) {
 				s->next_id++;
-				slog(s, IKE_LOG_DEBUG, "pair %u: %s - %s from a check (priority %llu)", p->id, f.a, f.b,
-					(unsigned long long)p->prio);
+				slog(s, IKE_LOG_DEBUG, "pair %u: %s - %s from a check (priority %llu)", p->id,
+				     f.a, f.b, (unsigned long long)p->prio);
 				trigger(s, p, now);
 			}
 		}
 		if (p)
 			p->answered = true;
 	}
-	if (hp__check_encode(pkt, sizeof pkt, &len, c->mid, true, IKE_SLICE(s->cid, s->cid_len), &ep, my_key(s)) !=
-		IKE_OK)
+	if (hp__check_encode(pkt, sizeof pkt, &len, c->mid, true, IKE_SLICE(s->cid, s->cid_len), &ep,
+	                     my_key(s)) != IKE_OK)
 		return;
 	s->stats.responses_sent++;
 	send_bytes(s, path, pkt, len);
@@ -662,22 +679,24 @@ static int on_response(hp_session *s, const ike_path *path, const hp__check *c, 
 	if (s->done)
 		return IKE_OK;
 	if (ike_addr_eq(&p->local, &path->local) && ike_addr_eq(&p->remote, &path->remote) &&
-		p->state != HP_PAIR_SUCCEEDED) {
-		hp_event ev = { .type = HP_EV_PAIR_VALID, .path = *path, .priority = p->prio };
+	    p->state != HP_PAIR_SUCCEEDED) {
+		hp_event ev = {.type = HP_EV_PAIR_VALID, .path = *path, .priority = p->prio};
 
 		p->state = HP_PAIR_SUCCEEDED;
 		slog(s, IKE_LOG_INFO, "pair %u is valid: %s - %s", p->id, f.a, f.b);
 		s->cb.on_event(s->user, &ev);
 	}
 	if (hp__addr_len(c->endpoint.addr.family) && !cand_by_addr(&s->local, &c->endpoint.addr)) {
-		hp_candidate l = { .type = HP_CAND_PEER_REFLEXIVE, .priority = c->endpoint.priority,
-			.addr = c->endpoint.addr, .base = p->local };
+		hp_candidate l = {.type = HP_CAND_PEER_REFLEXIVE,
+		                  .priority = c->endpoint.priority,
+		                  .addr = c->endpoint.addr,
+		                  .base = p->local};
 		char a[IKE_ADDR_STRLEN];
 
 		if (add_cand(s, &s->local, &l, "peer-reflexive local")) {
 			s->stats.peer_reflexive_learned++;
 			slog(s, IKE_LOG_INFO, "learned peer-reflexive local candidate %s (base %s)",
-				ike_addr_str(&l.addr, a, sizeof a), f.a);
+			     ike_addr_str(&l.addr, a, sizeof a), f.a);
 		}
 	}
 	consider_nomination(s, now);
@@ -694,7 +713,8 @@ int hp_session_recv(hp_session *s, const ike_path *path, const uint8_t *pkt, siz
 
 	if (rc != IKE_OK) {
 		s->stats.dropped_malformed++;
-		log_drop(s, now, IKE_LOG_INFO, "dropping %zu bytes from %s: %s (%s)", len, f.b, why, ike_strerror(rc));
+		log_drop(s, now, IKE_LOG_INFO, "dropping %zu bytes from %s: %s (%s)", len, f.b, why,
+		         ike_strerror(rc));
 		return rc;
 	}
 	if (c.connect_id.len != s->cid_len || memcmp(c.connect_id.ptr, s->cid, s->cid_len) != 0) {
@@ -707,8 +727,9 @@ int hp_session_recv(hp_session *s, const ike_path *path, const uint8_t *pkt, siz
 		return rc;
 	if (c.auth.len != sizeof want || CRYPTO_memcmp(c.auth.ptr, want, sizeof want) != 0) {
 		s->stats.auth_failures++;
-		log_drop(s, now, IKE_LOG_WARN, "dropping check %s mid %u from %s: ME_CONNECTAUTH does not verify",
-			c.response ? "response" : "request", c.mid, f.b);
+		log_drop(s, now, IKE_LOG_WARN,
+		         "dropping check %s mid %u from %s: ME_CONNECTAUTH does not verify",
+		         c.response ? "response" : "request", c.mid, f.b);
 		return IKE_ERR_AUTH;
 	}
 	if (c.response)
@@ -729,8 +750,8 @@ int hp_session_tick(hp_session *s, ike_ms now)
 		if (++p->retransmitted > s->max_retransmits) {
 			addr2 f = fmt_path(&p->local, &p->remote);
 			p->state = HP_PAIR_FAILED;
-			slog(s, IKE_LOG_DEBUG, "pair %u %s - %s failed after %u retransmissions", p->id, f.a, f.b,
-				s->max_retransmits);
+			slog(s, IKE_LOG_DEBUG, "pair %u %s - %s failed after %u retransmissions", p->id, f.a,
+			     f.b, s->max_retransmits);
 			continue;
 		}
 		s->stats.checks_retransmitted++;
@@ -750,11 +771,12 @@ int hp_session_tick(hp_session *s, ike_ms now)
 			ok += s->pairs[i].state == HP_PAIR_SUCCEEDED;
 		if (ok)
 			snprintf(reason, sizeof reason,
-				"%zu pairs succeeded but the initiator chose none within %llu ms", ok,
-				(unsigned long long)s->fail_after_ms);
+			         "%zu pairs succeeded but the initiator chose none within %llu ms", ok,
+			         (unsigned long long)s->fail_after_ms);
 		else
-			snprintf(reason, sizeof reason, "no candidate pair answered within %llu ms (%zu pairs tried)",
-				(unsigned long long)s->fail_after_ms, s->n_pairs);
+			snprintf(reason, sizeof reason,
+			         "no candidate pair answered within %llu ms (%zu pairs tried)",
+			         (unsigned long long)s->fail_after_ms, s->n_pairs);
 		fail(s, IKE_ERR_TIMEOUT, reason);
 	}
 	return IKE_OK;

@@ -10,8 +10,8 @@
 
 #include "holepunch/hp.h"
 
-static const uint8_t cid[4] = { 0xde, 0xad, 0xbe, 0xef };
-static const uint8_t key[16] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+static const uint8_t cid[4] = {0xde, 0xad, 0xbe, 0xef};
+static const uint8_t key[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
 static int fz_send(void *user, const ike_path *path, const uint8_t *pkt, size_t len)
 {
@@ -32,17 +32,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	hp_candidate l = { .type = HP_CAND_HOST, .priority = 0x00ffffff };
-	hp_candidate r = { .type = HP_CAND_HOST, .priority = 0x00ffffff };
-	hp_callbacks cb = { .send = fz_send, .on_event = fz_event };
+	hp_candidate l = {.type = HP_CAND_HOST, .priority = 0x00ffffff};
+	hp_candidate r = {.type = HP_CAND_HOST, .priority = 0x00ffffff};
+	hp_callbacks cb = {.send = fz_send, .on_event = fz_event};
 	hp_config cfg;
 	ike_slice id;
 	ike_path path;
 
 	(void)hp_check_connect_id(data, size, &id);
-	if (ike_addr_parse(&l.addr, "10.0.2.2", 4500) != IKE_OK || ike_addr_parse(&r.addr, "10.0.1.2", 4500) != IKE_OK)
+	if (ike_addr_parse(&l.addr, "10.0.2.2", 4500) != IKE_OK ||
+	    ike_addr_parse(&r.addr, "10.0.1.2", 4500) != IKE_OK)
 		return 0;
-	path = (ike_path){ l.addr, r.addr };
+	path = (ike_path){l.addr, r.addr};
 	for (int role = HP_INITIATOR; role <= HP_RESPONDER; role++) {
 		hp_session *s = NULL;
 

@@ -88,14 +88,14 @@ typedef struct hp_stats {
 	uint64_t checks_retransmitted; /* retransmissions of requests */
 	uint64_t checks_received;      /* valid requests received (and answered) */
 	uint64_t responses_sent;
-	uint64_t responses_received;   /* valid responses received */
-	uint64_t auth_failures;        /* ME_CONNECTAUTH did not verify */
-	uint64_t dropped_malformed;    /* not a well-formed check */
-	uint64_t dropped_other;        /* wrong connect ID, unknown message ID, stale */
+	uint64_t responses_received;     /* valid responses received */
+	uint64_t auth_failures;          /* ME_CONNECTAUTH did not verify */
+	uint64_t dropped_malformed;      /* not a well-formed check */
+	uint64_t dropped_other;          /* wrong connect ID, unknown message ID, stale */
 	uint64_t peer_reflexive_learned; /* local and remote PEER_REFLEXIVE candidates */
-	uint64_t refused_endpoints;    /* candidates over max_endpoints or without address */
-	uint64_t refused_pairs;        /* pairs over max_pairs */
-	uint64_t send_errors;          /* send callback returned non-zero */
+	uint64_t refused_endpoints;      /* candidates over max_endpoints or without address */
+	uint64_t refused_pairs;          /* pairs over max_pairs */
+	uint64_t send_errors;            /* send callback returned non-zero */
 } hp_stats;
 
 typedef enum hp_event_type {
@@ -106,11 +106,11 @@ typedef enum hp_event_type {
 
 typedef struct hp_event {
 	hp_event_type type;
-	ike_path path;              /* PAIR_VALID, PAIR_CHOSEN: local base and remote address */
-	uint64_t priority;          /* PAIR_VALID, PAIR_CHOSEN: the pair's priority */
-	int err;                    /* FAILED: IKE_ERR_TIMEOUT (bound reached) or IKE_ERR_NOT_FOUND (all failed) */
-	const char *reason;         /* FAILED: one sentence for users and logs */
-	const hp_pair_info *pairs;  /* FAILED, PAIR_CHOSEN: every pair and its state, by priority */
+	ike_path path;      /* PAIR_VALID, PAIR_CHOSEN: local base and remote address */
+	uint64_t priority;  /* PAIR_VALID, PAIR_CHOSEN: the pair's priority */
+	int err;            /* FAILED: IKE_ERR_TIMEOUT (bound reached) or IKE_ERR_NOT_FOUND (all failed) */
+	const char *reason; /* FAILED: one sentence for users and logs */
+	const hp_pair_info *pairs; /* FAILED, PAIR_CHOSEN: every pair and its state, by priority */
 	size_t n_pairs;
 } hp_event;
 
@@ -144,9 +144,9 @@ typedef struct hp_config {
 	size_t max_endpoints; /* per side, learned peer-reflexive ones included (16) */
 	size_t max_pairs;     /* (64) */
 
-	const ike_mem *mem;       /* NULL = C library */
-	ike_log_level log_max;    /* records above this level are not formatted */
-	const char *tag;          /* log tag such as "bob", copied; NULL = connect ID in hex */
+	const ike_mem *mem;    /* NULL = C library */
+	ike_log_level log_max; /* records above this level are not formatted */
+	const char *tag;       /* log tag such as "bob", copied; NULL = connect ID in hex */
 } hp_config;
 
 /* 3. Callbacks */
@@ -202,8 +202,8 @@ IKE_MUST_CHECK int hp_check_connect_id(const uint8_t *pkt, size_t len, ike_slice
  * forms pairs when remote candidates are given, and schedules the first check at
  * now. cb and user are kept. Returns IKE_OK and *out, IKE_ERR_INVAL (missing
  * callback, id or key, or lengths out of range) or IKE_ERR_NOMEM. */
-IKE_MUST_CHECK int hp_session_new(hp_session **out, const hp_config *cfg, const hp_callbacks *cb,
-	void *user, ike_ms now);
+IKE_MUST_CHECK int hp_session_new(hp_session **out, const hp_config *cfg, const hp_callbacks *cb, void *user,
+                                  ike_ms now);
 /* Frees the session and wipes its keys. NULL is fine. */
 void hp_session_free(hp_session *s);
 

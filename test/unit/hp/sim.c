@@ -51,7 +51,7 @@ struct sim_net {
 	uint64_t dropped_nat, dropped_loss;
 };
 
-static const uint8_t test_cid[4] = { 0x12, 0x34, 0x56, 0x78 };
+static const uint8_t test_cid[4] = {0x12, 0x34, 0x56, 0x78};
 static const uint8_t test_key_i[16] = "alice's key 0123";
 static const uint8_t test_key_r[16] = "bob's key abcdef";
 
@@ -124,7 +124,7 @@ static ike_addr nat_out(sim_nat *t, const ike_addr *in, const ike_addr *dst)
 
 	for (size_t i = 0; i < t->n_maps && !m; i++)
 		if (ike_addr_eq(&t->maps[i].in, in) &&
-			(t->type != SIM_SYMMETRIC || ike_addr_eq(&t->maps[i].dst, dst)))
+		    (t->type != SIM_SYMMETRIC || ike_addr_eq(&t->maps[i].dst, dst)))
 			m = &t->maps[i];
 	if (!m) {
 		cr_assert(lt(sz, t->n_maps, MAX_MAPS));
@@ -138,7 +138,7 @@ static ike_addr nat_out(sim_nat *t, const ike_addr *in, const ike_addr *dst)
 		perm = ike_addr_eq(&t->perms[i].out, &m->out) && ike_addr_eq(&t->perms[i].remote, dst);
 	if (!perm) {
 		cr_assert(lt(sz, t->n_perms, MAX_MAPS));
-		t->perms[t->n_perms++] = (sim_perm){ m->out, *dst };
+		t->perms[t->n_perms++] = (sim_perm){m->out, *dst};
 	}
 	return m->out;
 }
@@ -152,7 +152,8 @@ static bool nat_in(sim_nat *t, const ike_addr *src, const ike_addr *out, ike_add
 		if (t->type != SIM_FULLCONE) {
 			bool ok = false;
 			for (size_t k = 0; k < t->n_perms && !ok; k++)
-				ok = ike_addr_eq(&t->perms[k].out, out) && ike_addr_eq(&t->perms[k].remote, src);
+				ok = ike_addr_eq(&t->perms[k].out, out) &&
+				     ike_addr_eq(&t->perms[k].remote, src);
 			if (!ok)
 				return false;
 		}
@@ -174,13 +175,16 @@ ike_addr sim_reflexive(sim_net *n, sim_node *node, const char *server)
 
 hp_candidate sim_host(const sim_node *node)
 {
-	return (hp_candidate){ .type = HP_CAND_HOST, .priority = hp_candidate_priority(HP_CAND_HOST), .addr = node->addr };
+	return (hp_candidate){
+	    .type = HP_CAND_HOST, .priority = hp_candidate_priority(HP_CAND_HOST), .addr = node->addr};
 }
 
 hp_candidate sim_srflx(const ike_addr *mapped, const sim_node *node)
 {
-	return (hp_candidate){ .type = HP_CAND_SERVER_REFLEXIVE,
-		.priority = hp_candidate_priority(HP_CAND_SERVER_REFLEXIVE), .addr = *mapped, .base = node->addr };
+	return (hp_candidate){.type = HP_CAND_SERVER_REFLEXIVE,
+	                      .priority = hp_candidate_priority(HP_CAND_SERVER_REFLEXIVE),
+	                      .addr = *mapped,
+	                      .base = node->addr};
 }
 
 static bool lose(sim_net *n)
@@ -207,7 +211,8 @@ static void enqueue(sim_node *d, const ike_path *path, const uint8_t *pkt, size_
 	if (d->nat != SIM_NO_NAT) {
 		bool lan = false;
 		for (int i = 0; i < n->n_nodes; i++)
-			lan = lan || (n->nodes[i].nat == d->nat && ike_addr_eq(&n->nodes[i].addr, &path->remote));
+			lan = lan ||
+			      (n->nodes[i].nat == d->nat && ike_addr_eq(&n->nodes[i].addr, &path->remote));
 		if (!lan) /* traffic inside the LAN is not translated */
 			p->src = nat_out(&n->nats[d->nat], &d->addr, &path->remote);
 	}
@@ -225,9 +230,10 @@ static int cb_send(void *user, const ike_path *path, const uint8_t *pkt, size_t 
 	hp__check c;
 	const char *why;
 
-	cr_assert(eq(int, hp__check_decode(pkt, len, &c, &why), IKE_OK), "%s sent a bad check: %s", d->name, why);
+	cr_assert(eq(int, hp__check_decode(pkt, len, &c, &why), IKE_OK), "%s sent a bad check: %s", d->name,
+	          why);
 	if (d->n_sends < SIM_MAX_SENDS)
-		d->sends[d->n_sends++] = (sim_send){ d->net->now, c.mid, c.response, *path };
+		d->sends[d->n_sends++] = (sim_send){d->net->now, c.mid, c.response, *path};
 	enqueue(d, path, pkt, len, false);
 	return 0;
 }
@@ -263,10 +269,10 @@ static void cb_event(void *user, const hp_event *ev)
 }
 
 void sim_start(sim_net *n, sim_node *node, bool initiator, const hp_candidate *local, size_t nl,
-	const hp_candidate *remote, size_t nr, const hp_config *tweak)
+               const hp_candidate *remote, size_t nr, const hp_config *tweak)
 {
 	hp_config cfg;
-	hp_callbacks cb = { .send = cb_send, .on_event = cb_event };
+	hp_callbacks cb = {.send = cb_send, .on_event = cb_event};
 
 	if (tweak)
 		cfg = *tweak;
@@ -312,7 +318,7 @@ static void deliver(sim_net *n, const sim_pkt *p)
 		n->dropped_nat++;
 		return;
 	}
-	ike_path path = { d->addr, p->src };
+	ike_path path = {d->addr, p->src};
 	if (p->nominate) {
 		d->nominations_received++;
 		if (!hp_session_done(d->s))
@@ -320,7 +326,7 @@ static void deliver(sim_net *n, const sim_pkt *p)
 		return;
 	}
 	cr_assert(eq(int, hp_session_recv(d->s, &path, p->data, p->len, n->now), IKE_OK),
-		"%s dropped a check", d->name);
+	          "%s dropped a check", d->name);
 }
 
 void sim_run(sim_net *n, ike_ms until)

@@ -60,7 +60,7 @@ hp_candidate sim_host(const sim_node *node);
 hp_candidate sim_srflx(const ike_addr *mapped, const sim_node *node);
 /* Starts node's session at the current time with shared test ids and keys. */
 void sim_start(sim_net *n, sim_node *node, bool initiator, const hp_candidate *local, size_t nl,
-	const hp_candidate *remote, size_t nr, const hp_config *tweak);
+               const hp_candidate *remote, size_t nr, const hp_config *tweak);
 /* Runs deliveries and deadlines until time `until` or until both nodes are done and the
  * network is idle. */
 void sim_run(sim_net *n, ike_ms until);

@@ -42,15 +42,15 @@ Test(hp_cand, pair_priority_saturates_instead_of_wrapping)
 {
 	cr_assert(eq(u64, hp_pair_priority(UINT32_MAX, UINT32_MAX), UINT64_MAX));
 	cr_assert(eq(u64, hp_pair_priority(0x7fffffffu, 0x7fffffffu),
-		((uint64_t)0x7fffffff << 32) + 2 * (uint64_t)0x7fffffff));
+	             ((uint64_t)0x7fffffff << 32) + 2 * (uint64_t)0x7fffffff));
 }
 
 Test(hp_cand, encodes_ipv4_endpoint_like_strongswan)
 {
 	uint8_t buf[32];
 	ike_wr w = ike_wr_init(buf, sizeof buf);
-	hp_candidate c = { .type = HP_CAND_SERVER_REFLEXIVE, .priority = 0x0040ffff };
-	const uint8_t want[] = { 0x00, 0x40, 0xff, 0xff, 1, 3, 0x11, 0x94, 198, 51, 100, 7 };
+	hp_candidate c = {.type = HP_CAND_SERVER_REFLEXIVE, .priority = 0x0040ffff};
+	const uint8_t want[] = {0x00, 0x40, 0xff, 0xff, 1, 3, 0x11, 0x94, 198, 51, 100, 7};
 
 	cr_assert(eq(int, ike_addr_parse(&c.addr, "198.51.100.7", 4500), IKE_OK));
 	cr_assert(eq(int, hp_endpoint_encode(&w, &c), IKE_OK));
@@ -62,8 +62,9 @@ Test(hp_cand, encodes_addressless_endpoint_with_zero_port)
 {
 	uint8_t buf[32];
 	ike_wr w = ike_wr_init(buf, sizeof buf);
-	hp_candidate c = { .type = HP_CAND_PEER_REFLEXIVE, .priority = hp_candidate_priority(HP_CAND_PEER_REFLEXIVE) };
-	const uint8_t want[] = { 0x00, 0x80, 0xff, 0xff, 0, 2, 0, 0 };
+	hp_candidate c = {.type = HP_CAND_PEER_REFLEXIVE,
+	                  .priority = hp_candidate_priority(HP_CAND_PEER_REFLEXIVE)};
+	const uint8_t want[] = {0x00, 0x80, 0xff, 0xff, 0, 2, 0, 0};
 
 	cr_assert(eq(int, hp_endpoint_encode(&w, &c), IKE_OK));
 	cr_assert(eq(sz, w.len, sizeof want));
@@ -74,7 +75,7 @@ Test(hp_cand, round_trips_ipv6_endpoint)
 {
 	uint8_t buf[32];
 	ike_wr w = ike_wr_init(buf, sizeof buf);
-	hp_candidate c = { .type = HP_CAND_HOST, .priority = 0x00ffffff }, d;
+	hp_candidate c = {.type = HP_CAND_HOST, .priority = 0x00ffffff}, d;
 
 	cr_assert(eq(int, ike_addr_parse(&c.addr, "2001:db8::42", 4500), IKE_OK));
 	cr_assert(eq(int, hp_endpoint_encode(&w, &c), IKE_OK));
@@ -87,17 +88,18 @@ Test(hp_cand, round_trips_ipv6_endpoint)
 
 Test(hp_cand, rejects_every_truncation_of_ipv4_endpoint)
 {
-	const uint8_t data[] = { 0x00, 0x40, 0xff, 0xff, 1, 3, 0x11, 0x94, 198, 51, 100, 7 };
+	const uint8_t data[] = {0x00, 0x40, 0xff, 0xff, 1, 3, 0x11, 0x94, 198, 51, 100, 7};
 	hp_candidate d;
 
 	for (size_t n = 0; n < sizeof data; n++)
-		cr_assert(eq(int, hp_endpoint_decode(IKE_SLICE(data, n), &d), IKE_ERR_TRUNCATED), "accepted %zu bytes", n);
+		cr_assert(eq(int, hp_endpoint_decode(IKE_SLICE(data, n), &d), IKE_ERR_TRUNCATED),
+		          "accepted %zu bytes", n);
 	cr_assert(eq(int, hp_endpoint_decode(IKE_SLICE(data, sizeof data), &d), IKE_OK));
 }
 
 Test(hp_cand, rejects_bad_family_and_type)
 {
-	uint8_t data[] = { 0, 0x40, 0xff, 0xff, 3, 3, 0, 0 };
+	uint8_t data[] = {0, 0x40, 0xff, 0xff, 3, 3, 0, 0};
 	hp_candidate d;
 
 	cr_assert(eq(int, hp_endpoint_decode(IKE_SLICE(data, sizeof data), &d), IKE_ERR_MALFORMED));
@@ -113,7 +115,7 @@ Test(hp_cand, rejects_bad_family_and_type)
 
 Test(hp_cand, ignores_bytes_after_the_address_like_strongswan)
 {
-	const uint8_t data[] = { 0x00, 0x40, 0xff, 0xff, 1, 3, 0x11, 0x94, 198, 51, 100, 7, 0xaa, 0xbb };
+	const uint8_t data[] = {0x00, 0x40, 0xff, 0xff, 1, 3, 0x11, 0x94, 198, 51, 100, 7, 0xaa, 0xbb};
 	hp_candidate d;
 
 	cr_assert(eq(int, hp_endpoint_decode(IKE_SLICE(data, sizeof data), &d), IKE_OK));

@@ -32,8 +32,8 @@ static lab lab_new(int nat_a, int nat_b, ike_ms latency, unsigned loss, uint32_t
  * ME_CONNECT response; alice when the relayed response reaches her, a little later. */
 static void start_both(lab *l, bool alice_srflx, bool bob_srflx, const hp_config *ca, const hp_config *cb)
 {
-	hp_candidate a[2] = { sim_host(l->alice), sim_srflx(&l->a_m, l->alice) };
-	hp_candidate b[2] = { sim_host(l->bob), sim_srflx(&l->b_m, l->bob) };
+	hp_candidate a[2] = {sim_host(l->alice), sim_srflx(&l->a_m, l->alice)};
+	hp_candidate b[2] = {sim_host(l->bob), sim_srflx(&l->b_m, l->bob)};
 	size_t na = alice_srflx ? 2 : 1, nb = bob_srflx ? 2 : 1;
 
 	sim_start(l->net, l->bob, false, b, nb, a, na, cb);
@@ -47,7 +47,8 @@ static bool pair_state(const sim_node *n, const ike_path *path, uint8_t *state, 
 	size_t np = hp_session_pairs(n->s, p, 64);
 
 	for (size_t i = 0; i < np; i++) {
-		if (ike_addr_eq(&p[i].path.local, &path->local) && ike_addr_eq(&p[i].path.remote, &path->remote)) {
+		if (ike_addr_eq(&p[i].path.local, &path->local) &&
+		    ike_addr_eq(&p[i].path.remote, &path->remote)) {
 			*state = p[i].state;
 			*id = p[i].id;
 			return true;
@@ -85,7 +86,7 @@ Test(hp_nat, cone_nats_agree_on_reflexive_pair_quickly)
 	/* host-host (higher priority) never answers, so alice waits nominate_wait_ms (25). */
 	cr_assert(eq(u64, l.alice->t_done - l.alice->t_first_valid, 25));
 	cr_assert(lt(u64, l.alice->t_done - l.alice->t_start, 150), "took %llu ms",
-		(unsigned long long)(l.alice->t_done - l.alice->t_start));
+	          (unsigned long long)(l.alice->t_done - l.alice->t_start));
 	cr_assert(eq(u64, hp_session_stats(l.alice->s)->auth_failures, 0));
 	cr_assert(gt(u64, hp_session_stats(l.bob->s)->checks_received, 0));
 	cr_assert(gt(u64, hp_session_stats(l.alice->s)->responses_received, 0));
@@ -99,8 +100,8 @@ Test(hp_nat, same_lan_nominates_host_pair_at_once)
 	sim_node *alice = sim_node_add(net, "alice", "10.0.1.2", 4500, nat);
 	sim_node *bob = sim_node_add(net, "bob", "10.0.1.3", 4500, nat);
 	ike_addr a_m = sim_reflexive(net, alice, SERVER), b_m = sim_reflexive(net, bob, SERVER);
-	hp_candidate a[2] = { sim_host(alice), sim_srflx(&a_m, alice) };
-	hp_candidate b[2] = { sim_host(bob), sim_srflx(&b_m, bob) };
+	hp_candidate a[2] = {sim_host(alice), sim_srflx(&a_m, alice)};
+	hp_candidate b[2] = {sim_host(bob), sim_srflx(&b_m, bob)};
 
 	sim_start(net, bob, false, b, 2, a, 2, NULL);
 	sim_start(net, alice, true, a, 2, b, 2, NULL);
@@ -152,7 +153,7 @@ static void assert_failed_in_time(const sim_node *n)
 	cr_assert(n->failed, "%s did not fail", n->name);
 	cr_assert(eq(int, n->fail_err, IKE_ERR_TIMEOUT));
 	cr_assert(le(u64, n->t_done - n->t_start, 10000), "%s failed after %llu ms", n->name,
-		(unsigned long long)(n->t_done - n->t_start));
+	          (unsigned long long)(n->t_done - n->t_start));
 	cr_assert(eq(u64, n->t_done - n->t_start, 8000)); /* the default bound */
 	cr_assert(ge(sz, n->n_pairs, 2), "the failure lists the pairs tried");
 	for (size_t i = 0; i < n->n_pairs; i++) {
@@ -212,8 +213,8 @@ Test(hp_nat, responder_without_nomination_fails_saying_so)
 {
 	/* alice's session never starts: bob's checks get no answer and nobody nominates. */
 	lab l = lab_new(SIM_CONE, SIM_CONE, 10, 0, 1);
-	hp_candidate a[2] = { sim_host(l.alice), sim_srflx(&l.a_m, l.alice) };
-	hp_candidate b[2] = { sim_host(l.bob), sim_srflx(&l.b_m, l.bob) };
+	hp_candidate a[2] = {sim_host(l.alice), sim_srflx(&l.a_m, l.alice)};
+	hp_candidate b[2] = {sim_host(l.bob), sim_srflx(&l.b_m, l.bob)};
 	hp_config cfg;
 
 	hp_config_defaults(&cfg);
@@ -222,6 +223,7 @@ Test(hp_nat, responder_without_nomination_fails_saying_so)
 	sim_run(l.net, sim_now(l.net) + 20000);
 	cr_assert(l.bob->failed);
 	cr_assert(eq(u64, l.bob->t_done - l.bob->t_start, 3000));
-	cr_assert(not(eq(ptr, strstr(l.bob->reason, "no candidate pair answered"), NULL)), "%s", l.bob->reason);
+	cr_assert(not(eq(ptr, strstr(l.bob->reason, "no candidate pair answered"), NULL)), "%s",
+	          l.bob->reason);
 	sim_free(l.net);
 }

@@ -52,13 +52,13 @@ static void cap_event(void *user, const hp_event *ev)
 	c->events++;
 }
 
-static const uint8_t cid[4] = { 1, 2, 3, 4 };
+static const uint8_t cid[4] = {1, 2, 3, 4};
 static const uint8_t key_i[16] = "initiator-key-16";
 static const uint8_t key_r[16] = "responder-key-16";
 
 static hp_candidate cand(uint8_t type, const char *ip, uint16_t port, const char *base)
 {
-	hp_candidate c = { .type = type, .priority = hp_candidate_priority(type) };
+	hp_candidate c = {.type = type, .priority = hp_candidate_priority(type)};
 
 	cr_assert(eq(int, ike_addr_parse(&c.addr, ip, port), IKE_OK));
 	if (base)
@@ -66,11 +66,11 @@ static hp_candidate cand(uint8_t type, const char *ip, uint16_t port, const char
 	return c;
 }
 
-static hp_session *make(capture *c, hp_role role, const hp_candidate *l, size_t nl, const hp_candidate *r, size_t nr,
-	const hp_config *tweak)
+static hp_session *make(capture *c, hp_role role, const hp_candidate *l, size_t nl, const hp_candidate *r,
+                        size_t nr, const hp_config *tweak)
 {
 	hp_config cfg;
-	hp_callbacks cb = { .send = cap_send, .on_event = cap_event };
+	hp_callbacks cb = {.send = cap_send, .on_event = cap_event};
 	hp_session *s = NULL;
 
 	if (tweak)
@@ -115,7 +115,7 @@ static void alice_bob(hp_candidate a[3], hp_candidate b[3])
 
 Test(hp_pairs, forms_same_family_pairs_ordered_and_pruned_as_initiator)
 {
-	capture c = { .now = 100 };
+	capture c = {.now = 100};
 	hp_candidate a[3], b[3];
 	hp_pair_info p[8];
 	hp_session *s;
@@ -140,7 +140,7 @@ Test(hp_pairs, forms_same_family_pairs_ordered_and_pruned_as_initiator)
 
 Test(hp_pairs, responder_uses_initiator_priority_as_g)
 {
-	capture c = { .now = 100 };
+	capture c = {.now = 100};
 	hp_candidate a[3], b[3];
 	hp_pair_info p[8];
 	hp_session *s;
@@ -157,10 +157,11 @@ Test(hp_pairs, responder_uses_initiator_priority_as_g)
 
 Test(hp_pairs, prunes_duplicate_remote_and_pairs_added_later)
 {
-	capture c = { .now = 100 };
-	hp_candidate a[1] = { cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL) };
-	hp_candidate b[3] = { cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL), cand(HP_CAND_RELAYED, "10.0.2.2", 4500, NULL),
-		cand(HP_CAND_HOST, "10.0.2.3", 4500, NULL) };
+	capture c = {.now = 100};
+	hp_candidate a[1] = {cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL)};
+	hp_candidate b[3] = {cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL),
+	                     cand(HP_CAND_RELAYED, "10.0.2.2", 4500, NULL),
+	                     cand(HP_CAND_HOST, "10.0.2.3", 4500, NULL)};
 	hp_pair_info p[8];
 	hp_session *s = make(&c, HP_INITIATOR, a, 1, b, 2, NULL);
 
@@ -177,7 +178,7 @@ Test(hp_pairs, prunes_duplicate_remote_and_pairs_added_later)
 
 Test(hp_pairs, refuses_endpoints_and_pairs_over_limits_keeping_the_best)
 {
-	capture c = { .now = 100 };
+	capture c = {.now = 100};
 	hp_candidate l[20], r[20];
 	hp_pair_info p[64];
 	char ip[32];
@@ -213,10 +214,10 @@ Test(hp_pairs, refuses_endpoints_and_pairs_over_limits_keeping_the_best)
 
 Test(hp_pairs, ignores_candidates_without_address)
 {
-	capture c = { .now = 100 };
-	hp_candidate a[2] = { cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL),
-		{ .type = HP_CAND_SERVER_REFLEXIVE, .priority = 1 } };
-	hp_candidate b[1] = { cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL) };
+	capture c = {.now = 100};
+	hp_candidate a[2] = {cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL),
+	                     {.type = HP_CAND_SERVER_REFLEXIVE, .priority = 1}};
+	hp_candidate b[1] = {cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL)};
 	hp_session *s = make(&c, HP_INITIATOR, a, 2, b, 1, NULL);
 
 	cr_assert(eq(u64, hp_session_stats(s)->refused_endpoints, 1));
@@ -227,7 +228,7 @@ Test(hp_pairs, ignores_candidates_without_address)
 Test(hp_session, rejects_missing_keys_and_callbacks)
 {
 	hp_config cfg;
-	hp_callbacks cb = { .send = cap_send, .on_event = cap_event };
+	hp_callbacks cb = {.send = cap_send, .on_event = cap_event};
 	hp_session *s = (hp_session *)1;
 
 	hp_config_defaults(&cfg);
@@ -260,14 +261,14 @@ static void run(hp_session *s, capture *c, ike_ms until)
 
 Test(hp_sched, retransmits_on_strongswan_schedule_then_fails_pair)
 {
-	capture c = { .now = 1000 };
-	hp_candidate a[1] = { cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL) };
-	hp_candidate b[1] = { cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL) };
+	capture c = {.now = 1000};
+	hp_candidate a[1] = {cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL)};
+	hp_candidate b[1] = {cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL)};
 	hp_config cfg;
 	hp_session *s;
 	/* Cumulative times, computed independently with Python:
 	 * t += 25 if n <= 2 else int(25 * 1.8 ** (n - 2)) for n = 1..14 */
-	const ike_ms want[14] = { 0, 25, 50, 95, 176, 321, 583, 1055, 1905, 3435, 6189, 11147, 20073, 36140 };
+	const ike_ms want[14] = {0, 25, 50, 95, 176, 321, 583, 1055, 1905, 3435, 6189, 11147, 20073, 36140};
 
 	hp_config_defaults(&cfg);
 	cfg.fail_after_ms = 100000;
@@ -277,7 +278,8 @@ Test(hp_sched, retransmits_on_strongswan_schedule_then_fails_pair)
 	for (int i = 0; i < 14; i++) {
 		cr_assert(eq(u64, c.out[i].at, 1000 + want[i]), "send %d", i);
 		cr_assert(eq(sz, c.out[i].len, c.out[0].len));
-		cr_assert(eq(int, memcmp(c.out[i].pkt, c.out[0].pkt, c.out[0].len), 0), "retransmission differs");
+		cr_assert(eq(int, memcmp(c.out[i].pkt, c.out[0].pkt, c.out[0].len), 0),
+		          "retransmission differs");
 	}
 	/* The pair fails one more interval (25 * 1.8^12 = 28920) after the 13th retransmission. */
 	cr_assert(eq(u32, c.events, 1));
@@ -292,13 +294,14 @@ Test(hp_sched, retransmits_on_strongswan_schedule_then_fails_pair)
 
 Test(hp_sched, paces_one_new_check_every_25ms_in_priority_order)
 {
-	capture c = { .now = 0 };
-	hp_candidate a[1] = { cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL) };
-	hp_candidate b[3] = { cand(HP_CAND_SERVER_REFLEXIVE, "198.51.100.2", 4600, "10.0.2.2"),
-		cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL), cand(HP_CAND_PEER_REFLEXIVE, "198.51.100.9", 4500, NULL) };
+	capture c = {.now = 0};
+	hp_candidate a[1] = {cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL)};
+	hp_candidate b[3] = {cand(HP_CAND_SERVER_REFLEXIVE, "198.51.100.2", 4600, "10.0.2.2"),
+	                     cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL),
+	                     cand(HP_CAND_PEER_REFLEXIVE, "198.51.100.9", 4500, NULL)};
 	hp_session *s = make(&c, HP_INITIATOR, a, 1, b, 3, NULL);
-	ike_ms first[4] = { IKE_NEVER, IKE_NEVER, IKE_NEVER, IKE_NEVER };
-	const char *dst[4] = { NULL, "10.0.2.2", "198.51.100.9", "198.51.100.2" };
+	ike_ms first[4] = {IKE_NEVER, IKE_NEVER, IKE_NEVER, IKE_NEVER};
+	const char *dst[4] = {NULL, "10.0.2.2", "198.51.100.9", "198.51.100.2"};
 
 	run(s, &c, 60);
 	for (size_t i = 0; i < c.n; i++) {
@@ -311,7 +314,8 @@ Test(hp_sched, paces_one_new_check_every_25ms_in_priority_order)
 			ike_addr want;
 			first[k.mid] = c.out[i].at;
 			cr_assert(eq(int, ike_addr_parse(&want, dst[k.mid], 0), IKE_OK));
-			cr_assert(ike_addr_ip_eq(&c.out[i].path.remote, &want), "pair %u goes elsewhere", k.mid);
+			cr_assert(ike_addr_ip_eq(&c.out[i].path.remote, &want), "pair %u goes elsewhere",
+			          k.mid);
 		}
 	}
 	/* host-host, then host-prflx, then host-srflx; one every 25 ms from creation. */
@@ -324,22 +328,25 @@ Test(hp_sched, paces_one_new_check_every_25ms_in_priority_order)
 }
 
 /* Builds the check the peer would send, signed with the peer's key. */
-static size_t peer_check(uint8_t *buf, uint32_t mid, bool response, const hp_candidate *ep, const uint8_t *key)
+static size_t peer_check(uint8_t *buf, uint32_t mid, bool response, const hp_candidate *ep,
+                         const uint8_t *key)
 {
 	size_t len = 0;
 
-	cr_assert(eq(int, hp__check_encode(buf, HP_CHECK_MAX, &len, mid, response, IKE_SLICE(cid, 4), ep,
-		IKE_SLICE(key, 16)), IKE_OK));
+	cr_assert(eq(int,
+	             hp__check_encode(buf, HP_CHECK_MAX, &len, mid, response, IKE_SLICE(cid, 4), ep,
+	                              IKE_SLICE(key, 16)),
+	             IKE_OK));
 	return len;
 }
 
 Test(hp_check, answers_valid_request_with_reflexive_endpoint)
 {
-	capture c = { .now = 0 };
-	hp_candidate a[1] = { cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL) };
-	hp_candidate b[1] = { cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL) };
+	capture c = {.now = 0};
+	hp_candidate a[1] = {cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL)};
+	hp_candidate b[1] = {cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL)};
 	hp_session *s = make(&c, HP_RESPONDER, b, 1, a, 1, NULL);
-	hp_candidate ep = { .type = HP_CAND_PEER_REFLEXIVE, .priority = 0x0080ffff };
+	hp_candidate ep = {.type = HP_CAND_PEER_REFLEXIVE, .priority = 0x0080ffff};
 	uint8_t pkt[HP_CHECK_MAX];
 	size_t len = peer_check(pkt, 9, false, &ep, key_i);
 	ike_path path;
@@ -359,7 +366,8 @@ Test(hp_check, answers_valid_request_with_reflexive_endpoint)
 	cr_assert(eq(u32, k.endpoint.priority, 0x0080ffff));
 	cr_assert(ike_addr_eq(&k.endpoint.addr, &path.remote));
 	/* Signed with the responder's own key. */
-	cr_assert(eq(int, hp__check_auth(want, 9, k.connect_id, k.endpoint_raw, IKE_SLICE(key_r, 16)), IKE_OK));
+	cr_assert(
+	    eq(int, hp__check_auth(want, 9, k.connect_id, k.endpoint_raw, IKE_SLICE(key_r, 16)), IKE_OK));
 	cr_assert(eq(int, memcmp(want, k.auth.ptr, 20), 0));
 	/* The unknown source became a peer-reflexive candidate and a new pair. */
 	cr_assert(eq(u64, hp_session_stats(s)->peer_reflexive_learned, 1));
@@ -370,14 +378,14 @@ Test(hp_check, answers_valid_request_with_reflexive_endpoint)
 
 Test(hp_check, drops_tampered_check_and_counts_it)
 {
-	capture c = { .now = 0 };
-	hp_candidate a[1] = { cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL) };
-	hp_candidate b[1] = { cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL) };
+	capture c = {.now = 0};
+	hp_candidate a[1] = {cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL)};
+	hp_candidate b[1] = {cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL)};
 	hp_session *s = make(&c, HP_RESPONDER, b, 1, a, 1, NULL);
-	hp_candidate ep = { .type = HP_CAND_PEER_REFLEXIVE, .priority = 0x0080ffff };
+	hp_candidate ep = {.type = HP_CAND_PEER_REFLEXIVE, .priority = 0x0080ffff};
 	uint8_t pkt[HP_CHECK_MAX], bad[HP_CHECK_MAX];
 	size_t len = peer_check(pkt, 9, false, &ep, key_i);
-	ike_path path = { b[0].addr, a[0].addr };
+	ike_path path = {b[0].addr, a[0].addr};
 	size_t flips = 0;
 
 	/* Every bit of the signed fields: message ID (20..23), connect ID (36..39),
@@ -388,15 +396,18 @@ Test(hp_check, drops_tampered_check_and_counts_it)
 		for (int bit = 0; bit < 8; bit++) {
 			memcpy(bad, pkt, len);
 			bad[byte] ^= (uint8_t)(1u << bit);
-			cr_assert(lt(int, hp_session_recv(s, &path, bad, len, 0), 0), "flip %zu.%d accepted", byte, bit);
+			cr_assert(lt(int, hp_session_recv(s, &path, bad, len, 0), 0), "flip %zu.%d accepted",
+			          byte, bit);
 			flips++;
 		}
 	}
 	cr_assert(eq(sz, c.n, 0));
 	/* Flips in the connect ID are "another connect ID"; endpoint flips that break its syntax
 	 * are malformed; the rest fail ME_CONNECTAUTH. */
-	cr_assert(eq(u64, hp_session_stats(s)->auth_failures + hp_session_stats(s)->dropped_other +
-		hp_session_stats(s)->dropped_malformed, flips));
+	cr_assert(eq(u64,
+	             hp_session_stats(s)->auth_failures + hp_session_stats(s)->dropped_other +
+	                 hp_session_stats(s)->dropped_malformed,
+	             flips));
 	cr_assert(gt(u64, hp_session_stats(s)->auth_failures, 100));
 	/* Signed with the wrong side's key. */
 	len = peer_check(pkt, 9, false, &ep, key_r);
@@ -411,18 +422,20 @@ Test(hp_check, drops_tampered_check_and_counts_it)
 
 Test(hp_check, drops_other_connect_id_and_unknown_response)
 {
-	capture c = { .now = 0 };
-	hp_candidate a[1] = { cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL) };
-	hp_candidate b[1] = { cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL) };
+	capture c = {.now = 0};
+	hp_candidate a[1] = {cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL)};
+	hp_candidate b[1] = {cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL)};
 	hp_session *s = make(&c, HP_INITIATOR, a, 1, b, 1, NULL);
-	hp_candidate ep = { .type = HP_CAND_PEER_REFLEXIVE, .priority = 0x0080ffff, .addr = a[0].addr };
+	hp_candidate ep = {.type = HP_CAND_PEER_REFLEXIVE, .priority = 0x0080ffff, .addr = a[0].addr};
 	uint8_t pkt[HP_CHECK_MAX];
 	size_t len;
-	ike_path path = { a[0].addr, b[0].addr };
-	const uint8_t other[4] = { 9, 9, 9, 9 };
+	ike_path path = {a[0].addr, b[0].addr};
+	const uint8_t other[4] = {9, 9, 9, 9};
 
-	cr_assert(eq(int, hp__check_encode(pkt, sizeof pkt, &len, 1, true, IKE_SLICE(other, 4), &ep,
-		IKE_SLICE(key_r, 16)), IKE_OK));
+	cr_assert(eq(
+	    int,
+	    hp__check_encode(pkt, sizeof pkt, &len, 1, true, IKE_SLICE(other, 4), &ep, IKE_SLICE(key_r, 16)),
+	    IKE_OK));
 	cr_assert(eq(int, hp_session_recv(s, &path, pkt, len, 0), IKE_ERR_NOT_FOUND));
 	len = peer_check(pkt, 77, true, &ep, key_r);
 	cr_assert(eq(int, hp_session_recv(s, &path, pkt, len, 0), IKE_ERR_NOT_FOUND));
@@ -434,14 +447,14 @@ Test(hp_check, drops_other_connect_id_and_unknown_response)
 
 Test(hp_check, response_on_exact_path_validates_pair_and_nominates_best)
 {
-	capture c = { .now = 0 };
-	hp_candidate a[1] = { cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL) };
-	hp_candidate b[1] = { cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL) };
+	capture c = {.now = 0};
+	hp_candidate a[1] = {cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL)};
+	hp_candidate b[1] = {cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL)};
 	hp_session *s = make(&c, HP_INITIATOR, a, 1, b, 1, NULL);
-	hp_candidate ep = { .type = HP_CAND_PEER_REFLEXIVE, .priority = 0x0080ffff, .addr = a[0].addr };
+	hp_candidate ep = {.type = HP_CAND_PEER_REFLEXIVE, .priority = 0x0080ffff, .addr = a[0].addr};
 	uint8_t pkt[HP_CHECK_MAX];
 	size_t len = peer_check(pkt, 1, true, &ep, key_r);
-	ike_path wrong = { a[0].addr, b[0].addr }, right = { a[0].addr, b[0].addr };
+	ike_path wrong = {a[0].addr, b[0].addr}, right = {a[0].addr, b[0].addr};
 
 	cr_assert(eq(int, hp_session_tick(s, 0), IKE_OK)); /* sends pair 1 */
 	wrong.remote.port = 4501;
@@ -458,19 +471,20 @@ Test(hp_check, response_on_exact_path_validates_pair_and_nominates_best)
 
 Test(hp_check, request_on_waiting_pair_is_checked_before_ordinary_ones)
 {
-	capture c = { .now = 0 };
-	hp_candidate a[1] = { cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL) };
-	hp_candidate b[3] = { cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL), cand(HP_CAND_HOST, "10.0.2.3", 4500, NULL),
-		cand(HP_CAND_SERVER_REFLEXIVE, "198.51.100.2", 4600, "10.0.2.2") };
+	capture c = {.now = 0};
+	hp_candidate a[1] = {cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL)};
+	hp_candidate b[3] = {cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL),
+	                     cand(HP_CAND_HOST, "10.0.2.3", 4500, NULL),
+	                     cand(HP_CAND_SERVER_REFLEXIVE, "198.51.100.2", 4600, "10.0.2.2")};
 	hp_session *s = make(&c, HP_INITIATOR, a, 1, b, 3, NULL);
-	hp_candidate ep = { .type = HP_CAND_PEER_REFLEXIVE, .priority = 0x0080ffff };
+	hp_candidate ep = {.type = HP_CAND_PEER_REFLEXIVE, .priority = 0x0080ffff};
 	uint8_t pkt[HP_CHECK_MAX];
 	size_t len = peer_check(pkt, 5, false, &ep, key_r);
-	ike_path path = { a[0].addr, b[2].addr };
+	ike_path path = {a[0].addr, b[2].addr};
 	hp__check k;
 	const char *why;
 
-	cr_assert(eq(int, hp_session_tick(s, 0), IKE_OK)); /* pair 1 */
+	cr_assert(eq(int, hp_session_tick(s, 0), IKE_OK));                   /* pair 1 */
 	cr_assert(eq(int, hp_session_recv(s, &path, pkt, len, 10), IKE_OK)); /* a request on pair 3 */
 	cr_assert(eq(sz, c.n, 2)); /* pair 1's request, our response */
 	c.now = 25;
@@ -484,11 +498,11 @@ Test(hp_check, request_on_waiting_pair_is_checked_before_ordinary_ones)
 
 Test(hp_check, responder_reports_chosen_pair_when_nominated)
 {
-	capture c = { .now = 0 };
-	hp_candidate a[1] = { cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL) };
-	hp_candidate b[1] = { cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL) };
+	capture c = {.now = 0};
+	hp_candidate a[1] = {cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL)};
+	hp_candidate b[1] = {cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL)};
 	hp_session *s = make(&c, HP_RESPONDER, b, 1, a, 1, NULL);
-	ike_path path = { b[0].addr, a[0].addr };
+	ike_path path = {b[0].addr, a[0].addr};
 
 	cr_assert(eq(int, hp_session_nominated(s, &path, 30), IKE_OK));
 	cr_assert(eq(int, c.last.type, HP_EV_PAIR_CHOSEN));
@@ -526,14 +540,15 @@ static int noop_send(void *user, const ike_path *path, const uint8_t *pkt, size_
 
 Test(hp_log, drop_lines_are_rate_limited_and_failure_lists_pairs)
 {
-	logcap l = { 0 };
-	hp_candidate a[1] = { cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL) };
-	hp_candidate b[2] = { cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL), cand(HP_CAND_HOST, "10.0.2.3", 4500, NULL) };
+	logcap l = {0};
+	hp_candidate a[1] = {cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL)};
+	hp_candidate b[2] = {cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL),
+	                     cand(HP_CAND_HOST, "10.0.2.3", 4500, NULL)};
 	hp_config cfg;
-	hp_callbacks cb = { .send = noop_send, .on_event = noop_event, .log = cap_log };
+	hp_callbacks cb = {.send = noop_send, .on_event = noop_event, .log = cap_log};
 	hp_session *s;
-	ike_path path = { a[0].addr, b[0].addr };
-	const uint8_t junk[40] = { 0 };
+	ike_path path = {a[0].addr, b[0].addr};
+	const uint8_t junk[40] = {0};
 
 	hp_config_defaults(&cfg);
 	cfg.connect_id = cid;
@@ -607,15 +622,15 @@ static void fm_free(void *user, void *ptr)
 
 Test(hp_session, allocation_failures_return_nomem_without_leaks)
 {
-	hp_candidate a[2] = { cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL),
-		cand(HP_CAND_SERVER_REFLEXIVE, "198.51.100.1", 4500, "10.0.1.2") };
-	hp_candidate b[1] = { cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL) };
-	hp_callbacks cb = { .send = noop_send, .on_event = noop_event };
+	hp_candidate a[2] = {cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL),
+	                     cand(HP_CAND_SERVER_REFLEXIVE, "198.51.100.1", 4500, "10.0.1.2")};
+	hp_candidate b[1] = {cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL)};
+	hp_callbacks cb = {.send = noop_send, .on_event = noop_event};
 	bool succeeded = false;
 
 	for (int budget = 0; budget < 12; budget++) {
-		failmem f = { budget, 0 };
-		ike_mem mem = { &f, fm_malloc, fm_free, fm_calloc, fm_realloc };
+		failmem f = {budget, 0};
+		ike_mem mem = {&f, fm_malloc, fm_free, fm_calloc, fm_realloc};
 		hp_config cfg;
 		hp_session *s = NULL;
 		int rc;
