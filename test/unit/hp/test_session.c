@@ -660,3 +660,22 @@ Test(hp_session, allocation_failures_return_nomem_without_leaks)
 	}
 	cr_assert(succeeded);
 }
+
+Test(hp_session, starts_checking_when_remote_candidates_arrive_later)
+{
+	capture c = { .now = 500 };
+	hp_candidate a[1] = { cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL) };
+	hp_candidate b[1] = { cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL) };
+	hp_session *s = make(&c, HP_INITIATOR, a, 1, NULL, 0, NULL);
+
+	cr_assert(eq(sz, hp_session_pairs(s, NULL, 0), 0));
+	cr_assert(eq(u64, hp_session_next_deadline(s), 500 + 8000)); /* only the failure bound */
+	c.now = 700;
+	cr_assert(eq(int, hp_session_add_remote(s, b, 1, 700), IKE_OK));
+	cr_assert(eq(u64, hp_session_next_deadline(s), 700));
+	cr_assert(eq(int, hp_session_tick(s, 700), IKE_OK));
+	cr_assert(eq(sz, c.n, 1));
+	cr_assert(path_is(&c.out[0].path, "10.0.1.2", 4500, "10.0.2.2", 4500));
+	cr_assert(eq(u64, hp_session_stats(s)->checks_sent, 1));
+	hp_session_free(s);
+}
