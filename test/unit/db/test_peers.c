@@ -56,30 +56,6 @@ DB_TEST(db_peer, find_keyid_misses_unknown_and_wrong_length_ids)
 	db_close(d);
 }
 
-DB_TEST(db_peer, keyid_lookup_uses_indexes)
-{
-	db *d = tst_open_server();
-	sqlite3 *c;
-	sqlite3_stmt *st;
-	int rows = 0;
-
-	db_close(d);
-	c = tst_raw("medsrv.db");
-	/* The same WHERE clause as DB__S_PEER_FIND_KEYID: both arms must search an index. */
-	cr_assert(eq(int, sqlite3_prepare_v2(c, "EXPLAIN QUERY PLAN SELECT p.id FROM peers p LEFT JOIN users u "
-					     "ON u.id = p.user_id WHERE p.keyid = ?1 OR p.keyid_spki = ?1",
-					     -1, &st, NULL), SQLITE_OK));
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *detail = (const char *)sqlite3_column_text(st, 3);
-
-		cr_assert(strncmp(detail, "SCAN", 4) != 0, "full scan: %s", detail);
-		rows += strstr(detail, "peers_keyid") != NULL;
-	}
-	sqlite3_finalize(st);
-	sqlite3_close(c);
-	cr_assert(eq(int, rows, 2), "expected a search on peers_keyid and peers_keyid_spki");
-}
-
 DB_TEST(db_peer, second_connection_sees_new_peer_at_once)
 {
 	db *web = tst_open_server();
