@@ -37,7 +37,7 @@ int db_session_create(db *d, const char *token, int64_t user_id, const char *csr
 		return ret;
 	if (!(st = db__stmt(d, DB__S_SESS_ADD)))
 		return IKE_ERR_DB;
-	sqlite3_bind_blob(st, 1, h, sizeof h, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 1, h, sizeof h, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, user_id);
 	sqlite3_bind_text(st, 3, csrf, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now);
@@ -65,7 +65,7 @@ int db_session_lookup(db *d, const char *token, int64_t now, db_session *out)
 		return db__fail(d, IKE_ERR_NOT_FOUND, "no such session");
 	if (!(st = db__stmt(d, DB__S_SESS_GET)))
 		return IKE_ERR_DB;
-	sqlite3_bind_blob(st, 1, h, sizeof h, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 1, h, sizeof h, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -98,7 +98,7 @@ int db_session_touch(db *d, const char *token, int64_t now, int64_t expires)
 		return db__fail(d, IKE_ERR_NOT_FOUND, "no such session");
 	if (!(st = db__stmt(d, DB__S_SESS_TOUCH)))
 		return IKE_ERR_DB;
-	sqlite3_bind_blob(st, 1, h, sizeof h, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 1, h, sizeof h, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int64(st, 3, expires);
 	ret = db__exec_stmt(d, st, "touch session", &n);
@@ -122,7 +122,7 @@ int db_session_delete(db *d, const char *token)
 		return db__fail(d, IKE_ERR_NOT_FOUND, "no such session");
 	if (!(st = db__stmt(d, DB__S_SESS_DEL)))
 		return IKE_ERR_DB;
-	sqlite3_bind_blob(st, 1, h, sizeof h, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 1, h, sizeof h, SQLITE_STATIC);
 	ret = db__exec_stmt(d, st, "delete session", &n);
 	OPENSSL_cleanse(h, sizeof h);
 	if (ret == IKE_OK && !n)

@@ -11,13 +11,15 @@
  * Time: there is no hidden clock. Every function that records or compares a time
  * takes `now`, in seconds (the caller's choice of epoch; programs use Unix time).
  * Strings: UTF-8, NUL-terminated, with the byte limits below (excluding the NUL).
- * Pointer arguments are borrowed for the call. Functions returning lists allocate
+ * Pointer arguments are borrowed for the call; nothing is kept after it returns
+ * (values are bound, used and released inside the call). Functions returning lists allocate
  * them; the caller frees them with db_free().
  * Errors: 0 (IKE_OK) or a negative IKE_ERR_* code (ike/err.h). Unless a function
  * says otherwise: IKE_ERR_INVAL = an argument is missing, too long, not UTF-8 or
- * the wrong kind of handle; IKE_ERR_NOMEM; IKE_ERR_DB = SQLite failed (busy past
- * the timeout, disk full, corrupt file). db_errmsg() then has SQLite's message for
- * the log. A failed write changes nothing: every multi-statement write is one
+ * the wrong kind of handle; IKE_ERR_NOMEM; IKE_ERR_IO = the file could not be read
+ * or written (disk full, permissions); IKE_ERR_DB = any other SQLite failure (busy
+ * past the timeout, corrupt file). db_errmsg() then has SQLite's message for the
+ * log. A failed write changes nothing: every multi-statement write is one
  * transaction.
  */
 #ifndef DB_DB_H
@@ -77,7 +79,8 @@ const char *db_field_name(db_field f);
 typedef struct db_opts {
 	int busy_timeout_ms; /* how long a statement waits for another writer; 0 = 5000 */
 	bool must_exist;     /* fail with IKE_ERR_NOT_FOUND instead of creating the file */
-	ike_log_fn log;      /* optional: migrations and close problems are logged here (IKE_SUB_DB) */
+	ike_log_fn log;      /* optional: migrations and close problems are logged here (IKE_SUB_DB);
+	                      * called synchronously; it must not call db functions on this handle */
 	void *log_user;
 } db_opts;
 
