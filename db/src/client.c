@@ -18,7 +18,8 @@ int db_medserver_set(db *d, const db_medserver *s, int64_t now)
 	if (!s)
 		return db__fail(d, IKE_ERR_INVAL, "no server");
 	if ((ret = db__check_text(d, "server address", s->address, 1, DB_ADDRESS_MAX)) != IKE_OK ||
-	    (ret = db__check_blob(d, "server public key", s->pubkey, s->pubkey_len, 0, DB_PUBKEY_MAX)) != IKE_OK)
+	    (ret = db__check_blob(d, "server public key", s->pubkey, s->pubkey_len, 0, DB_PUBKEY_MAX)) !=
+	        IKE_OK)
 		return ret;
 	if (s->port == 0)
 		return db__fail(d, IKE_ERR_INVAL, "server port is 0");
@@ -142,8 +143,7 @@ static int find_clash(db *d, const db_cpeer *p, int64_t self, db_field *field)
 }
 
 /* Adds (p->id ignored) or updates (update = true) a peer, clash check and write in one transaction. */
-static int write_cpeer(db *d, const db_cpeer *p, int64_t now, bool update, int64_t *id_out,
-		       db_field *clash)
+static int write_cpeer(db *d, const db_cpeer *p, int64_t now, bool update, int64_t *id_out, db_field *clash)
 {
 	db_field field = DB_FIELD_NONE;
 	sqlite3_stmt *st;

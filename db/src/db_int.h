@@ -9,6 +9,7 @@
 
 #include "db/db.h"
 
+/* clang-format off */
 /* Every statement the library runs, prepared once per handle on first use. */
 #define DB_STMTS(X)                                                                          \
 	X(SETTING_SET, "INSERT INTO settings (key, value) VALUES (?1, ?2) "                \
@@ -75,11 +76,13 @@
 	"SELECT id, alias, keyid, pubkey, local_ts, remote_ts, auto_start, created, updated " \
 	"FROM peers "
 
+/* clang-format on */
+
 typedef enum db__stmt_id {
 #define DB__STMT_ENUM(n, s) DB__S_##n,
 	DB_STMTS(DB__STMT_ENUM)
 #undef DB__STMT_ENUM
-	DB__S_COUNT
+	    DB__S_COUNT
 } db__stmt_id;
 
 #define DB__ERRMSG_MAX 512
@@ -96,9 +99,9 @@ struct db {
 /* Schema scripts (schema.c): steps[i] migrates version i to version i + 1. */
 typedef struct db__schema {
 	db_kind kind;
-	const char *name;        /* "medsrv", "medcli": for messages */
-	int32_t application_id;  /* PRAGMA application_id marking the file's kind */
-	int version;             /* the latest version = number of steps */
+	const char *name;       /* "medsrv", "medcli": for messages */
+	int32_t application_id; /* PRAGMA application_id marking the file's kind */
+	int version;            /* the latest version = number of steps */
 	const char *const *steps;
 } db__schema;
 
@@ -129,8 +132,7 @@ int db__check_blob(db *d, const char *what, const uint8_t *p, size_t len, size_t
 /* Copies text column col into dst (cap bytes). IKE_ERR_DB if the stored value does not fit. */
 int db__col_text(db *d, sqlite3_stmt *st, int col, char *dst, size_t cap);
 /* Copies blob column col into dst: exactly want bytes, or up to cap bytes if want is 0. */
-int db__col_blob(db *d, sqlite3_stmt *st, int col, uint8_t *dst, size_t cap, size_t want,
-		 size_t *len_out);
+int db__col_blob(db *d, sqlite3_stmt *st, int col, uint8_t *dst, size_t cap, size_t want, size_t *len_out);
 
 /* Transactions for multi-statement writes. BEGIN IMMEDIATE takes the write lock first. */
 int db__begin(db *d);

@@ -14,7 +14,7 @@
 
 static const char *const stmt_sql[DB__S_COUNT] = {
 #define DB__STMT_SQL(n, s) [DB__S_##n] = s,
-	DB_STMTS(DB__STMT_SQL)
+    DB_STMTS(DB__STMT_SQL)
 #undef DB__STMT_SQL
 };
 
@@ -86,8 +86,7 @@ int db__map_rc(int rc)
 
 int db__sqlfail(db *d, int rc, const char *what)
 {
-	snprintf(d->err, sizeof d->err, "%s: %s (%s)", what, sqlite3_errmsg(d->conn),
-		 sqlite3_errstr(rc));
+	snprintf(d->err, sizeof d->err, "%s: %s (%s)", what, sqlite3_errmsg(d->conn), sqlite3_errstr(rc));
 	return db__map_rc(rc);
 }
 
@@ -104,8 +103,7 @@ sqlite3_stmt *db__stmt(db *d, db__stmt_id id)
 
 	if (d->stmts[id])
 		return d->stmts[id];
-	rc = sqlite3_prepare_v3(d->conn, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &d->stmts[id],
-				NULL);
+	rc = sqlite3_prepare_v3(d->conn, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &d->stmts[id], NULL);
 	if (rc != SQLITE_OK) {
 		(void)db__sqlfail(d, rc, "prepare");
 		d->stmts[id] = NULL;
@@ -139,7 +137,7 @@ int db__need_kind(db *d, db_kind kind)
 {
 	if (d->kind != kind)
 		return db__fail(d, IKE_ERR_INVAL, "this call needs a %s database",
-				kind == DB_KIND_SERVER ? "medsrv" : "medcli");
+		                kind == DB_KIND_SERVER ? "medsrv" : "medcli");
 	return IKE_OK;
 }
 
@@ -206,8 +204,7 @@ int db__check_blob(db *d, const char *what, const uint8_t *p, size_t len, size_t
 	if (len > 0 && !p)
 		return db__fail(d, IKE_ERR_INVAL, "%s is missing", what);
 	if (len < min || len > max)
-		return db__fail(d, IKE_ERR_INVAL, "%s has %zu bytes, not %zu..%zu", what, len, min,
-				max);
+		return db__fail(d, IKE_ERR_INVAL, "%s has %zu bytes, not %zu..%zu", what, len, min, max);
 	return IKE_OK;
 }
 
@@ -223,15 +220,14 @@ int db__col_text(db *d, sqlite3_stmt *st, int col, char *dst, size_t cap)
 	}
 	if (n >= cap)
 		return db__fail(d, IKE_ERR_DB, "stored %s has %zu bytes, more than %zu",
-				sqlite3_column_name(st, col), n, cap - 1);
+		                sqlite3_column_name(st, col), n, cap - 1);
 	if (n)
 		memcpy(dst, t, n);
 	dst[n] = '\0';
 	return IKE_OK;
 }
 
-int db__col_blob(db *d, sqlite3_stmt *st, int col, uint8_t *dst, size_t cap, size_t want,
-		 size_t *len_out)
+int db__col_blob(db *d, sqlite3_stmt *st, int col, uint8_t *dst, size_t cap, size_t want, size_t *len_out)
 {
 	const void *b = sqlite3_column_blob(st, col);
 	size_t n = (size_t)sqlite3_column_bytes(st, col);
@@ -239,8 +235,7 @@ int db__col_blob(db *d, sqlite3_stmt *st, int col, uint8_t *dst, size_t cap, siz
 	if (!b && n)
 		return db__fail(d, IKE_ERR_NOMEM, "out of memory reading a column");
 	if ((want && n != want) || n > cap)
-		return db__fail(d, IKE_ERR_DB, "stored %s has %zu bytes", sqlite3_column_name(st, col),
-				n);
+		return db__fail(d, IKE_ERR_DB, "stored %s has %zu bytes", sqlite3_column_name(st, col), n);
 	if (n)
 		memcpy(dst, b, n);
 	if (len_out)
@@ -339,7 +334,7 @@ static void log_msg(db *d, ike_log_level lvl, const char *fmt, ...) IKE_PRINTF(3
 static void log_msg(db *d, ike_log_level lvl, const char *fmt, ...)
 {
 	char msg[DB__ERRMSG_MAX];
-	ike_log_rec rec = { .lvl = lvl, .sub = IKE_SUB_DB, .msg = msg };
+	ike_log_rec rec = {.lvl = lvl, .sub = IKE_SUB_DB, .msg = msg};
 	va_list ap;
 
 	if (!d->log)
@@ -388,8 +383,8 @@ static int configure_conn(db *d, int busy_ms)
 	sqlite3_db_config(d->conn, SQLITE_DBCONFIG_DEFENSIVE, 1, &on);
 	sqlite3_db_config(d->conn, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, &on);
 	rc = sqlite3_create_function_v2(d->conn, "sha1", 1,
-					SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-					sql_sha1, NULL, NULL, NULL);
+	                                SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, sql_sha1,
+	                                NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return db__sqlfail(d, rc, "register sha1()");
 	return exec_sql(d, "PRAGMA foreign_keys = ON", "foreign_keys");
@@ -423,7 +418,7 @@ static int configure_wal(db *d, int busy_ms)
 	mode = (const char *)sqlite3_column_text(st, 0);
 	if (!mode || sqlite3_stricmp(mode, "wal") != 0)
 		ret = db__fail(d, IKE_ERR_DB, "the file cannot use WAL mode (journal mode %s)",
-			       mode ? mode : "unknown");
+		               mode ? mode : "unknown");
 	sqlite3_finalize(st);
 	if (ret != IKE_OK)
 		return ret;
@@ -443,10 +438,10 @@ static int check_file(db *d, const db__schema *sc, int64_t *version, bool *need_
 	/* One statement, so one snapshot: read separately, a migration committed by
 	 * another process between the reads would look like a foreign file. */
 	rc = sqlite3_prepare_v2(d->conn,
-				"SELECT (SELECT application_id FROM pragma_application_id),"
-				" (SELECT user_version FROM pragma_user_version),"
-				" (SELECT count(*) FROM sqlite_schema)",
-				-1, &st, NULL);
+	                        "SELECT (SELECT application_id FROM pragma_application_id),"
+	                        " (SELECT user_version FROM pragma_user_version),"
+	                        " (SELECT count(*) FROM sqlite_schema)",
+	                        -1, &st, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
@@ -465,19 +460,19 @@ static int check_file(db *d, const db__schema *sc, int64_t *version, bool *need_
 	}
 	if (app != sc->application_id) {
 		const db__schema *other =
-			db__schema_for(sc->kind == DB_KIND_SERVER ? DB_KIND_CLIENT : DB_KIND_SERVER);
+		    db__schema_for(sc->kind == DB_KIND_SERVER ? DB_KIND_CLIENT : DB_KIND_SERVER);
 
 		if (app == other->application_id)
-			return db__fail(d, IKE_ERR_INVAL, "this is a %s database, not a %s one",
-					other->name, sc->name);
-		return db__fail(d, IKE_ERR_INVAL, "this is not a %s database (application_id %lld)",
-				sc->name, (long long)app);
+			return db__fail(d, IKE_ERR_INVAL, "this is a %s database, not a %s one", other->name,
+			                sc->name);
+		return db__fail(d, IKE_ERR_INVAL, "this is not a %s database (application_id %lld)", sc->name,
+		                (long long)app);
 	}
 	if (*version > sc->version)
 		return db__fail(d, IKE_ERR_UNSUPPORTED,
-				"the %s database has schema version %lld, newer than this program's %d: "
-				"upgrade the program",
-				sc->name, (long long)*version, sc->version);
+		                "the %s database has schema version %lld, newer than this program's %d: "
+		                "upgrade the program",
+		                sc->name, (long long)*version, sc->version);
 	if (*version < 0)
 		return db__fail(d, IKE_ERR_DB, "bad schema version %lld", (long long)*version);
 	*need_migrate = *version < sc->version;
@@ -510,19 +505,18 @@ static int migrate(db *d, const db__schema *sc)
 	}
 	ret = query_int(d, "SELECT count(*) FROM pragma_foreign_key_check", &bad);
 	if (ret == IKE_OK && bad)
-		ret = db__fail(d, IKE_ERR_DB, "migration left %lld foreign key violations",
-			       (long long)bad);
+		ret = db__fail(d, IKE_ERR_DB, "migration left %lld foreign key violations", (long long)bad);
 	if (ret != IKE_OK)
 		goto out;
 	snprintf(sql, sizeof sql, "PRAGMA application_id = %ld; PRAGMA user_version = %d",
-		 (long)sc->application_id, sc->version);
+	         (long)sc->application_id, sc->version);
 	if ((ret = exec_sql(d, sql, "set version")) != IKE_OK)
 		goto out;
 	ret = db__commit(d);
 	if (ret == IKE_OK)
 		log_msg(d, version ? IKE_LOG_INFO : IKE_LOG_DEBUG,
-			"%s database migrated from schema version %lld to %d", sc->name,
-			(long long)version, sc->version);
+		        "%s database migrated from schema version %lld to %d", sc->name, (long long)version,
+		        sc->version);
 	return ret;
 out:
 	db__rollback(d);
@@ -532,7 +526,7 @@ out:
 int db_open(db **out, const char *path, db_kind kind, const db_opts *opts, char *err, size_t errlen)
 {
 	const db__schema *sc = db__schema_for(kind);
-	db_opts o = opts ? *opts : (db_opts){ 0 };
+	db_opts o = opts ? *opts : (db_opts){0};
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
 	int busy_ms = o.busy_timeout_ms > 0 ? o.busy_timeout_ms : 5000;
 	int64_t version = 0;
@@ -561,8 +555,8 @@ int db_open(db **out, const char *path, db_kind kind, const db_opts *opts, char 
 		if (o.must_exist && (rc & 0xff) == SQLITE_CANTOPEN)
 			ret = db__fail(d, IKE_ERR_NOT_FOUND, "%s: no such database", path);
 		else
-			ret = db__fail(d, db__map_rc(rc), "%s: %s",
-				       path, d->conn ? sqlite3_errmsg(d->conn) : sqlite3_errstr(rc));
+			ret = db__fail(d, db__map_rc(rc), "%s: %s", path,
+			               d->conn ? sqlite3_errmsg(d->conn) : sqlite3_errstr(rc));
 		goto fail;
 	}
 	if ((ret = configure_conn(d, busy_ms)) != IKE_OK)

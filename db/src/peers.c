@@ -130,7 +130,7 @@ int db_peer_add(db *d, const db_peer *p, int64_t now, int64_t *id_out, db_field 
 		return db__fail(d, IKE_ERR_CRYPTO, "SHA-1 failed");
 	if (CRYPTO_memcmp(spki, p->keyid_spki, sizeof spki) != 0)
 		return db__fail(d, IKE_ERR_INVAL,
-				"keyid_spki is not SHA-1 of the public key: pass SubjectPublicKeyInfo DER");
+		                "keyid_spki is not SHA-1 of the public key: pass SubjectPublicKeyInfo DER");
 	if (!(st = db__stmt(d, DB__S_PEER_ADD)))
 		return IKE_ERR_DB;
 	/* The clash checks and the insert run under one write lock, so the field we
@@ -284,8 +284,7 @@ int db_peer_list_all(db *d, db_peer **out, size_t *n_out)
 	return read_all(d, st, out, n_out);
 }
 
-int db_peer_rename(db *d, int64_t owner, int64_t peer_id, const char *alias, int64_t now,
-		   db_field *clash)
+int db_peer_rename(db *d, int64_t owner, int64_t peer_id, const char *alias, int64_t now, db_field *clash)
 {
 	sqlite3_stmt *st;
 	int64_t n = 0;

@@ -7,6 +7,7 @@
  */
 #include "db_int.h"
 
+/* clang-format off */
 /* medsrv.db version 1: accounts, operator and user peers (PKCS#1 KEY_ID only), settings. */
 static const char server_v1[] =
 	"CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);"
@@ -106,19 +107,21 @@ static const char client_v1[] =
 	"  updated INTEGER NOT NULL"
 	") STRICT;";
 
-static const char *const server_steps[] = { server_v1, server_v2 };
-static const char *const client_steps[] = { client_v1 };
+/* clang-format on */
+
+static const char *const server_steps[] = {server_v1, server_v2};
+static const char *const client_steps[] = {client_v1};
 
 /* 'IKMS' and 'IKMC': PRAGMA application_id, so a file of one kind is never taken for the other. */
 static const db__schema schemas[] = {
-	{ DB_KIND_SERVER, "medsrv", 0x494b4d53, DB_SERVER_VERSION, server_steps },
-	{ DB_KIND_CLIENT, "medcli", 0x494b4d43, DB_CLIENT_VERSION, client_steps },
+    {DB_KIND_SERVER, "medsrv", 0x494b4d53, DB_SERVER_VERSION, server_steps},
+    {DB_KIND_CLIENT, "medcli", 0x494b4d43, DB_CLIENT_VERSION, client_steps},
 };
 
 _Static_assert(sizeof server_steps / sizeof server_steps[0] == DB_SERVER_VERSION,
-	       "one server step per version");
+               "one server step per version");
 _Static_assert(sizeof client_steps / sizeof client_steps[0] == DB_CLIENT_VERSION,
-	       "one client step per version");
+               "one client step per version");
 
 const db__schema *db__schema_for(db_kind kind)
 {

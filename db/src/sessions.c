@@ -17,14 +17,14 @@ static int hash_token(db *d, const char *token, uint8_t h[32])
 	len = strnlen(token, DB_TOKEN_MAX + 1);
 	if (len < DB_TOKEN_MIN || len > DB_TOKEN_MAX)
 		return db__fail(d, IKE_ERR_INVAL, "session token must have %d..%d bytes", DB_TOKEN_MIN,
-				DB_TOKEN_MAX);
+		                DB_TOKEN_MAX);
 	if (db__sha256((const uint8_t *)token, len, h) != IKE_OK)
 		return db__fail(d, IKE_ERR_CRYPTO, "SHA-256 failed");
 	return IKE_OK;
 }
 
 int db_session_create(db *d, const char *token, int64_t user_id, const char *csrf, int64_t now,
-		      int64_t expires)
+                      int64_t expires)
 {
 	uint8_t h[32];
 	sqlite3_stmt *st;

@@ -51,7 +51,7 @@ fail:
 }
 
 int db_throttle_count(db *d, db_throttle_scope scope, const char *key, int64_t now, int64_t window,
-		      int64_t *count_out, int64_t *last_out)
+                      int64_t *count_out, int64_t *last_out)
 {
 	sqlite3_stmt *st;
 	int rc, ret;

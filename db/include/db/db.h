@@ -46,11 +46,11 @@ typedef enum db_kind {
 #define DB_SERVER_VERSION 2
 #define DB_CLIENT_VERSION 1
 
-#define DB_LOGIN_MAX 64       /* bytes */
-#define DB_ALIAS_MAX 64       /* bytes */
-#define DB_PWHASH_MAX 255     /* bytes; libsodium's crypto_pwhash_str output is < 128 */
-#define DB_CSRF_MAX 128       /* bytes */
-#define DB_TOKEN_MIN 16       /* bytes of a session token (the cookie value) */
+#define DB_LOGIN_MAX 64   /* bytes */
+#define DB_ALIAS_MAX 64   /* bytes */
+#define DB_PWHASH_MAX 255 /* bytes; libsodium's crypto_pwhash_str output is < 128 */
+#define DB_CSRF_MAX 128   /* bytes */
+#define DB_TOKEN_MIN 16   /* bytes of a session token (the cookie value) */
 #define DB_TOKEN_MAX 256
 #define DB_SETTING_KEY_MAX 64 /* bytes */
 #define DB_SETTING_VALUE_MAX 4096
@@ -116,12 +116,12 @@ typedef enum db_throttle_scope {
 /* A peer allowed to register at the mediation server (server). */
 typedef struct db_peer {
 	int64_t id;
-	int64_t user_id;               /* DB_OWNER_OPERATOR for operator peers */
-	char owner[DB_LOGIN_MAX + 1];  /* the owner's login; "" for operator peers (output only) */
-	char alias[DB_ALIAS_MAX + 1];  /* unique per owner (case-sensitive) */
-	uint8_t keyid[DB_KEYID_LEN];   /* SHA-1 of the DER PKCS#1 RSAPublicKey (pki --keyid, spk) */
+	int64_t user_id;                  /* DB_OWNER_OPERATOR for operator peers */
+	char owner[DB_LOGIN_MAX + 1];     /* the owner's login; "" for operator peers (output only) */
+	char alias[DB_ALIAS_MAX + 1];     /* unique per owner (case-sensitive) */
+	uint8_t keyid[DB_KEYID_LEN];      /* SHA-1 of the DER PKCS#1 RSAPublicKey (pki --keyid, spk) */
 	uint8_t keyid_spki[DB_KEYID_LEN]; /* SHA-1 of the DER SubjectPublicKeyInfo = SHA-1(pubkey) */
-	uint8_t pubkey[DB_PUBKEY_MAX]; /* DER SubjectPublicKeyInfo (i2d_PUBKEY) */
+	uint8_t pubkey[DB_PUBKEY_MAX];    /* DER SubjectPublicKeyInfo (i2d_PUBKEY) */
 	size_t pubkey_len;
 	int64_t created;
 	int64_t updated;
@@ -132,10 +132,10 @@ typedef struct db_medserver {
 	char address[DB_ADDRESS_MAX + 1]; /* IP address or host name */
 	uint16_t port;                    /* IKE port, 1..65535 (usually 500) */
 	bool has_keyid;
-	uint8_t keyid[DB_KEYID_LEN];      /* the server's KEY_ID, if known */
-	uint8_t pubkey[DB_PUBKEY_MAX];    /* the server's public key DER; pubkey_len 0 = none */
-	size_t pubkey_len;                /* at least one of keyid and pubkey must be set */
-	int64_t updated;                  /* output only */
+	uint8_t keyid[DB_KEYID_LEN];   /* the server's KEY_ID, if known */
+	uint8_t pubkey[DB_PUBKEY_MAX]; /* the server's public key DER; pubkey_len 0 = none */
+	size_t pubkey_len;             /* at least one of keyid and pubkey must be set */
+	int64_t updated;               /* output only */
 } db_medserver;
 
 /* A mediated peer the client may connect to (client). */
@@ -168,8 +168,8 @@ typedef struct db_cpeer {
  * IKE_ERR_NOT_FOUND when opts->must_exist and there is no file; IKE_ERR_IO when the
  * file cannot be opened; IKE_ERR_DB (corrupt file, failed migration, busy).
  */
-IKE_MUST_CHECK int db_open(db **out, const char *path, db_kind kind, const db_opts *opts,
-			   char *err, size_t errlen);
+IKE_MUST_CHECK int db_open(db **out, const char *path, db_kind kind, const db_opts *opts, char *err,
+                           size_t errlen);
 
 /* Finalizes every cached statement and closes the connection. db_close(NULL) does nothing. */
 void db_close(db *d);
@@ -222,8 +222,7 @@ IKE_MUST_CHECK int db_setting_delete(db *d, const char *key);
  * be NULL) receives the new user's id (> 0).
  * Returns IKE_ERR_EXISTS when the login is taken (case-insensitively).
  */
-IKE_MUST_CHECK int db_user_add(db *d, const char *login, const char *pwhash, int64_t now,
-			       int64_t *id_out);
+IKE_MUST_CHECK int db_user_add(db *d, const char *login, const char *pwhash, int64_t now, int64_t *id_out);
 
 /* Finds a user by login (ignoring ASCII case). IKE_ERR_NOT_FOUND if none. */
 IKE_MUST_CHECK int db_user_by_login(db *d, const char *login, db_user *out);
@@ -246,8 +245,8 @@ IKE_MUST_CHECK int db_user_delete(db *d, int64_t id);
  * now < expires. Returns IKE_ERR_NOT_FOUND if the user does not exist;
  * IKE_ERR_EXISTS if the same token is already stored.
  */
-IKE_MUST_CHECK int db_session_create(db *d, const char *token, int64_t user_id, const char *csrf,
-				     int64_t now, int64_t expires);
+IKE_MUST_CHECK int db_session_create(db *d, const char *token, int64_t user_id, const char *csrf, int64_t now,
+                                     int64_t expires);
 
 /*
  * Finds the session for token if it is still valid at now (now < expires).
@@ -279,8 +278,7 @@ IKE_MUST_CHECK int db_session_purge(db *d, int64_t now, int64_t *n_out);
  * first one of the current window starts a new window at count 1.
  * login, addr: 1..DB_THROTTLE_KEY_MAX bytes.
  */
-IKE_MUST_CHECK int db_throttle_fail(db *d, const char *login, const char *addr, int64_t now,
-				    int64_t window);
+IKE_MUST_CHECK int db_throttle_fail(db *d, const char *login, const char *addr, int64_t now, int64_t window);
 
 /*
  * The number of failures for key in scope in the window that contains now (0 if
@@ -288,7 +286,7 @@ IKE_MUST_CHECK int db_throttle_fail(db *d, const char *login, const char *addr, 
  * *last_out (may be NULL): the time of the latest failure, 0 if none.
  */
 IKE_MUST_CHECK int db_throttle_count(db *d, db_throttle_scope scope, const char *key, int64_t now,
-				     int64_t window, int64_t *count_out, int64_t *last_out);
+                                     int64_t window, int64_t *count_out, int64_t *last_out);
 
 /* Forgets the failures of login and/or addr (either may be NULL): call after a successful login. */
 IKE_MUST_CHECK int db_throttle_reset(db *d, const char *login, const char *addr);
@@ -310,8 +308,7 @@ IKE_MUST_CHECK int db_throttle_purge(db *d, int64_t before, int64_t *n_out);
  * peer), keyid_spki, or the alias (for this owner) is taken; *clash says which, in
  * that order of precedence. IKE_ERR_NOT_FOUND when the user does not exist.
  */
-IKE_MUST_CHECK int db_peer_add(db *d, const db_peer *p, int64_t now, int64_t *id_out,
-			       db_field *clash);
+IKE_MUST_CHECK int db_peer_add(db *d, const db_peer *p, int64_t now, int64_t *id_out, db_field *clash);
 
 /*
  * Finds the peer whose KEY_ID is keyid, in either form (PKCS#1 or SPKI hash), in
@@ -340,8 +337,8 @@ IKE_MUST_CHECK int db_peer_list_all(db *d, db_peer **out, size_t *n_out);
  * Renames one of owner's peers. IKE_ERR_NOT_FOUND if it is not owner's;
  * IKE_ERR_EXISTS (*clash = DB_FIELD_ALIAS) if owner already has that alias.
  */
-IKE_MUST_CHECK int db_peer_rename(db *d, int64_t owner, int64_t peer_id, const char *alias,
-				  int64_t now, db_field *clash);
+IKE_MUST_CHECK int db_peer_rename(db *d, int64_t owner, int64_t peer_id, const char *alias, int64_t now,
+                                  db_field *clash);
 
 /* Deletes one of owner's peers. IKE_ERR_NOT_FOUND if it is not owner's. */
 IKE_MUST_CHECK int db_peer_delete(db *d, int64_t owner, int64_t peer_id);
@@ -369,15 +366,13 @@ IKE_MUST_CHECK int db_medserver_clear(db *d);
  * caller checks they are CIDRs), auto_start. *id_out, *clash may be NULL.
  * Returns IKE_ERR_EXISTS with *clash = DB_FIELD_KEYID or DB_FIELD_ALIAS (keyid first).
  */
-IKE_MUST_CHECK int db_cpeer_add(db *d, const db_cpeer *p, int64_t now, int64_t *id_out,
-				db_field *clash);
+IKE_MUST_CHECK int db_cpeer_add(db *d, const db_cpeer *p, int64_t now, int64_t *id_out, db_field *clash);
 
 /* Reads a peer by alias. IKE_ERR_NOT_FOUND if none. */
 IKE_MUST_CHECK int db_cpeer_get(db *d, const char *alias, db_cpeer *out);
 
 /* Reads a peer by KEY_ID (an incoming mediated connection). IKE_ERR_NOT_FOUND if none. */
-IKE_MUST_CHECK int db_cpeer_find_keyid(db *d, const uint8_t *keyid, size_t keyid_len,
-				       db_cpeer *out);
+IKE_MUST_CHECK int db_cpeer_find_keyid(db *d, const uint8_t *keyid, size_t keyid_len, db_cpeer *out);
 
 /* Lists all peers ordered by alias; free *out with db_free(). */
 IKE_MUST_CHECK int db_cpeer_list(db *d, db_cpeer **out, size_t *n_out);

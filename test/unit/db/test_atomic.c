@@ -22,7 +22,7 @@ DB_TEST(db_atomic, throttle_failure_in_second_statement_leaves_nothing)
 	/* Prepared before the schema change: the cached statements must cope. */
 	cr_assert(eq(int, db_throttle_fail(d, "bob", NULL, 1, 60), IKE_OK));
 	add_trigger("medsrv.db", "CREATE TRIGGER no_addr BEFORE INSERT ON login_failures WHEN NEW.scope = 2 "
-				 "BEGIN SELECT RAISE(ABORT, 'forced failure'); END");
+	                         "BEGIN SELECT RAISE(ABORT, 'forced failure'); END");
 	cr_assert(eq(int, db_throttle_fail(d, "alice", "192.0.2.7", 100, 60), IKE_ERR_DB));
 	cr_assert(strstr(db_errmsg(d), "forced failure") != NULL, "%s", db_errmsg(d));
 	cr_assert(eq(int, db_throttle_count(d, DB_THROTTLE_LOGIN, "alice", 100, 60, &n, NULL), IKE_OK));
@@ -37,12 +37,12 @@ DB_TEST(db_atomic, throttle_failure_in_second_statement_leaves_nothing)
 DB_TEST(db_atomic, settings_failure_in_second_statement_leaves_nothing)
 {
 	db *d = tst_open_client();
-	const db_setting kv[] = { { "first", "new" }, { "second", "x" }, { "third", "y" } };
+	const db_setting kv[] = {{"first", "new"}, {"second", "x"}, {"third", "y"}};
 	char buf[16];
 
 	cr_assert(eq(int, db_setting_set(d, "first", "old"), IKE_OK));
 	add_trigger("medcli.db", "CREATE TRIGGER no_second BEFORE INSERT ON settings WHEN NEW.key = 'second' "
-				 "BEGIN SELECT RAISE(ABORT, 'forced failure'); END");
+	                         "BEGIN SELECT RAISE(ABORT, 'forced failure'); END");
 	cr_assert(eq(int, db_settings_set(d, kv, 3), IKE_ERR_DB));
 	cr_assert(eq(int, db_setting_get(d, "first", buf, sizeof buf), IKE_OK));
 	cr_assert(eq(str, buf, "old"));
@@ -53,7 +53,7 @@ DB_TEST(db_atomic, settings_failure_in_second_statement_leaves_nothing)
 DB_TEST(db_atomic, settings_invalid_second_entry_leaves_nothing)
 {
 	db *d = tst_open_client();
-	const db_setting kv[] = { { "first", "new" }, { "", "x" } };
+	const db_setting kv[] = {{"first", "new"}, {"", "x"}};
 	char buf[16];
 
 	cr_assert(eq(int, db_settings_set(d, kv, 2), IKE_ERR_INVAL));
@@ -68,7 +68,7 @@ DB_TEST(db_atomic, peer_insert_failure_after_clash_checks_leaves_nothing)
 	db_peer p, got;
 
 	add_trigger("medsrv.db", "CREATE TRIGGER no_peers BEFORE INSERT ON peers "
-				 "BEGIN SELECT RAISE(ABORT, 'forced failure'); END");
+	                         "BEGIN SELECT RAISE(ABORT, 'forced failure'); END");
 	tst_peer(&p, uid, "laptop", 1);
 	cr_assert(eq(int, db_peer_add(d, &p, 1, NULL, NULL), IKE_ERR_DB));
 	cr_assert(eq(int, db_peer_find_keyid(d, p.keyid, DB_KEYID_LEN, &got), IKE_ERR_NOT_FOUND));
@@ -76,10 +76,12 @@ DB_TEST(db_atomic, peer_insert_failure_after_clash_checks_leaves_nothing)
 	{
 		db *other = NULL;
 		char path[256];
-		db_opts o = { .busy_timeout_ms = 50 };
+		db_opts o = {.busy_timeout_ms = 50};
 
-		cr_assert(eq(int, db_open(&other, tst_path(path, sizeof path, "medsrv.db"), DB_KIND_SERVER, &o,
-					  NULL, 0), IKE_OK));
+		cr_assert(
+		    eq(int,
+		       db_open(&other, tst_path(path, sizeof path, "medsrv.db"), DB_KIND_SERVER, &o, NULL, 0),
+		       IKE_OK));
 		cr_assert(eq(int, db_user_add(other, "bob", "h", 1, NULL), IKE_OK), "%s", db_errmsg(other));
 		db_close(other);
 	}

@@ -16,7 +16,7 @@ static void fill_cpeer(db_cpeer *p, const char *alias, int seed)
 DB_TEST(db_medserver, sets_replaces_and_clears_the_server)
 {
 	db *d = tst_open_client();
-	db_medserver s = { .address = "198.51.100.1", .port = 500, .has_keyid = true }, got;
+	db_medserver s = {.address = "198.51.100.1", .port = 500, .has_keyid = true}, got;
 
 	cr_assert(eq(int, db_medserver_get(d, &got), IKE_ERR_NOT_FOUND));
 	memset(s.keyid, 0xab, DB_KEYID_LEN);
@@ -30,7 +30,7 @@ DB_TEST(db_medserver, sets_replaces_and_clears_the_server)
 	cr_assert(eq(i64, got.updated, 10));
 
 	/* Replaced: a public key instead of a KEY_ID. */
-	s = (db_medserver){ .address = "medsrv.example.net", .port = 4500, .pubkey_len = 3 };
+	s = (db_medserver){.address = "medsrv.example.net", .port = 4500, .pubkey_len = 3};
 	memcpy(s.pubkey, "\x30\x01\x00", 3);
 	cr_assert(eq(int, db_medserver_set(d, &s, 20), IKE_OK));
 	cr_assert(eq(int, db_medserver_get(d, &got), IKE_OK));
@@ -49,7 +49,7 @@ DB_TEST(db_medserver, sets_replaces_and_clears_the_server)
 DB_TEST(db_medserver, needs_an_identity_address_and_port)
 {
 	db *d = tst_open_client();
-	db_medserver s = { .address = "198.51.100.1", .port = 500 };
+	db_medserver s = {.address = "198.51.100.1", .port = 500};
 
 	cr_assert(eq(int, db_medserver_set(d, &s, 1), IKE_ERR_INVAL));
 	s.has_keyid = true;

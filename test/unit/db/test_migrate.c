@@ -6,29 +6,33 @@
 #include "tst_db.h"
 
 static const char v1_ddl[] =
-	"CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);"
-	"CREATE TABLE users (id INTEGER PRIMARY KEY, login TEXT NOT NULL UNIQUE COLLATE NOCASE,"
-	"  pwhash TEXT NOT NULL, created INTEGER NOT NULL);"
-	"CREATE TABLE peers (id INTEGER PRIMARY KEY,"
-	"  user_id INTEGER REFERENCES users (id) ON DELETE CASCADE, alias TEXT NOT NULL,"
-	"  keyid BLOB NOT NULL UNIQUE, pubkey BLOB NOT NULL, created INTEGER NOT NULL,"
-	"  UNIQUE (user_id, alias));"
-	"PRAGMA application_id = 1229671763;" /* 0x494b4d53 'IKMS' */
-	"PRAGMA user_version = 1;";
+    "CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);"
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, login TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  pwhash TEXT NOT NULL, created INTEGER NOT NULL);"
+    "CREATE TABLE peers (id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER REFERENCES users (id) ON DELETE CASCADE, alias TEXT NOT NULL,"
+    "  keyid BLOB NOT NULL UNIQUE, pubkey BLOB NOT NULL, created INTEGER NOT NULL,"
+    "  UNIQUE (user_id, alias));"
+    "PRAGMA application_id = 1229671763;" /* 0x494b4d53 'IKMS' */
+    "PRAGMA user_version = 1;";
 
 /* Writes a version 1 medsrv.db with one user, a user peer and an operator peer. */
 static void make_v1_file(const db_peer *mine, const db_peer *op, const char *extra_sql)
 {
 	sqlite3 *c = tst_raw("medsrv.db");
 	sqlite3_stmt *st;
-	const db_peer *ps[2] = { mine, op };
+	const db_peer *ps[2] = {mine, op};
 
 	tst_raw_exec(c, v1_ddl);
 	tst_raw_exec(c, "INSERT INTO users (id, login, pwhash, created) VALUES (7, 'Alice', 'hash-a', 100);"
-			"INSERT INTO settings VALUES ('server.key', '/etc/medsrv/key.pem');");
+	                "INSERT INTO settings VALUES ('server.key', '/etc/medsrv/key.pem');");
 	for (int i = 0; i < 2; i++) {
-		cr_assert(eq(int, sqlite3_prepare_v2(c, "INSERT INTO peers (user_id, alias, keyid, pubkey, created) "
-						     "VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL), SQLITE_OK));
+		cr_assert(eq(int,
+		             sqlite3_prepare_v2(c,
+		                                "INSERT INTO peers (user_id, alias, keyid, pubkey, created) "
+		                                "VALUES (?1, ?2, ?3, ?4, ?5)",
+		                                -1, &st, NULL),
+		             SQLITE_OK));
 		if (ps[i]->user_id)
 			sqlite3_bind_int64(st, 1, ps[i]->user_id);
 		sqlite3_bind_text(st, 2, ps[i]->alias, -1, SQLITE_STATIC);
@@ -94,11 +98,13 @@ DB_TEST(db_migrate, failed_migration_leaves_v1_file_intact)
 	tst_peer(&mine, 7, "laptop", 1);
 	tst_peer(&op, DB_OWNER_OPERATOR, "gateway", 2);
 	make_v1_file(&mine, &op,
-		     "UPDATE peers SET alias = 'an-alias-of-seventy-bytes-is-longer-than-the-limit-of-sixty-four-bytes'"
-		     " WHERE alias = 'gateway'");
+	             "UPDATE peers SET alias = "
+	             "'an-alias-of-seventy-bytes-is-longer-than-the-limit-of-sixty-four-bytes'"
+	             " WHERE alias = 'gateway'");
 
-	cr_assert(eq(int, db_open(&d, tst_path(path, sizeof path, "medsrv.db"), DB_KIND_SERVER, NULL, err,
-				  sizeof err), IKE_ERR_DB));
+	cr_assert(eq(
+	    int, db_open(&d, tst_path(path, sizeof path, "medsrv.db"), DB_KIND_SERVER, NULL, err, sizeof err),
+	    IKE_ERR_DB));
 	cr_assert(eq(ptr, d, NULL));
 	cr_assert(strstr(err, "migration to version 2") != NULL, "message: %s", err);
 
@@ -107,10 +113,14 @@ DB_TEST(db_migrate, failed_migration_leaves_v1_file_intact)
 	cr_assert(eq(i64, tst_raw_int(c, "SELECT count(*) FROM peers"), 2));
 	cr_assert(eq(i64, tst_raw_int(c, "SELECT count(*) FROM users"), 1));
 	cr_assert(eq(i64, tst_raw_int(c, "SELECT count(*) FROM settings"), 1));
-	cr_assert(eq(i64, tst_raw_int(c, "SELECT count(*) FROM pragma_table_info('peers') "
-					 "WHERE name = 'keyid_spki'"), 0));
-	cr_assert(eq(i64, tst_raw_int(c, "SELECT count(*) FROM sqlite_schema WHERE name IN "
-					 "('sessions', 'login_failures', 'peers_new', 'settings_new')"), 0));
+	cr_assert(eq(i64,
+	             tst_raw_int(c, "SELECT count(*) FROM pragma_table_info('peers') "
+	                            "WHERE name = 'keyid_spki'"),
+	             0));
+	cr_assert(eq(i64,
+	             tst_raw_int(c, "SELECT count(*) FROM sqlite_schema WHERE name IN "
+	                            "('sessions', 'login_failures', 'peers_new', 'settings_new')"),
+	             0));
 
 	/* Fixed by hand, the same file then migrates. */
 	tst_raw_exec(c, "UPDATE peers SET alias = 'gateway' WHERE user_id IS NULL");

@@ -14,8 +14,10 @@ DB_TEST(db_open, creates_server_file_at_current_version)
 	c = tst_raw("medsrv.db");
 	cr_assert(eq(i64, tst_raw_int(c, "PRAGMA user_version"), DB_SERVER_VERSION));
 	cr_assert(eq(i64, tst_raw_int(c, "PRAGMA application_id"), 0x494b4d53));
-	cr_assert(eq(i64, tst_raw_int(c, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
-					 "('users', 'peers', 'sessions', 'login_failures', 'settings')"), 5));
+	cr_assert(eq(i64,
+	             tst_raw_int(c, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
+	                            "('users', 'peers', 'sessions', 'login_failures', 'settings')"),
+	             5));
 	sqlite3_close(c);
 }
 
@@ -28,8 +30,10 @@ DB_TEST(db_open, creates_client_file_at_current_version)
 	db_close(d);
 	c = tst_raw("medcli.db");
 	cr_assert(eq(i64, tst_raw_int(c, "PRAGMA user_version"), DB_CLIENT_VERSION));
-	cr_assert(eq(i64, tst_raw_int(c, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
-					 "('medserver', 'peers', 'settings')"), 3));
+	cr_assert(eq(i64,
+	             tst_raw_int(c, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
+	                            "('medserver', 'peers', 'settings')"),
+	             3));
 	sqlite3_close(c);
 }
 
@@ -92,8 +96,9 @@ DB_TEST(db_open, refuses_file_from_newer_version)
 	sqlite3_close(c);
 
 	d = (db *)1;
-	cr_assert(eq(int, db_open(&d, tst_path(path, sizeof path, "medsrv.db"), DB_KIND_SERVER, NULL, err,
-				  sizeof err), IKE_ERR_UNSUPPORTED));
+	cr_assert(eq(
+	    int, db_open(&d, tst_path(path, sizeof path, "medsrv.db"), DB_KIND_SERVER, NULL, err, sizeof err),
+	    IKE_ERR_UNSUPPORTED));
 	cr_assert(eq(ptr, d, NULL));
 	cr_assert(strstr(err, "99") != NULL && strstr(err, "newer") != NULL, "message: %s", err);
 	/* The file is left exactly as it was. */
@@ -108,8 +113,9 @@ DB_TEST(db_open, refuses_database_of_other_kind)
 	db *d = tst_open_server();
 
 	db_close(d);
-	cr_assert(eq(int, db_open(&d, tst_path(path, sizeof path, "medsrv.db"), DB_KIND_CLIENT, NULL, err,
-				  sizeof err), IKE_ERR_INVAL));
+	cr_assert(eq(
+	    int, db_open(&d, tst_path(path, sizeof path, "medsrv.db"), DB_KIND_CLIENT, NULL, err, sizeof err),
+	    IKE_ERR_INVAL));
 	cr_assert(strstr(err, "medsrv database") != NULL, "message: %s", err);
 }
 
@@ -121,13 +127,16 @@ DB_TEST(db_open, refuses_foreign_sqlite_file)
 
 	tst_raw_exec(c, "CREATE TABLE notes (body TEXT)");
 	sqlite3_close(c);
-	cr_assert(eq(int, db_open(&d, tst_path(path, sizeof path, "other.db"), DB_KIND_SERVER, NULL, err,
-				  sizeof err), IKE_ERR_INVAL));
+	cr_assert(eq(
+	    int, db_open(&d, tst_path(path, sizeof path, "other.db"), DB_KIND_SERVER, NULL, err, sizeof err),
+	    IKE_ERR_INVAL));
 	cr_assert(strstr(err, "not a medsrv database") != NULL, "message: %s", err);
 	/* Refused before anything was changed: still one table, still in its journal mode. */
 	c = tst_raw("other.db");
 	cr_assert(eq(i64, tst_raw_int(c, "SELECT count(*) FROM sqlite_schema"), 1));
-	cr_assert(eq(i64, tst_raw_int(c, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'delete'"), 1));
+	cr_assert(eq(i64,
+	             tst_raw_int(c, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'delete'"),
+	             1));
 	sqlite3_close(c);
 }
 
@@ -147,11 +156,12 @@ DB_TEST(db_open, refuses_non_database_file)
 DB_TEST(db_open, must_exist_fails_without_creating_the_file)
 {
 	char path[256], err[256];
-	db_opts o = { .must_exist = true };
+	db_opts o = {.must_exist = true};
 	db *d = NULL;
 
-	cr_assert(eq(int, db_open(&d, tst_path(path, sizeof path, "missing.db"), DB_KIND_SERVER, &o, err,
-				  sizeof err), IKE_ERR_NOT_FOUND));
+	cr_assert(eq(
+	    int, db_open(&d, tst_path(path, sizeof path, "missing.db"), DB_KIND_SERVER, &o, err, sizeof err),
+	    IKE_ERR_NOT_FOUND));
 	cr_assert(ne(int, access(path, F_OK), 0));
 }
 
@@ -167,11 +177,11 @@ DB_TEST(db_open, logs_migration_through_callback_once)
 {
 	char path[256];
 	int count = 0;
-	db_opts o = { .log = count_log, .log_user = &count };
+	db_opts o = {.log = count_log, .log_user = &count};
 	db *d = NULL;
 
 	cr_assert(eq(int, db_open(&d, tst_path(path, sizeof path, "medsrv.db"), DB_KIND_SERVER, &o, NULL, 0),
-		     IKE_OK));
+	             IKE_OK));
 	db_close(d);
 	cr_assert(eq(int, count, 1));
 	/* A current file is not migrated again. */

@@ -46,7 +46,7 @@ DB_TEST(db_peer, find_keyid_misses_unknown_and_wrong_length_ids)
 {
 	db *d = tst_open_server();
 	db_peer p, got;
-	uint8_t unknown[DB_KEYID_LEN] = { 1, 2, 3 };
+	uint8_t unknown[DB_KEYID_LEN] = {1, 2, 3};
 
 	tst_peer(&p, DB_OWNER_OPERATOR, "gw", 1);
 	cr_assert(eq(int, db_peer_add(d, &p, 1, NULL, NULL), IKE_OK));

@@ -9,13 +9,13 @@
 
 static const char *const sql_of[DB__S_COUNT] = {
 #define SQL_OF(n, s) [DB__S_##n] = s,
-	DB_STMTS(SQL_OF)
+    DB_STMTS(SQL_OF)
 #undef SQL_OF
 };
 
 static const char *const name_of[DB__S_COUNT] = {
 #define NAME_OF(n, s) [DB__S_##n] = #n,
-	DB_STMTS(NAME_OF)
+    DB_STMTS(NAME_OF)
 #undef NAME_OF
 };
 
@@ -73,13 +73,16 @@ DB_TEST(db_plans, every_statement_prepares_and_searches_an_index)
 		db__stmt_id id = (db__stmt_id)i;
 
 		if (for_server(id))
-			cr_assert(check_plan(srv, id, plan, sizeof plan), "%s: %s", name_of[id], sqlite3_errmsg(srv));
+			cr_assert(check_plan(srv, id, plan, sizeof plan), "%s: %s", name_of[id],
+			          sqlite3_errmsg(srv));
 		if (for_client(id))
-			cr_assert(check_plan(cli, id, plan, sizeof plan), "%s: %s", name_of[id], sqlite3_errmsg(cli));
+			cr_assert(check_plan(cli, id, plan, sizeof plan), "%s: %s", name_of[id],
+			          sqlite3_errmsg(cli));
 	}
 	/* The authentication-time lookup uses both unique KEY_ID indexes. */
 	cr_assert(check_plan(srv, DB__S_PEER_FIND_KEYID, plan, sizeof plan));
-	cr_assert(strstr(plan, "peers_keyid ") != NULL && strstr(plan, "peers_keyid_spki") != NULL, "%s", plan);
+	cr_assert(strstr(plan, "peers_keyid ") != NULL && strstr(plan, "peers_keyid_spki") != NULL, "%s",
+	          plan);
 	sqlite3_close(srv);
 	sqlite3_close(cli);
 }

@@ -35,13 +35,17 @@ DB_TEST(db_session, stores_only_the_sha256_of_the_token)
 	db_close(d);
 	cr_assert(eq(int, EVP_Digest(TOKEN, strlen(TOKEN), h, NULL, EVP_sha256(), NULL), 1));
 	c = tst_raw("medsrv.db");
-	cr_assert(eq(int, sqlite3_prepare_v2(c, "SELECT token_hash FROM sessions", -1, &st, NULL), SQLITE_OK));
+	cr_assert(
+	    eq(int, sqlite3_prepare_v2(c, "SELECT token_hash FROM sessions", -1, &st, NULL), SQLITE_OK));
 	cr_assert(eq(int, sqlite3_step(st), SQLITE_ROW));
 	cr_assert(eq(int, sqlite3_column_bytes(st, 0), 32));
 	cr_assert(eq(int, memcmp(sqlite3_column_blob(st, 0), h, 32), 0));
 	sqlite3_finalize(st);
-	cr_assert(eq(i64, tst_raw_int(c, "SELECT count(*) FROM sessions WHERE instr(CAST(token_hash AS TEXT), '"
-					 TOKEN "') OR csrf = '" TOKEN "'"), 0));
+	cr_assert(
+	    eq(i64,
+	       tst_raw_int(c, "SELECT count(*) FROM sessions WHERE instr(CAST(token_hash AS TEXT), '" TOKEN
+	                      "') OR csrf = '" TOKEN "'"),
+	       0));
 	sqlite3_close(c);
 }
 

@@ -66,7 +66,7 @@ DB_TEST(db_setting, rejects_bad_keys_and_values)
 DB_TEST(db_setting, set_many_applies_all_at_once)
 {
 	db *d = tst_open_client();
-	const db_setting kv[] = { { "a", "1" }, { "b", "2" }, { "a", NULL } };
+	const db_setting kv[] = {{"a", "1"}, {"b", "2"}, {"a", NULL}};
 	char buf[8];
 
 	cr_assert(eq(int, db_settings_set(d, kv, 2), IKE_OK));

@@ -5,7 +5,8 @@ static int64_t count(db *d, db_throttle_scope scope, const char *key, int64_t no
 {
 	int64_t n = -1;
 
-	cr_assert(eq(int, db_throttle_count(d, scope, key, now, window, &n, NULL), IKE_OK), "%s", db_errmsg(d));
+	cr_assert(eq(int, db_throttle_count(d, scope, key, now, window, &n, NULL), IKE_OK), "%s",
+	          db_errmsg(d));
 	return n;
 }
 
@@ -77,6 +78,7 @@ DB_TEST(db_throttle, rejects_bad_arguments)
 	cr_assert(eq(int, db_throttle_fail(d, NULL, NULL, 1, 60), IKE_ERR_INVAL));
 	cr_assert(eq(int, db_throttle_fail(d, "alice", NULL, 1, 0), IKE_ERR_INVAL));
 	cr_assert(eq(int, db_throttle_fail(d, "", NULL, 1, 60), IKE_ERR_INVAL));
-	cr_assert(eq(int, db_throttle_count(d, (db_throttle_scope)3, "alice", 1, 60, &n, NULL), IKE_ERR_INVAL));
+	cr_assert(
+	    eq(int, db_throttle_count(d, (db_throttle_scope)3, "alice", 1, 60, &n, NULL), IKE_ERR_INVAL));
 	db_close(d);
 }

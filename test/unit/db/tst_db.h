@@ -109,7 +109,7 @@ static inline int64_t tst_raw_int(sqlite3 *c, const char *sql)
 	int64_t v;
 
 	cr_assert(eq(int, sqlite3_prepare_v2(c, sql, -1, &st, NULL), SQLITE_OK), "%s: %s", sql,
-		  sqlite3_errmsg(c));
+	          sqlite3_errmsg(c));
 	cr_assert(eq(int, sqlite3_step(st), SQLITE_ROW), "%s: no row", sql);
 	v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -145,8 +145,9 @@ static inline int64_t tst_user(db *d, const char *login)
 {
 	int64_t id = 0;
 
-	cr_assert(eq(int, db_user_add(d, login, "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA", 1000, &id),
-		     IKE_OK), "%s", db_errmsg(d));
+	cr_assert(
+	    eq(int, db_user_add(d, login, "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA", 1000, &id), IKE_OK),
+	    "%s", db_errmsg(d));
 	cr_assert(gt(i64, id, 0));
 	return id;
 }
