@@ -193,6 +193,8 @@ async function runFrontend(browser, frontend, shots) {
 
 	await test(`${tag} client manager: log in and generate the device key`, async () => {
 		await dp.goto(`${m.client}/`);
+		await dp.waitForSelector('#auth:not([hidden])');
+		if (shots) await shot(dp, 'client-login.png');
 		await dp.fill('#login-password', 'wrong password!');
 		await dp.click('#login-form button[type=submit]');
 		const msg = await fieldError(dp, '#login-form', 'password');
@@ -256,6 +258,7 @@ async function runFrontend(browser, frontend, shots) {
 		await ap.fill('#add-pubkey', weakKeyPem());
 		await ap.click('#add-form button[type=submit]');
 		await ap.locator('#add-form .field-error[data-for="pubkey"]', { hasText: /2048/ }).waitFor();
+		if (shots) await shot(ap, 'server-add-error.png');
 		await ap.fill('#add-pubkey', keyPem);
 		await ap.click('#add-form button[type=submit]');
 		await ap.locator('#add-form .field-error[data-for="pubkey"]', { hasText: /already registered/ }).waitFor();

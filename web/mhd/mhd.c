@@ -68,7 +68,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	webmhd_server *s = cls;
 	web_request *req = *con_cls;
 	web_response resp = { 0 };
-	const char *q;
 	enum MHD_Result ret;
 	char *target;
 	size_t n;
@@ -81,9 +80,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return MHD_NO;
 		web_request_init(req);
 		web_request_set_method(req, method);
-		/* MHD splits off the query; the router needs only the path. */
-		q = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, NULL);
-		(void)q;
+		/* MHD has split off the query already; the router needs only the path. */
 		n = strlen(url);
 		target = malloc(n + 1);
 		if (target) {

@@ -87,6 +87,7 @@ async function start() {
 document.addEventListener('DOMContentLoaded', () => {
 	bindForm($('#login-form'), 'POST', '/api/login', (d, f) => { f.reset(); start(); });
 	bindForm($('#signup-form'), 'POST', '/api/signup', (d, f) => { f.reset(); start(); });
+	$('#add-form').addEventListener('submit', () => { $('#added').hidden = true; });
 	bindForm($('#add-form'), 'POST', '/api/peers', (d, f) => {
 		f.reset();
 		const added = $('#added');

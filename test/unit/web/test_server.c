@@ -436,3 +436,71 @@ Test(web_server, reports_medsrv_not_running_when_socket_is_absent)
 	th_resp_clear(&r);
 	th_close(&t);
 }
+
+/* Sends a signup with only a Referer (no Origin), as some browsers do. */
+static int signup_with_referer(th *t, th_client *c, const char *login, const char *referer)
+{
+	web_request req;
+	web_response resp = { 0 };
+	char cookie[200], body[128];
+	int status;
+
+	web_request_init(&req);
+	web_request_set_method(&req, "POST");
+	cr_assert(eq(int, web_request_set_target(&req, "/api/signup"), IKE_OK));
+	web_request_add_header(&req, "Host", TH_HOST);
+	web_request_add_header(&req, "Referer", referer);
+	snprintf(cookie, sizeof cookie, "mw_csrf=%s", c->csrf);
+	web_request_add_header(&req, "Cookie", cookie);
+	web_request_add_header(&req, "X-CSRF-Token", c->csrf);
+	web_request_add_header(&req, "Content-Type", "application/json");
+	snprintf(body, sizeof body, "{\"login\":\"%s\",\"password\":\"long enough pw\"}", login);
+	web_request_append_body(&req, body, strlen(body));
+	web_app_handle(t->app, &req, &resp);
+	status = resp.status;
+	web_response_clear(&resp);
+	web_request_clear(&req);
+	return status;
+}
+
+Test(web_server, checks_referer_when_there_is_no_origin)
+{
+	th t;
+	th_client c = { 0 };
+
+	th_open(&t, WEB_ROLE_SERVER);
+	th_prime(&t, &c);
+	cr_assert(eq(int, signup_with_referer(&t, &c, "eve", "http://127.0.0.1:8080.evil.example/"), 403));
+	cr_assert(eq(int, signup_with_referer(&t, &c, "eve", "https://127.0.0.1:8080/"), 403), "scheme differs");
+	cr_assert(eq(int, signup_with_referer(&t, &c, "dave", TH_ORIGIN "/"), 201));
+	th_close(&t);
+}
+
+Test(web_server, marks_cookies_secure_only_over_tls)
+{
+	th t;
+	th_client c = { 0 };
+	th_resp r;
+	web_request req;
+	web_response resp = { 0 };
+	bool secure = false;
+
+	th_open(&t, WEB_ROLE_SERVER);
+	th_send(&t, &c, "GET", "/api/session", NULL, NULL, NULL, NULL, &r);
+	cr_assert(eq(ptr, strstr(r.headers, "Secure"), NULL), "plain HTTP: %s", r.headers);
+	cr_assert(not(eq(ptr, strstr(r.headers, "HttpOnly; SameSite=Strict"), NULL)));
+	th_resp_clear(&r);
+	web_request_init(&req);
+	web_request_set_method(&req, "GET");
+	cr_assert(eq(int, web_request_set_target(&req, "/api/session"), IKE_OK));
+	req.tls = true;
+	web_app_handle(t.app, &req, &resp);
+	for (size_t i = 0; i < resp.n_headers; i++) {
+		if (strcmp(resp.headers[i].name, "Set-Cookie") == 0)
+			secure = strstr(resp.headers[i].value, "; Secure") != NULL;
+	}
+	cr_assert(secure);
+	web_response_clear(&resp);
+	web_request_clear(&req);
+	th_close(&t);
+}
