@@ -48,6 +48,7 @@
 	X(PEER_GET_ALIAS, DB__PEER_COLS "WHERE p.user_id IS ?1 AND p.alias = ?2")           \
 	X(PEER_LIST, DB__PEER_COLS "WHERE p.user_id IS ?1 ORDER BY p.alias")                 \
 	X(PEER_LIST_ALL, DB__PEER_COLS "ORDER BY coalesce(u.login, ''), p.alias")            \
+	X(PEER_COUNT, "SELECT count(*) FROM peers WHERE user_id IS ?1")                      \
 	X(PEER_RENAME, "UPDATE peers SET alias = ?3, updated = ?4 "                          \
 		       "WHERE user_id IS ?1 AND id = ?2")                                     \
 	X(PEER_DEL, "DELETE FROM peers WHERE user_id IS ?1 AND id = ?2")                     \

@@ -284,6 +284,29 @@ int db_peer_list_all(db *d, db_peer **out, size_t *n_out)
 	return read_all(d, st, out, n_out);
 }
 
+int db_peer_count(db *d, int64_t owner, int64_t *n_out)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	db__clear_err(d);
+	if ((ret = db__need_kind(d, DB_KIND_SERVER)) != IKE_OK)
+		return ret;
+	if (!n_out)
+		return db__fail(d, IKE_ERR_INVAL, "no output");
+	if (!(st = db__stmt(d, DB__S_PEER_COUNT)))
+		return IKE_ERR_DB;
+	if ((ret = bind_owner(d, st, 1, owner)) != IKE_OK)
+		return ret;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n_out = sqlite3_column_int64(st, 0);
+	else
+		ret = db__sqlfail(d, rc, "count peers");
+	db__done(st);
+	return ret;
+}
+
 int db_peer_rename(db *d, int64_t owner, int64_t peer_id, const char *alias, int64_t now, db_field *clash)
 {
 	sqlite3_stmt *st;

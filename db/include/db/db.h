@@ -330,6 +330,9 @@ IKE_MUST_CHECK int db_peer_get_by_alias(db *d, int64_t owner, const char *alias,
  */
 IKE_MUST_CHECK int db_peer_list(db *d, int64_t owner, db_peer **out, size_t *n_out);
 
+/* Counts owner's peers into *n_out (for a per-user limit in the web manager). */
+IKE_MUST_CHECK int db_peer_count(db *d, int64_t owner, int64_t *n_out);
+
 /* Lists every peer of every owner, ordered by owner then alias (for `medsrv peer list`). */
 IKE_MUST_CHECK int db_peer_list_all(db *d, db_peer **out, size_t *n_out);
 

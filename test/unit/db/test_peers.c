@@ -274,3 +274,22 @@ DB_TEST(db_peer, deleting_a_user_deletes_their_peers)
 	cr_assert(eq(int, db_peer_find_keyid(d, p.keyid, DB_KEYID_LEN, &got), IKE_ERR_NOT_FOUND));
 	db_close(d);
 }
+
+DB_TEST(db_peer, counts_only_the_owners_peers)
+{
+	db *d = tst_open_server();
+	int64_t a = tst_user(d, "alice"), b = tst_user(d, "bob");
+	int64_t n = -1;
+
+	cr_assert(eq(int, db_peer_count(d, a, &n), IKE_OK));
+	cr_assert(eq(i64, n, 0));
+	tst_add_peer(d, a, "one", 1);
+	tst_add_peer(d, a, "two", 2);
+	tst_add_peer(d, b, "three", 3);
+	tst_add_peer(d, DB_OWNER_OPERATOR, "gw", 4);
+	cr_assert(eq(int, db_peer_count(d, a, &n), IKE_OK));
+	cr_assert(eq(i64, n, 2));
+	cr_assert(eq(int, db_peer_count(d, DB_OWNER_OPERATOR, &n), IKE_OK));
+	cr_assert(eq(i64, n, 1));
+	db_close(d);
+}
