@@ -504,3 +504,49 @@ Test(web_server, marks_cookies_secure_only_over_tls)
 	web_request_clear(&req);
 	th_close(&t);
 }
+
+struct log_seen {
+	int n;
+	ike_log_level lvl;
+	char msg[512];
+};
+
+static void record_log(void *user, const ike_log_rec *rec)
+{
+	struct log_seen *s = user;
+
+	s->n++;
+	s->lvl = rec->lvl;
+	snprintf(s->msg, sizeof s->msg, "%s", rec->msg);
+}
+
+Test(web_server, logs_one_line_per_request_with_the_refusal_reason)
+{
+	char dir[] = "/tmp/test_web_log_XXXXXX";
+	struct log_seen seen = { 0 };
+	web_options o;
+	web_app *app = NULL;
+	web_request req;
+	web_response resp = { 0 };
+
+	cr_assert(not(eq(ptr, mkdtemp(dir), NULL)));
+	web_options_defaults(&o);
+	o.dir = dir;
+	o.log = record_log;
+	o.log_user = &seen;
+	cr_assert(eq(int, web_app_new(&app, &o), IKE_OK));
+	web_request_init(&req);
+	web_request_set_method(&req, "POST");
+	cr_assert(eq(int, web_request_set_target(&req, "/api/login"), IKE_OK));
+	snprintf(req.client_addr, sizeof req.client_addr, "192.0.2.1");
+	web_app_handle(app, &req, &resp);
+	cr_assert(eq(int, seen.n, 1));
+	cr_assert(eq(int, seen.lvl, IKE_LOG_WARN));
+	cr_assert(not(eq(ptr, strstr(seen.msg, "POST /api/login 403 from 192.0.2.1: Refused"), NULL)), "%s", seen.msg);
+	web_response_clear(&resp);
+	web_request_clear(&req);
+	web_app_free(app);
+	char cmd[96];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert(eq(int, system(cmd), 0));
+}

@@ -379,6 +379,32 @@ static bool serve_asset(web_app *app, const web_request *req, web_response *resp
 	return false;
 }
 
+/* One line per request: method, path, status, client, and the error sentence if any. */
+static void log_request(const web_app *app, const web_request *req, const web_response *resp)
+{
+	char msg[512], path[160], err[200] = "";
+	ike_log_rec rec = { .sub = IKE_SUB_WEB };
+
+	if (!app->opts.log)
+		return;
+	ike_escape((const uint8_t *)(req->path ? req->path : "?"), req->path ? strlen(req->path) : 1, path,
+	           sizeof path);
+	if (resp->status >= 400 && resp->body && resp->content_type &&
+	    strcmp(resp->content_type, "application/json") == 0) {
+		json_t *j = json_loadb(resp->body, resp->body_len, 0, NULL);
+		const char *e = json_string_value(json_object_get(j, "error"));
+		if (e)
+			snprintf(err, sizeof err, ": %s", e);
+		json_decref(j);
+	}
+	snprintf(msg, sizeof msg, "%s %s %d from %s%s", web_method_name(req->method), path, resp->status,
+	         req->client_addr[0] ? req->client_addr : "?", err);
+	rec.lvl = resp->status >= 500 ? IKE_LOG_ERROR : resp->status >= 400 && resp->status != 404 ? IKE_LOG_WARN
+	                                                                                             : IKE_LOG_INFO;
+	rec.msg = msg;
+	app->opts.log(app->opts.log_user, &rec);
+}
+
 static int64_t clock_now(const web_app *app)
 {
 	return app->opts.now ? app->opts.now(app->opts.now_user) : (int64_t)time(NULL);
@@ -457,4 +483,5 @@ out:
 		resp->body_len = 0;
 	}
 	add_security_headers(resp, api);
+	log_request(app, req, resp);
 }

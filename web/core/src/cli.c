@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <pthread.h>
 
 #include <sodium.h>
 
@@ -20,8 +22,30 @@ void web_cli_usage(void *f, const char *prog)
 	        "  --secure-cookies   mark cookies Secure (the site is served over HTTPS)\n"
 	        "  --trust-proxy      honour X-Forwarded-Proto/-Host from the reverse proxy\n"
 	        "  --origin URL       also accept this Origin for state changes (e.g. https://example.org)\n"
-	        "  --init-password    client: set the local password from $MEDWEB_PASSWORD or stdin, then exit\n",
+	        "  --init-password    client: set the local password from $MEDWEB_PASSWORD or stdin, then exit\n"
+	        "  --log-level L      error|warn|info|debug (default info): one line per request on stderr\n",
 	        prog);
+}
+
+static ike_log_level log_max = IKE_LOG_INFO;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void web_log_stderr(void *user, const ike_log_rec *rec)
+{
+	struct timespec ts;
+	struct tm tm;
+	char when[32];
+
+	(void)user;
+	if (rec->lvl > log_max)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+	pthread_mutex_lock(&log_lock);
+	fprintf(stderr, "%s.%03ldZ %-5s %-4s %s\n", when, ts.tv_nsec / 1000000, ike_log_level_name(rec->lvl),
+	        ike_subsys_name(rec->sub), rec->msg);
+	pthread_mutex_unlock(&log_lock);
 }
 
 int web_cli_parse(web_cli *cli, int argc, char **argv)
@@ -30,6 +54,7 @@ int web_cli_parse(web_cli *cli, int argc, char **argv)
 	web_options_defaults(&cli->opts);
 	cli->listen = "127.0.0.1";
 	cli->port = 8080;
+	cli->opts.log = web_log_stderr;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -75,6 +100,11 @@ int web_cli_parse(web_cli *cli, int argc, char **argv)
 			cli->socket = v;
 		} else if (strcmp(a, "--ctl") == 0) {
 			cli->opts.ctl_path = v;
+		} else if (strcmp(a, "--log-level") == 0) {
+			if (ike_log_level_parse(v, &log_max) != IKE_OK) {
+				fprintf(stderr, "%s: --log-level is error, warn, info, debug or trace\n", argv[0]);
+				return IKE_ERR_INVAL;
+			}
 		} else if (strcmp(a, "--origin") == 0) {
 			cli->opts.extra_origin = v;
 		} else {

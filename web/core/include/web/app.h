@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "ike/err.h"
+#include "ike/log.h"
 #include "web/http.h"
 
 typedef struct web_app web_app;
@@ -33,6 +34,11 @@ typedef struct web_options {
 	/* Wall clock in seconds; NULL = time(NULL). Tests pass a fake one. */
 	int64_t (*now)(void *user);
 	void *now_user;
+	/* Optional: one record per request (IKE_SUB_WEB; INFO, WARN for refusals and
+	 * failed logins, ERROR for 5xx). Called from the serving threads, under the app lock
+	 * or not; the sink must be thread-safe. NULL = no logging. */
+	ike_log_fn log;
+	void *log_user;
 } web_options;
 
 /* Fills o with the defaults (server role, no dir). */
@@ -77,5 +83,10 @@ IKE_MUST_CHECK int web_cli_prepare(const web_cli *cli, web_app **out);
 
 /* Prints the usage text to f (a FILE *). */
 void web_cli_usage(void *f, const char *prog);
+
+/* A log sink for the programs: one line per record on stderr,
+ * "2026-01-01T10:00:00Z INFO  web  <msg>", thread-safe. user is ignored. Records below
+ * the level set by --log-level (default info) are dropped by web_cli_prepare's app. */
+void web_log_stderr(void *user, const ike_log_rec *rec);
 
 #endif /* WEB_APP_H */
