@@ -373,7 +373,7 @@ static int exec_sql(db *d, const char *sql, const char *what)
 /* Sets up the connection itself; changes nothing in the file. */
 static int configure_conn(db *d, int busy_ms)
 {
-	int rc;
+	int rc, ret;
 	int on = 1;
 
 	sqlite3_extended_result_codes(d->conn, 1);
@@ -387,7 +387,11 @@ static int configure_conn(db *d, int busy_ms)
 	                                NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return db__sqlfail(d, rc, "register sha1()");
-	return exec_sql(d, "PRAGMA foreign_keys = ON", "foreign_keys");
+	if ((ret = exec_sql(d, "PRAGMA foreign_keys = ON", "foreign_keys")) != IKE_OK)
+		return ret;
+	/* Deleted rows (a removed user's password hash) are zeroed, not left in free
+	 * space. Debian's SQLite does this by default; we do not depend on the build. */
+	return exec_sql(d, "PRAGMA secure_delete = ON", "secure_delete");
 }
 
 /* Puts the file in WAL mode (persistent; must run outside a transaction) and sets

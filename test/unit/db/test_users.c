@@ -84,3 +84,38 @@ DB_TEST(db_user, rejects_bad_logins)
 	cr_assert(eq(int, db_user_add(d, "nohash", "", 1, NULL), IKE_ERR_INVAL));
 	db_close(d);
 }
+
+/* True if the file at path contains needle anywhere. */
+static bool file_contains(const char *path, const char *needle)
+{
+	static char buf[1 << 20];
+	size_t n, len = strlen(needle);
+	FILE *f = fopen(path, "rb");
+	bool found = false;
+
+	cr_assert(f != NULL);
+	n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	for (size_t i = 0; i + len <= n && !found; i++)
+		found = memcmp(buf + i, needle, len) == 0;
+	return found;
+}
+
+DB_TEST(db_user, deleted_password_hash_does_not_linger_in_the_file)
+{
+	const char *hash = "$argon2id$v=19$m=65536,t=2,p=1$U0VDUkVUU0FMVA$U0VDUkVUSEFTSA";
+	char path[256];
+	int64_t id = 0;
+	db *d = tst_open_server();
+
+	cr_assert(eq(int, db_user_add(d, "alice", hash, 1, &id), IKE_OK));
+	tst_user(d, "bob");
+	db_close(d); /* the last connection checkpoints the WAL into the file */
+	tst_path(path, sizeof path, "medsrv.db");
+	cr_assert(file_contains(path, hash));
+
+	d = tst_open_server();
+	cr_assert(eq(int, db_user_delete(d, id), IKE_OK));
+	db_close(d);
+	cr_assert(not(file_contains(path, hash)));
+}
