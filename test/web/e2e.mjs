@@ -165,7 +165,7 @@ async function runFrontend(browser, frontend, shots) {
 	const ap = await alice.newPage(), bp = await bob.newPage(), dp = await device.newPage();
 	let keyPem = null, keyId = null, peerId = null;
 
-	await test(`${tag} server manager: open an account, log out, log in`, async () => {
+	await test(`${tag} server manager: open an account, log out, log in with the keyboard`, async () => {
 		await ap.goto(`${m.server}/`);
 		await ap.waitForSelector('#auth:not([hidden])');
 		if (shots) await shot(ap, 'server-login.png');
@@ -173,9 +173,12 @@ async function runFrontend(browser, frontend, shots) {
 		eq(await ap.textContent('#who-name'), 'alice', 'logged-in name');
 		await ap.click('#logout');
 		await ap.waitForSelector('#auth:not([hidden])');
-		await ap.fill('#login-login', 'alice');
-		await ap.fill('#login-password', 'alice password 1');
-		await ap.click('#login-form button[type=submit]');
+		// Keyboard only: the login field has the focus; Tab to the password, Enter submits.
+		await ap.waitForFunction(() => document.activeElement && document.activeElement.id === 'login-login');
+		await ap.keyboard.type('alice');
+		await ap.keyboard.press('Tab');
+		await ap.keyboard.type('alice password 1');
+		await ap.keyboard.press('Enter');
 		await ap.waitForSelector('#app:not([hidden])');
 		assert(await ap.isVisible('#peers-empty'), 'a new account has no peers');
 	});
