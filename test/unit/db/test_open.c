@@ -261,3 +261,23 @@ DB_TEST(db_open, concurrent_first_opens_of_one_file_all_succeed)
 	}
 	db_close(d);
 }
+
+DB_TEST(db_open, rejects_bad_arguments_and_unreachable_paths)
+{
+	char path[256], err[256];
+	db *d = (db *)1;
+
+	cr_assert(eq(int, db_open(&d, tst_path(path, sizeof path, "x.db"), (db_kind)7, NULL, err, sizeof err),
+	             IKE_ERR_INVAL));
+	cr_assert(eq(int, db_open(&d, NULL, DB_KIND_SERVER, NULL, NULL, 0), IKE_ERR_INVAL));
+	cr_assert(eq(int, db_open(NULL, path, DB_KIND_SERVER, NULL, NULL, 0), IKE_ERR_INVAL));
+	d = (db *)1;
+	cr_assert(eq(int,
+	             db_open(&d, tst_path(path, sizeof path, "no/such/dir/x.db"), DB_KIND_SERVER, NULL, err,
+	                     sizeof err),
+	             IKE_ERR_IO));
+	cr_assert(eq(ptr, d, NULL));
+	cr_assert(strstr(err, "no/such/dir") != NULL, "message: %s", err);
+	/* A NULL error buffer is fine. */
+	cr_assert(eq(int, db_open(&d, path, DB_KIND_SERVER, NULL, NULL, 0), IKE_ERR_IO));
+}
