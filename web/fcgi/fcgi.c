@@ -81,21 +81,36 @@ static void read_body(web_request *req, FCGX_Request *r)
 static const char *reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	default: return status >= 500 ? "Server Error" : "Status";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Content Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return status >= 500 ? "Server Error" : "Status";
 	}
 }
 
@@ -121,7 +136,7 @@ static void put_line(FCGX_Request *r, const char *fmt, ...)
 static void serve_one(web_app *app, FCGX_Request *r)
 {
 	web_request req;
-	web_response resp = { 0 };
+	web_response resp = {0};
 	const char *uri = FCGX_GetParam("REQUEST_URI", r->envp);
 	const char *https = FCGX_GetParam("HTTPS", r->envp);
 	const char *addr = FCGX_GetParam("REMOTE_ADDR", r->envp);
@@ -152,7 +167,7 @@ static void serve_one(web_app *app, FCGX_Request *r)
 
 int webfcgi_run(web_app *app, const char *socket_path)
 {
-	struct sigaction sa = { .sa_handler = on_stop };
+	struct sigaction sa = {.sa_handler = on_stop};
 	FCGX_Request r;
 	int fd = 0;
 

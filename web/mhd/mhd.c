@@ -30,17 +30,18 @@ static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind, const char
 
 static void set_client_addr(struct MHD_Connection *conn, web_request *req)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
 	if (!sa)
 		return;
 	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, req->client_addr,
-		          sizeof req->client_addr);
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		          req->client_addr, sizeof req->client_addr);
 	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, req->client_addr,
-		          sizeof req->client_addr);
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		          req->client_addr, sizeof req->client_addr);
 }
 
 static enum MHD_Result send_response(struct MHD_Connection *conn, const web_response *resp)
@@ -67,7 +68,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	webmhd_server *s = cls;
 	web_request *req = *con_cls;
-	web_response resp = { 0 };
+	web_response resp = {0};
 	enum MHD_Result ret;
 	char *target;
 	size_t n;
@@ -119,7 +120,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 int webmhd_start(webmhd_server **out, web_app *app, const char *listen, unsigned port)
 {
-	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_storage ss = {0};
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
 	webmhd_server *s;
 	const union MHD_DaemonInfo *di;
@@ -141,12 +142,12 @@ int webmhd_start(webmhd_server **out, web_app *app, const char *listen, unsigned
 	if (!s)
 		return IKE_ERR_NOMEM;
 	s->app = app;
-	s->daemon = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-	                             (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, (unsigned)WEBMHD_CONN_LIMIT,
-	                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)WEBMHD_PER_IP,
-	                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WEBMHD_TIMEOUT_S,
-	                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-	                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+	s->daemon = MHD_start_daemon(
+	    flags, (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)WEBMHD_CONN_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)WEBMHD_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WEBMHD_TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, NULL, MHD_OPTION_END);
 	if (!s->daemon) {
 		free(s);
 		return IKE_ERR_IO;
@@ -187,8 +188,9 @@ int webmhd_run(web_app *app, const char *listen, unsigned port)
 		fprintf(stderr, "medweb: cannot listen on %s port %u: %s\n", listen, port, ike_strerror(rc));
 		return 1;
 	}
-	fprintf(stderr, strchr(listen, ':') ? "medweb: listening on http://[%s]:%u/\n"
-	                                     : "medweb: listening on http://%s:%u/\n",
+	fprintf(stderr,
+	        strchr(listen, ':') ? "medweb: listening on http://[%s]:%u/\n"
+	                            : "medweb: listening on http://%s:%u/\n",
 	        listen, webmhd_port(s));
 	sigwait(&set, &sig);
 	fprintf(stderr, "medweb: stopping (signal %d)\n", sig);

@@ -32,6 +32,7 @@ void th_open(th *t, web_role role)
 	o.now = fake_now;
 	o.now_user = t;
 	o.session_ttl_s = 3600;
+	o.max_peers = 3;
 	cr_assert(eq(int, web_app_new(&t->app, &o), IKE_OK));
 }
 
@@ -77,7 +78,7 @@ void th_send(th *t, th_client *c, const char *method, const char *path, const ch
              const char *origin, const char *csrf, th_resp *out)
 {
 	web_request req;
-	web_response resp = { 0 };
+	web_response resp = {0};
 	char cookie[256];
 
 	memset(out, 0, sizeof *out);

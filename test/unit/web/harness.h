@@ -32,7 +32,7 @@ void th_close(th *t);
 
 typedef struct th_resp {
 	int status;
-	json_t *json; /* parsed body or NULL */
+	json_t *json;       /* parsed body or NULL */
 	char headers[2048]; /* "Name: value\n" lines */
 } th_resp;
 

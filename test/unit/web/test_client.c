@@ -36,7 +36,7 @@ static void open_with_password(th *t)
 Test(web_client, refuses_login_until_a_password_is_set)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
 
 	th_open(&t, WEB_ROLE_CLIENT);
@@ -52,13 +52,14 @@ Test(web_client, refuses_login_until_a_password_is_set)
 Test(web_client, wrong_password_is_refused_and_throttled)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
 
 	open_with_password(&t);
 	th_prime(&t, &c);
 	for (int i = 0; i < WEB_THROTTLE_FREE; i++) {
-		th_send(&t, &c, "POST", "/api/login", NULL, "{\"password\":\"not the password\"}", NULL, NULL, &r);
+		th_send(&t, &c, "POST", "/api/login", NULL, "{\"password\":\"not the password\"}", NULL, NULL,
+		        &r);
 		cr_assert(eq(int, r.status, 401));
 		cr_assert(eq(str, (char *)th_field(&r), "password"));
 		th_resp_clear(&r);
@@ -76,7 +77,7 @@ Test(web_client, wrong_password_is_refused_and_throttled)
 Test(web_client, needs_login_for_the_key)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
 
 	open_with_password(&t);
@@ -89,7 +90,7 @@ Test(web_client, needs_login_for_the_key)
 Test(web_client, generates_key_0600_and_replaces_only_when_confirmed)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
 	char path[128], first[41];
 	struct stat st;
@@ -115,11 +116,14 @@ Test(web_client, generates_key_0600_and_replaces_only_when_confirmed)
 	cr_assert(eq(str, (char *)th_field(&r), "confirm"));
 	th_resp_clear(&r);
 	th_send(&t, &c, "GET", "/api/key", NULL, NULL, NULL, NULL, &r);
-	cr_assert(eq(str, (char *)json_string_value(json_object_get(json_object_get(r.json, "key"), "keyid")), first));
+	cr_assert(eq(str, (char *)json_string_value(json_object_get(json_object_get(r.json, "key"), "keyid")),
+	             first));
 	th_resp_clear(&r);
 	th_send(&t, &c, "POST", "/api/key", NULL, "{\"confirm\":\"replace\"}", NULL, NULL, &r);
 	cr_assert(eq(int, r.status, 201));
-	cr_assert(not(eq(str, (char *)json_string_value(json_object_get(json_object_get(r.json, "key"), "keyid")), first)));
+	cr_assert(
+	    not(eq(str, (char *)json_string_value(json_object_get(json_object_get(r.json, "key"), "keyid")),
+	           first)));
 	th_resp_clear(&r);
 	th_close(&t);
 }
@@ -127,21 +131,23 @@ Test(web_client, generates_key_0600_and_replaces_only_when_confirmed)
 Test(web_client, validates_server_and_peer_fields)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
 	const char *kid = "e4:a4:5a:b0:c3:fa:5c:f3:eb:28:cb:be:c9:55:b0:31:d8:f3:ab:9b";
 	char body[512];
 
 	open_with_password(&t);
 	login(&t, &c);
-	th_send(&t, &c, "PUT", "/api/server", NULL, "{\"address\":\"bad host!\",\"identity\":\"x\"}", NULL, NULL, &r);
+	th_send(&t, &c, "PUT", "/api/server", NULL, "{\"address\":\"bad host!\",\"identity\":\"x\"}", NULL,
+	        NULL, &r);
 	cr_assert(eq(str, (char *)th_field(&r), "address"));
 	th_resp_clear(&r);
-	th_send(&t, &c, "PUT", "/api/server", NULL, "{\"address\":\"198.51.100.7\",\"port\":\"70000\",\"identity\":\"x\"}",
-	        NULL, NULL, &r);
+	th_send(&t, &c, "PUT", "/api/server", NULL,
+	        "{\"address\":\"198.51.100.7\",\"port\":\"70000\",\"identity\":\"x\"}", NULL, NULL, &r);
 	cr_assert(eq(str, (char *)th_field(&r), "port"));
 	th_resp_clear(&r);
-	th_send(&t, &c, "PUT", "/api/server", NULL, "{\"address\":\"198.51.100.7\",\"identity\":\"abc\"}", NULL, NULL, &r);
+	th_send(&t, &c, "PUT", "/api/server", NULL, "{\"address\":\"198.51.100.7\",\"identity\":\"abc\"}",
+	        NULL, NULL, &r);
 	cr_assert(eq(str, (char *)th_field(&r), "identity"));
 	th_resp_clear(&r);
 	snprintf(body, sizeof body, "{\"address\":\"198.51.100.7\",\"identity\":\"%s\"}", kid);
@@ -153,13 +159,14 @@ Test(web_client, validates_server_and_peer_fields)
 	th_resp_clear(&r);
 
 	const char *bad[][3] = {
-		{ "10.9.0.1/33", "10.9.0.2/32", "local_ts" },
-		{ "10.9.0.1", "10.9.0.2/32", "local_ts" },
-		{ "10.9.0.1/32", "10.9.0.256/32", "remote_ts" },
-		{ "10.9.0.1/32", "fe80::1/129", "remote_ts" },
+	    {"10.9.0.1/33", "10.9.0.2/32", "local_ts"},
+	    {"10.9.0.1", "10.9.0.2/32", "local_ts"},
+	    {"10.9.0.1/32", "10.9.0.256/32", "remote_ts"},
+	    {"10.9.0.1/32", "fe80::1/129", "remote_ts"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		snprintf(body, sizeof body, "{\"alias\":\"office\",\"peer\":\"%s\",\"local_ts\":\"%s\",\"remote_ts\":\"%s\"}",
+		snprintf(body, sizeof body,
+		         "{\"alias\":\"office\",\"peer\":\"%s\",\"local_ts\":\"%s\",\"remote_ts\":\"%s\"}",
 		         kid, bad[i][0], bad[i][1]);
 		th_send(&t, &c, "POST", "/api/peers", NULL, body, NULL, NULL, &r);
 		cr_assert(eq(int, r.status, 400), "case %zu", i);
@@ -167,7 +174,9 @@ Test(web_client, validates_server_and_peer_fields)
 		th_resp_clear(&r);
 	}
 	snprintf(body, sizeof body,
-	         "{\"alias\":\"office\",\"peer\":\"%s\",\"local_ts\":\"10.9.0.1/32\",\"remote_ts\":\"2001:db8::/48\"}", kid);
+	         "{\"alias\":\"office\",\"peer\":\"%s\",\"local_ts\":\"10.9.0.1/"
+	         "32\",\"remote_ts\":\"2001:db8::/48\"}",
+	         kid);
 	th_send(&t, &c, "POST", "/api/peers", NULL, body, NULL, NULL, &r);
 	cr_assert(eq(int, r.status, 201), "%s", th_error(&r));
 	th_resp_clear(&r);
@@ -208,7 +217,7 @@ static void *serve_once(void *arg)
 
 static void fake_start(struct fake_ctl *f, const char *dir, const char *name, pthread_t *thr)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 
 	snprintf(f->path, sizeof f->path, "%s/%s", dir, name);
 	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", f->path);
@@ -221,16 +230,17 @@ static void fake_start(struct fake_ctl *f, const char *dir, const char *name, pt
 Test(web_client, up_reports_daemon_not_running_then_asks_the_daemon)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
-	struct fake_ctl f = { .answer = "{\"ok\":true}\n" };
+	struct fake_ctl f = {.answer = "{\"ok\":true}\n"};
 	pthread_t thr;
 	char path[64];
 
 	open_with_password(&t);
 	login(&t, &c);
 	th_send(&t, &c, "POST", "/api/peers", NULL,
-	        "{\"alias\":\"office\",\"peer\":\"e4a45ab0c3fa5cf3eb28cbbec955b031d8f3ab9b\",\"local_ts\":\"10.9.0.1/32\","
+	        "{\"alias\":\"office\",\"peer\":\"e4a45ab0c3fa5cf3eb28cbbec955b031d8f3ab9b\",\"local_ts\":"
+	        "\"10.9.0.1/32\","
 	        "\"remote_ts\":\"10.9.0.2/32\"}",
 	        NULL, NULL, &r);
 	cr_assert(eq(int, r.status, 201));
@@ -257,7 +267,7 @@ Test(web_client, up_reports_daemon_not_running_then_asks_the_daemon)
 Test(web_server, shows_own_peer_online_from_the_control_socket)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
 	char *pem = th_rsa_pub_pem(2048), *body, answer[512];
 	struct fake_ctl f;
@@ -273,8 +283,10 @@ Test(web_server, shows_own_peer_online_from_the_control_socket)
 	cr_assert(eq(int, r.status, 201));
 	const char *kid = json_string_value(json_object_get(json_object_get(r.json, "peer"), "keyid_pretty"));
 	snprintf(answer, sizeof answer,
-	         "{\"peers\":[{\"keyid\":\"%s\",\"alias\":\"x\",\"online\":true,\"endpoint\":\"198.51.100.20:4500\","
-	         "\"since\":1700000000},{\"keyid\":\"0000000000000000000000000000000000000000\",\"online\":true}]}\n",
+	         "{\"peers\":[{\"keyid\":\"%s\",\"alias\":\"x\",\"online\":true,\"endpoint\":\"198.51.100.20:"
+	         "4500\","
+	         "\"since\":1700000000},{\"keyid\":\"0000000000000000000000000000000000000000\",\"online\":"
+	         "true}]}\n",
 	         kid);
 	th_resp_clear(&r);
 	f.answer = answer;

@@ -90,9 +90,7 @@ Test(web_form, decodes_escapes_and_plus)
 
 ParameterizedTestParameters(web_form, rejects_malformed)
 {
-	static struct strp bad[] = {
-		{ "a=%4" }, { "a=%zz" }, { "=x" }, { "a=1&a=2" }, { "a=%00" }, { "a=%ff%fe" }
-	};
+	static struct strp bad[] = {{"a=%4"}, {"a=%zz"}, {"=x"}, {"a=1&a=2"}, {"a=%00"}, {"a=%ff%fe"}};
 	return cr_make_param_array(struct strp, bad, sizeof bad / sizeof bad[0]);
 }
 
@@ -100,7 +98,8 @@ ParameterizedTest(struct strp *text, web_form, rejects_malformed)
 {
 	void *obj = NULL;
 
-	cr_assert(eq(int, web_form_parse(text->s, strlen(text->s), &obj), IKE_ERR_MALFORMED), "accepted %s", text->s);
+	cr_assert(eq(int, web_form_parse(text->s, strlen(text->s), &obj), IKE_ERR_MALFORMED), "accepted %s",
+	          text->s);
 	cr_assert(eq(ptr, obj, NULL));
 }
 

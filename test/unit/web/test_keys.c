@@ -25,7 +25,8 @@ static char *pem_of(EVP_PKEY *k, const char *structure)
 		cr_assert(PEM_write_bio_PUBKEY(b, k));
 	} else {
 		/* PKCS#1 "RSA PUBLIC KEY" via the OpenSSL 3 encoder. */
-		OSSL_ENCODER_CTX *e = OSSL_ENCODER_CTX_new_for_pkey(k, EVP_PKEY_PUBLIC_KEY, "PEM", "type-specific", NULL);
+		OSSL_ENCODER_CTX *e =
+		    OSSL_ENCODER_CTX_new_for_pkey(k, EVP_PKEY_PUBLIC_KEY, "PEM", "type-specific", NULL);
 		cr_assert(e && OSSL_ENCODER_to_bio(e, b));
 		OSSL_ENCODER_CTX_free(e);
 	}
@@ -80,7 +81,8 @@ static char *ssh_line_of(EVP_PKEY *k)
 static void spk_keyid(EVP_PKEY *k, char out[41])
 {
 	/* SHA-1 over the DER RSAPublicKey, computed independently of keys.c. */
-	OSSL_ENCODER_CTX *e = OSSL_ENCODER_CTX_new_for_pkey(k, EVP_PKEY_PUBLIC_KEY, "DER", "type-specific", NULL);
+	OSSL_ENCODER_CTX *e =
+	    OSSL_ENCODER_CTX_new_for_pkey(k, EVP_PKEY_PUBLIC_KEY, "DER", "type-specific", NULL);
 	unsigned char *der = NULL, md[20];
 	size_t len = 0;
 
@@ -144,19 +146,26 @@ Test(web_keys, refuses_garbage_and_truncated_ssh_lines)
 	cr_assert(eq(int, web__pubkey_parse("hello", &k, &why), IKE_ERR_MALFORMED));
 	cr_assert(eq(int, web__pubkey_parse("ssh-rsa AAAA", &k, &why), IKE_ERR_MALFORMED));
 	cr_assert(eq(int, web__pubkey_parse("ssh-rsa !!!!", &k, &why), IKE_ERR_MALFORMED));
-	cr_assert(eq(int, web__pubkey_parse("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", &k, &why),
-	             IKE_ERR_MALFORMED));
-	cr_assert(eq(int, web__pubkey_parse("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", &k, &why),
-	             IKE_ERR_MALFORMED));
+	cr_assert(eq(
+	    int, web__pubkey_parse("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", &k, &why),
+	    IKE_ERR_MALFORMED));
+	cr_assert(
+	    eq(int,
+	       web__pubkey_parse("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", &k, &why),
+	       IKE_ERR_MALFORMED));
 }
 
 Test(web_keys, normalizes_typed_keyids)
 {
 	char out[41];
 
-	cr_assert(eq(int, web__keyid_normalize("E4:A4:5A:B0:C3:FA:5C:F3:EB:28:CB:BE:C9:55:B0:31:D8:F3:AB:9B", out), IKE_OK));
+	cr_assert(eq(int,
+	             web__keyid_normalize("E4:A4:5A:B0:C3:FA:5C:F3:EB:28:CB:BE:C9:55:B0:31:D8:F3:AB:9B", out),
+	             IKE_OK));
 	cr_assert(eq(str, out, "e4a45ab0c3fa5cf3eb28cbbec955b031d8f3ab9b"));
 	cr_assert(eq(int, web__keyid_normalize("e4a45ab0", out), IKE_ERR_MALFORMED));
-	cr_assert(eq(int, web__keyid_normalize("g4a45ab0c3fa5cf3eb28cbbec955b031d8f3ab9b", out), IKE_ERR_MALFORMED));
-	cr_assert(eq(int, web__keyid_normalize("e4a45ab0c3fa5cf3eb28cbbec955b031d8f3ab9b00", out), IKE_ERR_MALFORMED));
+	cr_assert(eq(int, web__keyid_normalize("g4a45ab0c3fa5cf3eb28cbbec955b031d8f3ab9b", out),
+	             IKE_ERR_MALFORMED));
+	cr_assert(eq(int, web__keyid_normalize("e4a45ab0c3fa5cf3eb28cbbec955b031d8f3ab9b00", out),
+	             IKE_ERR_MALFORMED));
 }

@@ -11,14 +11,20 @@ struct strp {
 
 #include "web/router.h"
 
-static void h1(web_ctx *c) { (void)c; }
-static void h2(web_ctx *c) { (void)c; }
+static void h1(web_ctx *c)
+{
+	(void)c;
+}
+static void h2(web_ctx *c)
+{
+	(void)c;
+}
 
 static const web_route routes[] = {
-	{ WEB_GET, "/api/peers", h1, 0 },
-	{ WEB_POST, "/api/peers", h2, 0 },
-	{ WEB_DELETE, "/api/peers/:id", h1, 0 },
-	{ WEB_POST, "/api/peers/:id/up", h2, 0 },
+    {WEB_GET, "/api/peers", h1, 0},
+    {WEB_POST, "/api/peers", h2, 0},
+    {WEB_DELETE, "/api/peers/:id", h1, 0},
+    {WEB_POST, "/api/peers/:id/up", h2, 0},
 };
 
 static web_match find(web_method m, const char *path, const web_route **r, int64_t *id, char *allow)
@@ -53,9 +59,13 @@ Test(web_router, extracts_id_segment)
 
 ParameterizedTestParameters(web_router, rejects_bad_ids)
 {
-	static struct strp bad[] = {
-		{ "/api/peers/0" }, { "/api/peers/007" }, { "/api/peers/-1" }, { "/api/peers/1a" }, { "/api/peers/9223372036854775808" }, { "/api/peers/" }, { "/api/peers/1/" }
-	};
+	static struct strp bad[] = {{"/api/peers/0"},
+	                            {"/api/peers/007"},
+	                            {"/api/peers/-1"},
+	                            {"/api/peers/1a"},
+	                            {"/api/peers/9223372036854775808"},
+	                            {"/api/peers/"},
+	                            {"/api/peers/1/"}};
 	return cr_make_param_array(struct strp, bad, sizeof bad / sizeof bad[0]);
 }
 
@@ -65,7 +75,8 @@ ParameterizedTest(struct strp *path, web_router, rejects_bad_ids)
 	int64_t id = 0;
 	char allow[64];
 
-	cr_assert(eq(int, find(WEB_DELETE, path->s, &r, &id, allow), WEB_MATCH_NOT_FOUND), "matched %s", path->s);
+	cr_assert(eq(int, find(WEB_DELETE, path->s, &r, &id, allow), WEB_MATCH_NOT_FOUND), "matched %s",
+	          path->s);
 }
 
 Test(web_router, answers_bad_method_with_allowed_list)

@@ -44,7 +44,7 @@ static int64_t add_peer(th *t, th_client *c, const char *alias, const char *pem,
 Test(web_server, answers_unknown_route_with_404_json_and_security_headers)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
 
 	th_open(&t, WEB_ROLE_SERVER);
@@ -53,7 +53,8 @@ Test(web_server, answers_unknown_route_with_404_json_and_security_headers)
 	cr_assert(not(eq(str, (char *)th_error(&r), "")));
 	cr_assert(not(eq(ptr, strstr(r.headers, "X-Frame-Options: DENY"), NULL)));
 	cr_assert(not(eq(ptr, strstr(r.headers, "X-Content-Type-Options: nosniff"), NULL)));
-	cr_assert(not(eq(ptr, strstr(r.headers, "Content-Security-Policy: default-src 'none'; script-src 'self'"), NULL)));
+	cr_assert(not(eq(
+	    ptr, strstr(r.headers, "Content-Security-Policy: default-src 'none'; script-src 'self'"), NULL)));
 	th_resp_clear(&r);
 	th_close(&t);
 }
@@ -61,7 +62,7 @@ Test(web_server, answers_unknown_route_with_404_json_and_security_headers)
 Test(web_server, answers_wrong_method_with_405_and_allow)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
 
 	th_open(&t, WEB_ROLE_SERVER);
@@ -76,9 +77,9 @@ Test(web_server, answers_wrong_method_with_405_and_allow)
 Test(web_server, serves_pages_without_inline_script)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	web_request req;
-	web_response resp = { 0 };
+	web_response resp = {0};
 
 	th_open(&t, WEB_ROLE_SERVER);
 	web_request_init(&req);
@@ -99,7 +100,7 @@ Test(web_server, serves_pages_without_inline_script)
 Test(web_server, refuses_oversized_body_with_413_and_changes_nothing)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
 	char *big = malloc(WEB_BODY_MAX + 100);
 
@@ -113,7 +114,8 @@ Test(web_server, refuses_oversized_body_with_413_and_changes_nothing)
 	th_resp_clear(&r);
 	free(big);
 	/* The account was not created: logging in as it fails. */
-	th_send(&t, &c, "POST", "/api/login", NULL, "{\"login\":\"big\",\"password\":\"long enough pw\"}", NULL, NULL, &r);
+	th_send(&t, &c, "POST", "/api/login", NULL, "{\"login\":\"big\",\"password\":\"long enough pw\"}",
+	        NULL, NULL, &r);
 	cr_assert(eq(int, r.status, 401));
 	th_resp_clear(&r);
 	th_close(&t);
@@ -122,7 +124,7 @@ Test(web_server, refuses_oversized_body_with_413_and_changes_nothing)
 Test(web_server, refuses_malformed_json_form_and_unknown_content_type)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
 
 	th_open(&t, WEB_ROLE_SERVER);
@@ -134,7 +136,8 @@ Test(web_server, refuses_malformed_json_form_and_unknown_content_type)
 	th_send(&t, &c, "POST", "/api/signup", NULL, "[1,2]", NULL, NULL, &r);
 	cr_assert(eq(int, r.status, 400));
 	th_resp_clear(&r);
-	th_send(&t, &c, "POST", "/api/signup", "application/x-www-form-urlencoded", "login=a&login=b", NULL, NULL, &r);
+	th_send(&t, &c, "POST", "/api/signup", "application/x-www-form-urlencoded", "login=a&login=b", NULL,
+	        NULL, &r);
 	cr_assert(eq(int, r.status, 400));
 	th_resp_clear(&r);
 	th_send(&t, &c, "POST", "/api/signup", "text/plain", "login=a", NULL, NULL, &r);
@@ -146,7 +149,7 @@ Test(web_server, refuses_malformed_json_form_and_unknown_content_type)
 Test(web_server, accepts_a_urlencoded_form)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
 
 	th_open(&t, WEB_ROLE_SERVER);
@@ -161,7 +164,7 @@ Test(web_server, accepts_a_urlencoded_form)
 Test(web_server, refuses_state_change_without_or_with_wrong_csrf_token)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
 	const char *body = "{\"login\":\"mallory\",\"password\":\"long enough pw\"}";
 
@@ -175,7 +178,7 @@ Test(web_server, refuses_state_change_without_or_with_wrong_csrf_token)
 	cr_assert(eq(int, r.status, 403));
 	th_resp_clear(&r);
 	/* A cookie-less forger who knows a token of its own still fails. */
-	th_client f = { 0 };
+	th_client f = {0};
 	th_send(&t, &f, "POST", "/api/signup", NULL, body, NULL, c.csrf, &r);
 	cr_assert(eq(int, r.status, 403));
 	th_resp_clear(&r);
@@ -188,7 +191,7 @@ Test(web_server, refuses_state_change_without_or_with_wrong_csrf_token)
 Test(web_server, refuses_cross_origin_post_even_with_valid_token)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
 
 	th_open(&t, WEB_ROLE_SERVER);
@@ -210,7 +213,7 @@ Test(web_server, refuses_cross_origin_post_even_with_valid_token)
 Test(web_server, expires_sessions_after_their_lifetime)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
 
 	th_open(&t, WEB_ROLE_SERVER);
@@ -228,7 +231,7 @@ Test(web_server, expires_sessions_after_their_lifetime)
 Test(web_server, logout_ends_the_session)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
 	char old_sid[80];
 
@@ -248,22 +251,24 @@ Test(web_server, logout_ends_the_session)
 Test(web_server, refuses_short_password_and_bad_login_at_signup)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
 
 	th_open(&t, WEB_ROLE_SERVER);
 	th_prime(&t, &c);
-	th_send(&t, &c, "POST", "/api/signup", NULL, "{\"login\":\"al\",\"password\":\"short\"}", NULL, NULL, &r);
+	th_send(&t, &c, "POST", "/api/signup", NULL, "{\"login\":\"al\",\"password\":\"short\"}", NULL, NULL,
+	        &r);
 	cr_assert(eq(int, r.status, 400));
 	cr_assert(eq(str, (char *)th_field(&r), "password"));
 	th_resp_clear(&r);
-	th_send(&t, &c, "POST", "/api/signup", NULL, "{\"login\":\"a b\",\"password\":\"long enough pw\"}", NULL, NULL, &r);
+	th_send(&t, &c, "POST", "/api/signup", NULL, "{\"login\":\"a b\",\"password\":\"long enough pw\"}",
+	        NULL, NULL, &r);
 	cr_assert(eq(int, r.status, 400));
 	cr_assert(eq(str, (char *)th_field(&r), "login"));
 	th_resp_clear(&r);
 	th_signup(&t, &c, "alice", "alice password");
-	th_send(&t, &c, "POST", "/api/signup", NULL, "{\"login\":\"ALICE\",\"password\":\"other password\"}", NULL,
-	        NULL, &r);
+	th_send(&t, &c, "POST", "/api/signup", NULL, "{\"login\":\"ALICE\",\"password\":\"other password\"}",
+	        NULL, NULL, &r);
 	cr_assert(eq(int, r.status, 409));
 	cr_assert(eq(str, (char *)th_field(&r), "login"));
 	th_resp_clear(&r);
@@ -273,7 +278,7 @@ Test(web_server, refuses_short_password_and_bad_login_at_signup)
 Test(web_server, slows_down_repeated_failed_logins)
 {
 	th t;
-	th_client c = { 0 }, d = { 0 };
+	th_client c = {0}, d = {0};
 	th_resp r;
 	const char *bad = "{\"login\":\"alice\",\"password\":\"wrong password\"}";
 	const char *good = "{\"login\":\"alice\",\"password\":\"alice password\"}";
@@ -322,7 +327,7 @@ Test(web_server, throttle_window_doubles_and_is_capped)
 Test(web_server, validates_peer_keys_and_names)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
 	char *good = th_rsa_pub_pem(2048), *weak = th_rsa_pub_pem(1024), *other = th_rsa_pub_pem(2048);
 
@@ -362,7 +367,7 @@ Test(web_server, validates_peer_keys_and_names)
 Test(web_server, duplicate_key_is_refused_across_users)
 {
 	th t;
-	th_client a = { 0 }, b = { 0 };
+	th_client a = {0}, b = {0};
 	th_resp r;
 	char *pem = th_rsa_pub_pem(2048);
 
@@ -383,7 +388,7 @@ Test(web_server, duplicate_key_is_refused_across_users)
 Test(web_server, isolates_users_from_each_others_peers)
 {
 	th t;
-	th_client a = { 0 }, b = { 0 };
+	th_client a = {0}, b = {0};
 	th_resp r;
 	char *pem = th_rsa_pub_pem(2048), path[64];
 	int64_t id;
@@ -426,7 +431,7 @@ Test(web_server, isolates_users_from_each_others_peers)
 Test(web_server, reports_medsrv_not_running_when_socket_is_absent)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
 
 	th_open(&t, WEB_ROLE_SERVER);
@@ -441,7 +446,7 @@ Test(web_server, reports_medsrv_not_running_when_socket_is_absent)
 static int signup_with_referer(th *t, th_client *c, const char *login, const char *referer)
 {
 	web_request req;
-	web_response resp = { 0 };
+	web_response resp = {0};
 	char cookie[200], body[128];
 	int status;
 
@@ -466,12 +471,13 @@ static int signup_with_referer(th *t, th_client *c, const char *login, const cha
 Test(web_server, checks_referer_when_there_is_no_origin)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 
 	th_open(&t, WEB_ROLE_SERVER);
 	th_prime(&t, &c);
 	cr_assert(eq(int, signup_with_referer(&t, &c, "eve", "http://127.0.0.1:8080.evil.example/"), 403));
-	cr_assert(eq(int, signup_with_referer(&t, &c, "eve", "https://127.0.0.1:8080/"), 403), "scheme differs");
+	cr_assert(eq(int, signup_with_referer(&t, &c, "eve", "https://127.0.0.1:8080/"), 403),
+	          "scheme differs");
 	cr_assert(eq(int, signup_with_referer(&t, &c, "dave", TH_ORIGIN "/"), 201));
 	th_close(&t);
 }
@@ -479,10 +485,10 @@ Test(web_server, checks_referer_when_there_is_no_origin)
 Test(web_server, marks_cookies_secure_only_over_tls)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
 	web_request req;
-	web_response resp = { 0 };
+	web_response resp = {0};
 	bool secure = false;
 
 	th_open(&t, WEB_ROLE_SERVER);
@@ -523,11 +529,11 @@ static void record_log(void *user, const ike_log_rec *rec)
 Test(web_server, logs_one_line_per_request_with_the_refusal_reason)
 {
 	char dir[] = "/tmp/test_web_log_XXXXXX";
-	struct log_seen seen = { 0 };
+	struct log_seen seen = {0};
 	web_options o;
 	web_app *app = NULL;
 	web_request req;
-	web_response resp = { 0 };
+	web_response resp = {0};
 
 	cr_assert(not(eq(ptr, mkdtemp(dir), NULL)));
 	web_options_defaults(&o);
@@ -542,11 +548,39 @@ Test(web_server, logs_one_line_per_request_with_the_refusal_reason)
 	web_app_handle(app, &req, &resp);
 	cr_assert(eq(int, seen.n, 1));
 	cr_assert(eq(int, seen.lvl, IKE_LOG_WARN));
-	cr_assert(not(eq(ptr, strstr(seen.msg, "POST /api/login 403 from 192.0.2.1: Refused"), NULL)), "%s", seen.msg);
+	cr_assert(not(eq(ptr, strstr(seen.msg, "POST /api/login 403 from 192.0.2.1: Refused"), NULL)), "%s",
+	          seen.msg);
 	web_response_clear(&resp);
 	web_request_clear(&req);
 	web_app_free(app);
 	char cmd[96];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	cr_assert(eq(int, system(cmd), 0));
+}
+
+Test(web_server, limits_the_number_of_peers_per_account)
+{
+	th t;
+	th_client c = {0};
+	th_resp r;
+	char alias[16];
+
+	th_open(&t, WEB_ROLE_SERVER); /* the harness allows 3 peers per account */
+	th_signup(&t, &c, "alice", "alice password");
+	for (int i = 0; i < 4; i++) {
+		char *pem = th_rsa_pub_pem(2048);
+		json_t *o;
+		char *body;
+
+		snprintf(alias, sizeof alias, "box%d", i);
+		o = json_pack("{s:s, s:s}", "alias", alias, "pubkey", pem);
+		body = json_dumps(o, JSON_COMPACT);
+		th_send(&t, &c, "POST", "/api/peers", NULL, body, NULL, NULL, &r);
+		cr_assert(eq(int, r.status, i < 3 ? 201 : 409), "peer %d: %d %s", i, r.status, th_error(&r));
+		th_resp_clear(&r);
+		json_decref(o);
+		free(body);
+		free(pem);
+	}
+	th_close(&t);
 }

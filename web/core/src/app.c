@@ -12,8 +12,8 @@
 #include "app_int.h"
 
 /* No inline script or style anywhere: the pages load only files under /static/. */
-#define WEB_CSP                                                                              \
-	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "     \
+#define WEB_CSP                                                                                              \
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "                    \
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 void web_options_defaults(web_options *o)
@@ -22,6 +22,7 @@ void web_options_defaults(web_options *o)
 	o->role = WEB_ROLE_SERVER;
 	o->session_ttl_s = 8 * 3600;
 	o->min_password = 10;
+	o->max_peers = 100;
 }
 
 static char *dup_opt(const char *s)
@@ -47,6 +48,8 @@ int web_app_new(web_app **out, const web_options *opts)
 		app->opts.session_ttl_s = 8 * 3600;
 	if (!app->opts.min_password)
 		app->opts.min_password = 10;
+	if (!app->opts.max_peers)
+		app->opts.max_peers = 100;
 	app->dir = strdup(opts->dir);
 	app->extra_origin = dup_opt(opts->extra_origin);
 	if (opts->ctl_path) {
@@ -132,8 +135,7 @@ void web__reply_error(web_ctx *ctx, int status, const char *field, const char *f
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	web__reply_json(ctx, status,
-	                json_pack("{s:s, s:s?}", "error", msg, "field", field));
+	web__reply_json(ctx, status, json_pack("{s:s, s:s?}", "error", msg, "field", field));
 }
 
 void web__set_cookie(web_ctx *ctx, const char *name, const char *value, long max_age)
@@ -219,7 +221,7 @@ int64_t web__throttle_wait(int64_t failures, int64_t last_failure, int64_t now)
 	if (failures < WEB_THROTTLE_FREE)
 		return 0;
 	window = failures - WEB_THROTTLE_FREE >= 10 ? WEB_THROTTLE_MAX_S
-	                                             : (int64_t)1 << (failures - WEB_THROTTLE_FREE);
+	                                            : (int64_t)1 << (failures - WEB_THROTTLE_FREE);
 	if (window > WEB_THROTTLE_MAX_S)
 		window = WEB_THROTTLE_MAX_S;
 	until = last_failure + window;
@@ -231,12 +233,9 @@ int64_t web__throttle_wait(int64_t failures, int64_t last_failure, int64_t now)
 static void add_security_headers(web_response *resp, bool api)
 {
 	static const char *const h[][2] = {
-		{ "Content-Security-Policy", WEB_CSP },
-		{ "X-Frame-Options", "DENY" },
-		{ "X-Content-Type-Options", "nosniff" },
-		{ "Referrer-Policy", "same-origin" },
-		{ "Cross-Origin-Opener-Policy", "same-origin" },
-		{ "Cross-Origin-Resource-Policy", "same-origin" },
+	    {"Content-Security-Policy", WEB_CSP},          {"X-Frame-Options", "DENY"},
+	    {"X-Content-Type-Options", "nosniff"},         {"Referrer-Policy", "same-origin"},
+	    {"Cross-Origin-Opener-Policy", "same-origin"}, {"Cross-Origin-Resource-Policy", "same-origin"},
 	};
 
 	for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
@@ -326,8 +325,9 @@ static bool parse_body(web_ctx *ctx)
 	if (content_type_is(ct, "application/json")) {
 		ctx->body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 		if (!ctx->body) {
-			web__reply_error(ctx, 400, NULL, "The request is not valid JSON (%s at character %d).",
-			                 jerr.text, jerr.position);
+			web__reply_error(ctx, 400, NULL,
+			                 "The request is not valid JSON (%s at character %d).", jerr.text,
+			                 jerr.position);
 			return false;
 		}
 		if (!json_is_object(ctx->body)) {
@@ -341,8 +341,9 @@ static bool parse_body(web_ctx *ctx)
 		int rc = web_form_parse(req->body, req->body_len, &obj);
 
 		if (rc != IKE_OK) {
-			web__reply_error(ctx, 400, NULL,
-			                 "The form data is malformed (a bad %%-escape, an empty or repeated field name).");
+			web__reply_error(
+			    ctx, 400, NULL,
+			    "The form data is malformed (a bad %%-escape, an empty or repeated field name).");
 			return false;
 		}
 		ctx->body = obj;
@@ -367,7 +368,8 @@ static bool serve_asset(web_app *app, const web_request *req, web_response *resp
 	for (size_t i = 0; i < web__n_assets; i++) {
 		if (strcmp(web__assets[i].name, name) != 0)
 			continue;
-		if (web_response_set(resp, 200, web__assets[i].type, web__assets[i].data, web__assets[i].len) != IKE_OK)
+		if (web_response_set(resp, 200, web__assets[i].type, web__assets[i].data,
+		                     web__assets[i].len) != IKE_OK)
 			resp->status = 500;
 		if (req->method == WEB_HEAD) {
 			free(resp->body);
@@ -383,7 +385,7 @@ static bool serve_asset(web_app *app, const web_request *req, web_response *resp
 static void log_request(const web_app *app, const web_request *req, const web_response *resp)
 {
 	char msg[512], path[160], err[200] = "";
-	ike_log_rec rec = { .sub = IKE_SUB_WEB };
+	ike_log_rec rec = {.sub = IKE_SUB_WEB};
 
 	if (!app->opts.log)
 		return;
@@ -399,8 +401,9 @@ static void log_request(const web_app *app, const web_request *req, const web_re
 	}
 	snprintf(msg, sizeof msg, "%s %s %d from %s%s", web_method_name(req->method), path, resp->status,
 	         req->client_addr[0] ? req->client_addr : "?", err);
-	rec.lvl = resp->status >= 500 ? IKE_LOG_ERROR : resp->status >= 400 && resp->status != 404 ? IKE_LOG_WARN
-	                                                                                             : IKE_LOG_INFO;
+	rec.lvl = resp->status >= 500                          ? IKE_LOG_ERROR
+	          : resp->status >= 400 && resp->status != 404 ? IKE_LOG_WARN
+	                                                       : IKE_LOG_INFO;
 	rec.msg = msg;
 	app->opts.log(app->opts.log_user, &rec);
 }
@@ -412,7 +415,7 @@ static int64_t clock_now(const web_app *app)
 
 void web_app_handle(web_app *app, const web_request *req, web_response *resp)
 {
-	web_ctx ctx = { .app = app, .req = req, .resp = resp };
+	web_ctx ctx = {.app = app, .req = req, .resp = resp};
 	const web_route *route = NULL;
 	char allow[64];
 	bool api = true;
@@ -424,7 +427,8 @@ void web_app_handle(web_app *app, const web_request *req, web_response *resp)
 		goto out;
 	}
 	if (req->body_too_large) {
-		web__reply_error(&ctx, 413, NULL, "The request is too large (at most %u bytes).", WEB_BODY_MAX);
+		web__reply_error(&ctx, 413, NULL, "The request is too large (at most %u bytes).",
+		                 WEB_BODY_MAX);
 		goto out;
 	}
 	if (!req->path) {
@@ -441,8 +445,7 @@ void web_app_handle(web_app *app, const web_request *req, web_response *resp)
 		web__reply_error(&ctx, 404, NULL, "There is no page or API at %.200s.", req->path);
 		goto out;
 	case WEB_MATCH_BAD_METHOD:
-		web__reply_error(&ctx, 405, NULL, "This method is not allowed here; use %s.",
-		                 allow);
+		web__reply_error(&ctx, 405, NULL, "This method is not allowed here; use %s.", allow);
 		(void)web_response_add_header(resp, "Allow", allow);
 		goto out;
 	case WEB_MATCH_OK:
@@ -450,13 +453,15 @@ void web_app_handle(web_app *app, const web_request *req, web_response *resp)
 	}
 	if (route->method != WEB_GET) {
 		if (!check_origin(app, req, ctx.secure)) {
-			web__reply_error(&ctx, 403, NULL,
-			                 "Refused: this request came from another site (Origin/Referer mismatch).");
+			web__reply_error(
+			    &ctx, 403, NULL,
+			    "Refused: this request came from another site (Origin/Referer mismatch).");
 			goto out;
 		}
 		if (!check_csrf(req)) {
 			web__reply_error(&ctx, 403, NULL,
-			                 "Refused: the security token is missing or wrong. Reload the page and try again.");
+			                 "Refused: the security token is missing or wrong. Reload the page "
+			                 "and try again.");
 			goto out;
 		}
 		if (!parse_body(&ctx))

@@ -38,7 +38,7 @@ struct web_ctx {
 	int64_t uid;    /* logged-in user (server role), 1 for the client role; 0 = nobody */
 	char login[65]; /* the logged-in login name (server role) */
 	char sid[WEB_TOKEN_HEX + 1];
-	bool secure;    /* cookies get Secure */
+	bool secure; /* cookies get Secure */
 	int64_t now;
 };
 

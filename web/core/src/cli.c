@@ -13,18 +13,19 @@
 
 void web_cli_usage(void *f, const char *prog)
 {
-	fprintf(f,
-	        "usage: %s --role server|client --dir DIR [options]\n"
-	        "  --listen ADDR      address to listen on (default 127.0.0.1; medweb only)\n"
-	        "  --port N           TCP port (default 8080; medweb only)\n"
-	        "  --socket PATH      FastCGI: listen on this Unix socket instead of stdin\n"
-	        "  --ctl PATH         the daemon's control socket (default DIR/medsrv.ctl or DIR/medcli.ctl)\n"
-	        "  --secure-cookies   mark cookies Secure (the site is served over HTTPS)\n"
-	        "  --trust-proxy      honour X-Forwarded-Proto/-Host from the reverse proxy\n"
-	        "  --origin URL       also accept this Origin for state changes (e.g. https://example.org)\n"
-	        "  --init-password    client: set the local password from $MEDWEB_PASSWORD or stdin, then exit\n"
-	        "  --log-level L      error|warn|info|debug (default info): one line per request on stderr\n",
-	        prog);
+	fprintf(
+	    f,
+	    "usage: %s --role server|client --dir DIR [options]\n"
+	    "  --listen ADDR      address to listen on (default 127.0.0.1; medweb only)\n"
+	    "  --port N           TCP port (default 8080; medweb only)\n"
+	    "  --socket PATH      FastCGI: listen on this Unix socket instead of stdin\n"
+	    "  --ctl PATH         the daemon's control socket (default DIR/medsrv.ctl or DIR/medcli.ctl)\n"
+	    "  --secure-cookies   mark cookies Secure (the site is served over HTTPS)\n"
+	    "  --trust-proxy      honour X-Forwarded-Proto/-Host from the reverse proxy\n"
+	    "  --origin URL       also accept this Origin for state changes (e.g. https://example.org)\n"
+	    "  --init-password    client: set the local password from $MEDWEB_PASSWORD or stdin, then exit\n"
+	    "  --log-level L      error|warn|info|debug (default info): one line per request on stderr\n",
+	    prog);
 }
 
 static ike_log_level log_max = IKE_LOG_INFO;
@@ -102,7 +103,8 @@ int web_cli_parse(web_cli *cli, int argc, char **argv)
 			cli->opts.ctl_path = v;
 		} else if (strcmp(a, "--log-level") == 0) {
 			if (ike_log_level_parse(v, &log_max) != IKE_OK) {
-				fprintf(stderr, "%s: --log-level is error, warn, info, debug or trace\n", argv[0]);
+				fprintf(stderr, "%s: --log-level is error, warn, info, debug or trace\n",
+				        argv[0]);
 				return IKE_ERR_INVAL;
 			}
 		} else if (strcmp(a, "--origin") == 0) {
@@ -158,7 +160,9 @@ int web_cli_prepare(const web_cli *cli, web_app **out)
 		unsigned min = cli->opts.min_password ? cli->opts.min_password : 10;
 
 		if (cli->opts.role != WEB_ROLE_CLIENT) {
-			fprintf(stderr, "--init-password is for --role client (server accounts sign up on the page)\n");
+			fprintf(
+			    stderr,
+			    "--init-password is for --role client (server accounts sign up on the page)\n");
 			return IKE_ERR_INVAL;
 		}
 		rc = read_password(pw, sizeof pw);

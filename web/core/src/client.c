@@ -154,13 +154,15 @@ static void get_session(web_ctx *ctx)
 {
 	char csrf[WEB_TOKEN_HEX + 2];
 
-	if (!web_request_cookie(ctx->req, WEB_CSRF_COOKIE, csrf, sizeof csrf) || strlen(csrf) != WEB_TOKEN_HEX) {
+	if (!web_request_cookie(ctx->req, WEB_CSRF_COOKIE, csrf, sizeof csrf) ||
+	    strlen(csrf) != WEB_TOKEN_HEX) {
 		web__random_token(csrf);
 		web__set_cookie(ctx, WEB_CSRF_COOKIE, csrf, 86400);
 	}
 	web__reply_json(ctx, 200,
-	                json_pack("{s:s, s:s?, s:s, s:b}", "role", "client", "user", ctx->uid ? "local" : NULL,
-	                          "csrf", csrf, "password_set", password_is_set(ctx)));
+	                json_pack("{s:s, s:s?, s:s, s:b}", "role", "client", "user",
+	                          ctx->uid ? "local" : NULL, "csrf", csrf, "password_set",
+	                          password_is_set(ctx)));
 }
 
 static cthrottle *throttle_slot(web_ctx *ctx, const char *addr)
@@ -194,8 +196,9 @@ static void post_login(web_ctx *ctx)
 		return;
 	}
 	if (db_setting_get(app_db(ctx), PWHASH_KEY, hash, sizeof hash) != IKE_OK) {
-		web__reply_error(ctx, 409, "password",
-		                 "No password is set yet. Run: medweb --role client --dir DIR --init-password");
+		web__reply_error(
+		    ctx, 409, "password",
+		    "No password is set yet. Run: medweb --role client --dir DIR --init-password");
 		return;
 	}
 	wait = web__throttle_wait(st->global.count, st->global.last, ctx->now);
@@ -206,7 +209,8 @@ static void post_login(web_ctx *ctx)
 		char secs[32];
 		snprintf(secs, sizeof secs, "%lld", (long long)wait);
 		(void)web_response_add_header(ctx->resp, "Retry-After", secs);
-		web__reply_error(ctx, 429, "password", "Too many failed attempts. Wait %lld seconds and try again.",
+		web__reply_error(ctx, 429, "password",
+		                 "Too many failed attempts. Wait %lld seconds and try again.",
 		                 (long long)wait);
 		return;
 	}
@@ -261,7 +265,8 @@ static void get_key(web_ctx *ctx)
 		return;
 	}
 	if (rc != IKE_OK) {
-		web__reply_error(ctx, 500, NULL, "The device key file cannot be read (%s).", ike_strerror(rc));
+		web__reply_error(ctx, 500, NULL, "The device key file cannot be read (%s).",
+		                 ike_strerror(rc));
 		return;
 	}
 	web__reply_json(ctx, 200, json_pack("{s:o}", "key", key_json(&k)));
@@ -276,9 +281,10 @@ static void post_key(web_ctx *ctx)
 
 	web__pubkey_clear(&k);
 	if (rc != IKE_ERR_NOT_FOUND && !(confirm && strcmp(confirm, "replace") == 0)) {
-		web__reply_error(ctx, 409, "confirm",
-		                 "This device already has a key. Replacing it cuts the device off until the new "
-		                 "KEY_ID is registered on the mediation server. Confirm to replace it.");
+		web__reply_error(
+		    ctx, 409, "confirm",
+		    "This device already has a key. Replacing it cuts the device off until the new "
+		    "KEY_ID is registered on the mediation server. Confirm to replace it.");
 		return;
 	}
 	rc = web__keypair_generate(ctx->app->dir, &k);
@@ -322,7 +328,8 @@ static bool read_identity(web_ctx *ctx, const char *field, const char *text, uin
 
 	*pubkey_len = 0;
 	if (!text || !text[0]) {
-		web__reply_error(ctx, 400, field, "Give its KEY_ID (40 hex digits) or paste its RSA public key.");
+		web__reply_error(ctx, 400, field,
+		                 "Give its KEY_ID (40 hex digits) or paste its RSA public key.");
 		return false;
 	}
 	if (web__keyid_normalize(text, hex) == IKE_OK) {
@@ -330,8 +337,9 @@ static bool read_identity(web_ctx *ctx, const char *field, const char *text, uin
 		return true;
 	}
 	if (!strstr(text, "-----BEGIN") && strncmp(text, "ssh-", 4) != 0) {
-		web__reply_error(ctx, 400, field,
-		                 "This is neither a KEY_ID (40 hex digits, colons allowed) nor a public key.");
+		web__reply_error(
+		    ctx, 400, field,
+		    "This is neither a KEY_ID (40 hex digits, colons allowed) nor a public key.");
 		return false;
 	}
 	rc = web__pubkey_parse(text, &k, &why);
@@ -389,8 +397,8 @@ static bool host_valid(const char *s)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-		      c == '-' || c == ':'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '-' || c == ':'))
 			return false;
 	}
 	return true;
@@ -410,7 +418,8 @@ static void get_server(web_ctx *ctx)
 	if (rc == IKE_ERR_NOT_FOUND) {
 		web__reply_json(ctx, 200, json_pack("{s:n}", "server"));
 	} else if (rc != IKE_OK) {
-		web__reply_error(ctx, 500, NULL, "Could not read the server settings (%s).", ike_strerror(rc));
+		web__reply_error(ctx, 500, NULL, "Could not read the server settings (%s).",
+		                 ike_strerror(rc));
 	} else {
 		hex[0] = pretty[0] = '\0';
 		if (s->has_keyid) {
@@ -418,9 +427,9 @@ static void get_server(web_ctx *ctx)
 			web__keyid_pretty(hex, pretty);
 		}
 		web__reply_json(ctx, 200,
-		                json_pack("{s:{s:s, s:i, s:s, s:s, s:b}}", "server", "address", s->address, "port",
-		                          (int)s->port, "keyid", hex, "keyid_pretty", pretty, "has_pubkey",
-		                          s->pubkey_len > 0));
+		                json_pack("{s:{s:s, s:i, s:s, s:s, s:b}}", "server", "address", s->address,
+		                          "port", (int)s->port, "keyid", hex, "keyid_pretty", pretty,
+		                          "has_pubkey", s->pubkey_len > 0));
 	}
 	free(s);
 }
@@ -483,9 +492,9 @@ static json_t *cpeer_json(const db_cpeer *p)
 
 	hex20(p->keyid, hex);
 	web__keyid_pretty(hex, pretty);
-	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b}", "id", (json_int_t)p->id, "alias", p->alias, "keyid",
-	                 hex, "keyid_pretty", pretty, "local_ts", p->local_ts, "remote_ts", p->remote_ts,
-	                 "has_pubkey", p->pubkey_len > 0);
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b}", "id", (json_int_t)p->id, "alias", p->alias,
+	                 "keyid", hex, "keyid_pretty", pretty, "local_ts", p->local_ts, "remote_ts",
+	                 p->remote_ts, "has_pubkey", p->pubkey_len > 0);
 }
 
 /* Asks medcli for its status; NULL when it is not running (state says why). */
@@ -544,19 +553,22 @@ static void post_peer(web_ctx *ctx)
 		return;
 	}
 	if (!alias || !alias[0] || strlen(alias) > DB_ALIAS_MAX || strpbrk(alias, " /\\\"'<>&\t\r\n")) {
-		web__reply_error(ctx, 400, "alias",
-		                 "Give the peer a name of 1 to %d characters, without spaces or / \\ \" ' < > &.",
-		                 DB_ALIAS_MAX);
+		web__reply_error(
+		    ctx, 400, "alias",
+		    "Give the peer a name of 1 to %d characters, without spaces or / \\ \" ' < > &.",
+		    DB_ALIAS_MAX);
 		goto out;
 	}
 	if (!read_identity(ctx, "peer", web__field(ctx, "peer"), p->keyid, p->pubkey, &p->pubkey_len))
 		goto out;
 	if (!cidr_valid(lts)) {
-		web__reply_error(ctx, 400, "local_ts", "Enter the local tunnel address as a CIDR, e.g. 10.9.0.1/32.");
+		web__reply_error(ctx, 400, "local_ts",
+		                 "Enter the local tunnel address as a CIDR, e.g. 10.9.0.1/32.");
 		goto out;
 	}
 	if (!cidr_valid(rts)) {
-		web__reply_error(ctx, 400, "remote_ts", "Enter the remote tunnel network as a CIDR, e.g. 10.9.0.2/32.");
+		web__reply_error(ctx, 400, "remote_ts",
+		                 "Enter the remote tunnel network as a CIDR, e.g. 10.9.0.2/32.");
 		goto out;
 	}
 	snprintf(p->alias, sizeof p->alias, "%s", alias);
@@ -624,7 +636,8 @@ static void peer_command(web_ctx *ctx, const char *cmd)
 	rc = req ? web__ctl_call(ctx->app->ctl_path, req, &reply) : IKE_ERR_NOMEM;
 	json_decref(req);
 	if (rc == IKE_ERR_NOT_FOUND) {
-		web__reply_error(ctx, 503, NULL, "The client daemon is not running: start it with medcli run.");
+		web__reply_error(ctx, 503, NULL,
+		                 "The client daemon is not running: start it with medcli run.");
 	} else if (rc != IKE_OK) {
 		web__reply_error(ctx, 502, NULL, "The client daemon did not answer (%s).", ike_strerror(rc));
 	} else if (json_is_string(json_object_get(reply, "error"))) {
@@ -647,18 +660,18 @@ static void post_down(web_ctx *ctx)
 }
 
 const web_route web__client_routes[] = {
-	{ WEB_GET, "/api/session", get_session, 0 },
-	{ WEB_POST, "/api/login", post_login, 0 },
-	{ WEB_POST, "/api/logout", post_logout, 0 },
-	{ WEB_GET, "/api/key", get_key, WEB_ROUTE_AUTH },
-	{ WEB_POST, "/api/key", post_key, WEB_ROUTE_AUTH },
-	{ WEB_GET, "/api/server", get_server, WEB_ROUTE_AUTH },
-	{ WEB_PUT, "/api/server", put_server, WEB_ROUTE_AUTH },
-	{ WEB_GET, "/api/peers", get_peers, WEB_ROUTE_AUTH },
-	{ WEB_POST, "/api/peers", post_peer, WEB_ROUTE_AUTH },
-	{ WEB_DELETE, "/api/peers/:id", delete_peer, WEB_ROUTE_AUTH },
-	{ WEB_POST, "/api/peers/:id/up", post_up, WEB_ROUTE_AUTH },
-	{ WEB_POST, "/api/peers/:id/down", post_down, WEB_ROUTE_AUTH },
-	{ WEB_GET, "/api/status", get_status, WEB_ROUTE_AUTH },
+    {WEB_GET, "/api/session", get_session, 0},
+    {WEB_POST, "/api/login", post_login, 0},
+    {WEB_POST, "/api/logout", post_logout, 0},
+    {WEB_GET, "/api/key", get_key, WEB_ROUTE_AUTH},
+    {WEB_POST, "/api/key", post_key, WEB_ROUTE_AUTH},
+    {WEB_GET, "/api/server", get_server, WEB_ROUTE_AUTH},
+    {WEB_PUT, "/api/server", put_server, WEB_ROUTE_AUTH},
+    {WEB_GET, "/api/peers", get_peers, WEB_ROUTE_AUTH},
+    {WEB_POST, "/api/peers", post_peer, WEB_ROUTE_AUTH},
+    {WEB_DELETE, "/api/peers/:id", delete_peer, WEB_ROUTE_AUTH},
+    {WEB_POST, "/api/peers/:id/up", post_up, WEB_ROUTE_AUTH},
+    {WEB_POST, "/api/peers/:id/down", post_down, WEB_ROUTE_AUTH},
+    {WEB_GET, "/api/status", get_status, WEB_ROUTE_AUTH},
 };
 const size_t web__n_client_routes = sizeof web__client_routes / sizeof web__client_routes[0];

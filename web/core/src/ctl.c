@@ -22,7 +22,7 @@ static long long mono_ms(void)
 
 static int wait_fd(int fd, short events, long long deadline)
 {
-	struct pollfd p = { .fd = fd, .events = events };
+	struct pollfd p = {.fd = fd, .events = events};
 	long long left;
 	int n;
 
@@ -42,7 +42,7 @@ static int wait_fd(int fd, short events, long long deadline)
 
 int web__ctl_call(const char *path, json_t *req, json_t **reply)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	long long deadline = mono_ms() + WEB_CTL_TIMEOUT_MS;
 	char *out = NULL, *in = NULL;
 	size_t out_len, off = 0, in_len = 0;

@@ -40,8 +40,8 @@ void web_request_clear(web_request *req)
 }
 
 static const char *const method_names[] = {
-	[WEB_GET] = "GET", [WEB_HEAD] = "HEAD", [WEB_POST] = "POST",
-	[WEB_PUT] = "PUT", [WEB_DELETE] = "DELETE", [WEB_OTHER] = "OTHER",
+    [WEB_GET] = "GET", [WEB_HEAD] = "HEAD",     [WEB_POST] = "POST",
+    [WEB_PUT] = "PUT", [WEB_DELETE] = "DELETE", [WEB_OTHER] = "OTHER",
 };
 
 const char *web_method_name(web_method m)
@@ -215,8 +215,7 @@ int web_response_add_header(web_response *resp, const char *name, const char *va
 	return IKE_OK;
 }
 
-int web_response_set(web_response *resp, int status, const char *content_type, const void *data,
-                     size_t len)
+int web_response_set(web_response *resp, int status, const char *content_type, const void *data, size_t len)
 {
 	char *p = dup_str(data ? data : "", data ? len : 0);
 

@@ -247,7 +247,8 @@ int web__pubkey_parse(const char *text, web__pubkey *out, const char **why)
 		pkey = parse_pem(text);
 	}
 	if (!pkey) {
-		*why = "This is not a valid public key: paste a PEM block (-----BEGIN PUBLIC KEY-----) or an ssh-rsa line.";
+		*why = "This is not a valid public key: paste a PEM block (-----BEGIN PUBLIC KEY-----) or an "
+		       "ssh-rsa line.";
 		return IKE_ERR_MALFORMED;
 	}
 	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {

@@ -83,8 +83,8 @@ static bool login_valid(const char *login)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		char c = login[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-		      c == '_' || c == '-' || c == '@'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-' || c == '@'))
 			return false;
 	}
 	return true;
@@ -99,7 +99,8 @@ static bool alias_valid(web_ctx *ctx, const char *alias)
 		return false;
 	}
 	if (n > DB_ALIAS_MAX) {
-		web__reply_error(ctx, 400, "alias", "The name is too long (at most %d characters).", DB_ALIAS_MAX);
+		web__reply_error(ctx, 400, "alias", "The name is too long (at most %d characters).",
+		                 DB_ALIAS_MAX);
 		return false;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -138,13 +139,15 @@ static void get_session(web_ctx *ctx)
 	char csrf[WEB_TOKEN_HEX + 2];
 
 	/* The page reads its CSRF token here; a cross-site page cannot read this answer. */
-	if (!web_request_cookie(ctx->req, WEB_CSRF_COOKIE, csrf, sizeof csrf) || strlen(csrf) != WEB_TOKEN_HEX) {
+	if (!web_request_cookie(ctx->req, WEB_CSRF_COOKIE, csrf, sizeof csrf) ||
+	    strlen(csrf) != WEB_TOKEN_HEX) {
 		web__random_token(csrf);
 		web__set_cookie(ctx, WEB_CSRF_COOKIE, csrf, 86400);
 	}
 	web__reply_json(ctx, 200,
-	                json_pack("{s:s, s:s?, s:s, s:i}", "role", "server", "user", ctx->uid ? ctx->login : NULL,
-	                          "csrf", csrf, "min_password", (int)ctx->app->opts.min_password));
+	                json_pack("{s:s, s:s?, s:s, s:i}", "role", "server", "user",
+	                          ctx->uid ? ctx->login : NULL, "csrf", csrf, "min_password",
+	                          (int)ctx->app->opts.min_password));
 }
 
 static bool check_password_field(web_ctx *ctx, const char *pw)
@@ -154,7 +157,8 @@ static bool check_password_field(web_ctx *ctx, const char *pw)
 		return false;
 	}
 	if (strlen(pw) > PASSWORD_MAX) {
-		web__reply_error(ctx, 400, "password", "The password is too long (at most %d characters).", PASSWORD_MAX);
+		web__reply_error(ctx, 400, "password", "The password is too long (at most %d characters).",
+		                 PASSWORD_MAX);
 		return false;
 	}
 	return true;
@@ -173,13 +177,15 @@ static void post_signup(web_ctx *ctx)
 	}
 	if (!login_valid(login)) {
 		web__reply_error(ctx, 400, "login",
-		                 "A login name has 1 to %d letters, digits or . _ - @ (no spaces).", DB_LOGIN_MAX);
+		                 "A login name has 1 to %d letters, digits or . _ - @ (no spaces).",
+		                 DB_LOGIN_MAX);
 		return;
 	}
 	if (!check_password_field(ctx, pw))
 		return;
 	if (strlen(pw) < ctx->app->opts.min_password) {
-		web__reply_error(ctx, 400, "password", "The password is too short: use at least %u characters.",
+		web__reply_error(ctx, 400, "password",
+		                 "The password is too short: use at least %u characters.",
 		                 ctx->app->opts.min_password);
 		return;
 	}
@@ -220,8 +226,8 @@ static void post_login(web_ctx *ctx)
 	/* Throttling: per login and per address, exponential lockout (docs/web.md). */
 	if (db_throttle_count(app_db(ctx), DB_THROTTLE_LOGIN, login, ctx->now, THROTTLE_WINDOW_S, &n_login,
 	                      &last_login) != IKE_OK ||
-	    (addr && db_throttle_count(app_db(ctx), DB_THROTTLE_ADDR, addr, ctx->now, THROTTLE_WINDOW_S, &n_addr,
-	                               &last_addr) != IKE_OK)) {
+	    (addr && db_throttle_count(app_db(ctx), DB_THROTTLE_ADDR, addr, ctx->now, THROTTLE_WINDOW_S,
+	                               &n_addr, &last_addr) != IKE_OK)) {
 		web__reply_error(ctx, 500, NULL, "Could not check the login attempts.");
 		return;
 	}
@@ -233,7 +239,8 @@ static void post_login(web_ctx *ctx)
 		snprintf(secs, sizeof secs, "%lld", (long long)wait);
 		(void)web_response_add_header(ctx->resp, "Retry-After", secs);
 		web__reply_error(ctx, 429, "password",
-		                 "Too many failed attempts. Wait %lld seconds and try again.", (long long)wait);
+		                 "Too many failed attempts. Wait %lld seconds and try again.",
+		                 (long long)wait);
 		return;
 	}
 	rc = db_user_by_login(app_db(ctx), login, &u);
@@ -320,12 +327,14 @@ static const char *merge_status(web_ctx *ctx, json_t *peers)
 	if (rc != IKE_OK)
 		return "not answering";
 	online = json_object_get(reply, "peers");
-	json_array_foreach(peers, i, item) {
+	json_array_foreach(peers, i, item)
+	{
 		const char *mine = json_string_value(json_object_get(item, "keyid"));
 		const char *mine_spki = json_string_value(json_object_get(item, "keyid_spki"));
 		json_t *reg;
 
-		json_array_foreach(online, j, reg) {
+		json_array_foreach(online, j, reg)
+		{
 			const char *k = json_string_value(json_object_get(reg, "keyid"));
 			char norm[41];
 
@@ -361,7 +370,8 @@ static void get_peers(web_ctx *ctx)
 		json_array_append_new(arr, peer_json(&list[i]));
 	db_free(list);
 	state = arr ? merge_status(ctx, arr) : "error";
-	web__reply_json(ctx, 200, json_pack("{s:o, s:s, s:s}", "peers", arr, "server", state, "user", ctx->login));
+	web__reply_json(ctx, 200,
+	                json_pack("{s:o, s:s, s:s}", "peers", arr, "server", state, "user", ctx->login));
 }
 
 static void post_peer(web_ctx *ctx)
@@ -373,8 +383,21 @@ static void post_peer(web_ctx *ctx)
 	int64_t id;
 	int rc;
 
+	int64_t count = 0;
+
 	if (!alias_valid(ctx, alias))
 		return;
+	rc = db_peer_count(app_db(ctx), ctx->uid, &count);
+	if (rc != IKE_OK) {
+		web__reply_error(ctx, 500, NULL, "Could not count your peers (%s).", ike_strerror(rc));
+		return;
+	}
+	if (count >= (int64_t)ctx->app->opts.max_peers) {
+		web__reply_error(ctx, 409, "alias",
+		                 "You have %u peers, the most one account may have. Delete one first.",
+		                 ctx->app->opts.max_peers);
+		return;
+	}
 	if (!text || !text[0]) {
 		web__reply_error(ctx, 400, "pubkey", "Paste the peer's RSA public key.");
 		return;
@@ -463,13 +486,13 @@ static void delete_peer(web_ctx *ctx)
 }
 
 const web_route web__server_routes[] = {
-	{ WEB_GET, "/api/session", get_session, 0 },
-	{ WEB_POST, "/api/signup", post_signup, 0 },
-	{ WEB_POST, "/api/login", post_login, 0 },
-	{ WEB_POST, "/api/logout", post_logout, 0 },
-	{ WEB_GET, "/api/peers", get_peers, WEB_ROUTE_AUTH },
-	{ WEB_POST, "/api/peers", post_peer, WEB_ROUTE_AUTH },
-	{ WEB_PUT, "/api/peers/:id", put_peer, WEB_ROUTE_AUTH },
-	{ WEB_DELETE, "/api/peers/:id", delete_peer, WEB_ROUTE_AUTH },
+    {WEB_GET, "/api/session", get_session, 0},
+    {WEB_POST, "/api/signup", post_signup, 0},
+    {WEB_POST, "/api/login", post_login, 0},
+    {WEB_POST, "/api/logout", post_logout, 0},
+    {WEB_GET, "/api/peers", get_peers, WEB_ROUTE_AUTH},
+    {WEB_POST, "/api/peers", post_peer, WEB_ROUTE_AUTH},
+    {WEB_PUT, "/api/peers/:id", put_peer, WEB_ROUTE_AUTH},
+    {WEB_DELETE, "/api/peers/:id", delete_peer, WEB_ROUTE_AUTH},
 };
 const size_t web__n_server_routes = sizeof web__server_routes / sizeof web__server_routes[0];

@@ -24,13 +24,14 @@ typedef enum web_role {
 
 typedef struct web_options {
 	web_role role;
-	const char *dir;           /* state directory (database, keys, control socket); borrowed */
-	const char *ctl_path;      /* control socket; NULL = DIR/medsrv.ctl or DIR/medcli.ctl */
-	bool secure_cookies;       /* always mark cookies Secure (site served over HTTPS) */
-	bool trust_proxy;          /* honour X-Forwarded-Proto: https and X-Forwarded-Host */
-	const char *extra_origin;  /* another accepted Origin ("https://example.org"), or NULL */
-	unsigned session_ttl_s;    /* session lifetime from login; default 8 h */
-	unsigned min_password;     /* minimum password length; default 10 */
+	const char *dir;          /* state directory (database, keys, control socket); borrowed */
+	const char *ctl_path;     /* control socket; NULL = DIR/medsrv.ctl or DIR/medcli.ctl */
+	bool secure_cookies;      /* always mark cookies Secure (site served over HTTPS) */
+	bool trust_proxy;         /* honour X-Forwarded-Proto: https and X-Forwarded-Host */
+	const char *extra_origin; /* another accepted Origin ("https://example.org"), or NULL */
+	unsigned session_ttl_s;   /* session lifetime from login; default 8 h */
+	unsigned min_password;    /* minimum password length; default 10 */
+	unsigned max_peers;       /* server: peers per account; default 100 */
 	/* Wall clock in seconds; NULL = time(NULL). Tests pass a fake one. */
 	int64_t (*now)(void *user);
 	void *now_user;
@@ -62,10 +63,10 @@ IKE_MUST_CHECK int web_client_set_password(const char *dir, const char *password
 /* The shared command line of medweb and medweb.fcgi (later `medsrv web`/`medcli web`). */
 typedef struct web_cli {
 	web_options opts;
-	const char *listen;   /* --listen ADDR, default 127.0.0.1 */
-	unsigned port;        /* --port N, default 8080 */
-	const char *socket;   /* --socket PATH (FastCGI: listen on a Unix socket instead of stdin) */
-	bool init_password;   /* --init-password: set the client password and exit */
+	const char *listen; /* --listen ADDR, default 127.0.0.1 */
+	unsigned port;      /* --port N, default 8080 */
+	const char *socket; /* --socket PATH (FastCGI: listen on a Unix socket instead of stdin) */
+	bool init_password; /* --init-password: set the client password and exit */
 	bool help;
 } web_cli;
 

@@ -16,9 +16,9 @@
 #include "ike/err.h"
 
 /* Hard limits: a request over them is refused before any handler runs. */
-#define WEB_BODY_MAX (16u * 1024u)  /* bytes of request body (413 above) */
-#define WEB_HEADERS_MAX 64          /* headers kept per request (431 above) */
-#define WEB_FIELD_MAX 8192          /* bytes of one header name + value, or of the path */
+#define WEB_BODY_MAX (16u * 1024u) /* bytes of request body (413 above) */
+#define WEB_HEADERS_MAX 64         /* headers kept per request (431 above) */
+#define WEB_FIELD_MAX 8192         /* bytes of one header name + value, or of the path */
 #define WEB_RESP_HEADERS_MAX 16
 
 typedef enum web_method {
@@ -46,9 +46,9 @@ typedef struct web_request {
 	bool too_many_headers; /* a header was dropped: answered 431 */
 	char *body;            /* NUL-terminated, body_len bytes */
 	size_t body_len;
-	bool body_too_large;   /* more than WEB_BODY_MAX was offered: answered 413 */
-	char client_addr[64];  /* "127.0.0.1" or "::1"; empty if unknown */
-	bool tls;              /* the connection to the browser is HTTPS (front end or trusted proxy) */
+	bool body_too_large;  /* more than WEB_BODY_MAX was offered: answered 413 */
+	char client_addr[64]; /* "127.0.0.1" or "::1"; empty if unknown */
+	bool tls;             /* the connection to the browser is HTTPS (front end or trusted proxy) */
 } web_request;
 
 typedef struct web_response {
