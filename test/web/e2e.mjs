@@ -115,6 +115,24 @@ async function startManagers(frontend) {
 	return { ...urls, srvDir, cliDir };
 }
 
+// A stand-in for a daemon's control socket (docs/web.md): answers each JSON line with
+// answer(request). Used until medsrv and medcli exist; the real daemons replace it.
+function fakeDaemon(sockPath, answer) {
+	const seen = [];
+	const srv = net.createServer((conn) => {
+		let buf = '';
+		conn.on('data', (d) => {
+			buf += d;
+			const nl = buf.indexOf('\n');
+			if (nl < 0) return;
+			const req = JSON.parse(buf.slice(0, nl));
+			seen.push(req);
+			conn.end(`${JSON.stringify(answer(req))}\n`);
+		});
+	});
+	return new Promise((resolve) => srv.listen(sockPath, () => resolve({ seen, close: () => srv.close() })));
+}
+
 function pkiKeyid(pem) {
 	const f = path.join(TMP, `key-${Date.now()}.pem`);
 	fs.writeFileSync(f, pem);
@@ -315,6 +333,50 @@ async function runFrontend(browser, frontend, shots) {
 		const list = await ap.evaluate(async () => (await fetch('/api/peers')).json());
 		eq(list.peers.length, 1, 'no peer was added');
 		eq(list.peers[0].alias, 'home-box', 'alias unchanged');
+	});
+
+	await test(`${tag} server manager: shows the peer online from medsrv's control socket (fake medsrv)`, async () => {
+		const hex = keyId.replace(/:/g, '');
+		const d = await fakeDaemon(path.join(m.srvDir, 'medsrv.ctl'), () => ({
+			peers: [{ keyid: hex, alias: 'home-box', online: true, endpoint: '198.51.100.20:4500', since: 1795514463 },
+				{ keyid: '00'.repeat(20), alias: 'someone-else', online: true, endpoint: '198.51.100.99:4500', since: 1 }],
+		}));
+		try {
+			await ap.reload();
+			const row = ap.locator('#peers-body tr[data-alias="home-box"]');
+			await row.locator('.badge.on', { hasText: 'online from 198.51.100.20:4500' }).waitFor();
+			assert(await ap.isHidden('#srv-state'), 'no "not running" notice');
+			eq(await ap.locator('#peers-body tr').count(), 1, "only alice's own peer is listed");
+			eq(d.seen[0].cmd, 'status', 'request sent to medsrv');
+			if (shots) await shot(ap, 'server-online.png');
+		} finally {
+			d.close();
+		}
+	});
+
+	await test(`${tag} client manager: live status and start through medcli's control socket (fake medcli)`, async () => {
+		const d = await fakeDaemon(path.join(m.cliDir, 'medcli.ctl'), (req) => (req.cmd === 'status'
+			? { registered: true, endpoint: '198.51.100.10:4500',
+				connections: [{ alias: 'office', state: 'up', local: '10.9.0.1/32', remote: '10.9.0.2/32',
+					path: '198.51.100.11:4500', bytes_in: 1200, bytes_out: 3400 }] }
+			: { ok: true }));
+		try {
+			await dp.reload();
+			await dp.locator('#reg-state', { hasText: 'Registered at the mediation server; public endpoint 198.51.100.10:4500' }).waitFor();
+			const row = dp.locator('#peers-body tr[data-alias="office"]');
+			await row.locator('.badge.on', { hasText: 'up' }).waitFor();
+			assert(/1200 B in/.test(await row.textContent()), 'traffic counters shown');
+			await row.locator('button', { hasText: 'Start' }).click();
+			await dp.waitForFunction(() => true);
+			const end = Date.now() + 5000;
+			while (!d.seen.some((q) => q.cmd === 'up') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+			const up = d.seen.find((q) => q.cmd === 'up');
+			assert(up && up.peer === 'office', `up request: ${JSON.stringify(d.seen)}`);
+			eq(await dp.textContent('#peers-error'), '', 'no error shown');
+			if (shots) await shot(dp, 'client-status.png');
+		} finally {
+			d.close();
+		}
 	});
 
 	await test(`${tag} rename and delete a peer`, async () => {
