@@ -584,3 +584,54 @@ Test(web_server, limits_the_number_of_peers_per_account)
 	}
 	th_close(&t);
 }
+
+static int get_with_host(th *t, const char *host)
+{
+	web_request req;
+	web_response resp = {0};
+	int status;
+
+	web_request_init(&req);
+	web_request_set_method(&req, "GET");
+	cr_assert(eq(int, web_request_set_target(&req, "/api/session"), IKE_OK));
+	web_request_add_header(&req, "Host", host);
+	web_app_handle(t->app, &req, &resp);
+	status = resp.status;
+	web_response_clear(&resp);
+	web_request_clear(&req);
+	return status;
+}
+
+Test(web_server, answers_only_to_ip_literals_localhost_and_configured_names)
+{
+	th t;
+
+	th_open(&t, WEB_ROLE_SERVER);
+	cr_assert(eq(int, get_with_host(&t, "127.0.0.1:8080"), 200));
+	cr_assert(eq(int, get_with_host(&t, "localhost:8080"), 200));
+	cr_assert(eq(int, get_with_host(&t, "[::1]:8080"), 200));
+	cr_assert(eq(int, get_with_host(&t, "198.51.100.7"), 200));
+	cr_assert(eq(int, get_with_host(&t, "rebind.attacker.example:8080"), 421), "DNS rebinding");
+	cr_assert(eq(int, get_with_host(&t, "[::1"), 421));
+	cr_assert(eq(int, get_with_host(&t, "med.example.org"), 421));
+	th_close(&t);
+}
+
+Test(web_server, answers_to_names_given_with_host_option)
+{
+	char dir[] = "/tmp/test_web_host_XXXXXX";
+	web_options o;
+	th t = {0};
+
+	cr_assert(not(eq(ptr, mkdtemp(dir), NULL)));
+	web_options_defaults(&o);
+	o.dir = dir;
+	o.allowed_hosts = "med.example.org,manager.example.net";
+	cr_assert(eq(int, web_app_new(&t.app, &o), IKE_OK));
+	snprintf(t.dir, sizeof t.dir, "%s", dir);
+	cr_assert(eq(int, get_with_host(&t, "MED.example.org:443"), 200));
+	cr_assert(eq(int, get_with_host(&t, "manager.example.net"), 200));
+	cr_assert(eq(int, get_with_host(&t, "example.org"), 421));
+	cr_assert(eq(int, get_with_host(&t, "med.example.org.evil"), 421));
+	th_close(&t);
+}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <arpa/inet.h>
 
 #include <sodium.h>
 
@@ -52,6 +53,7 @@ int web_app_new(web_app **out, const web_options *opts)
 		app->opts.max_peers = 100;
 	app->dir = strdup(opts->dir);
 	app->extra_origin = dup_opt(opts->extra_origin);
+	app->allowed_hosts = dup_opt(opts->allowed_hosts);
 	if (opts->ctl_path) {
 		app->ctl_path = strdup(opts->ctl_path);
 	} else {
@@ -61,13 +63,15 @@ int web_app_new(web_app **out, const web_options *opts)
 			snprintf(app->ctl_path, n, "%s/%s", opts->dir,
 			         opts->role == WEB_ROLE_SERVER ? "medsrv.ctl" : "medcli.ctl");
 	}
-	if (!app->dir || !app->ctl_path || (opts->extra_origin && !app->extra_origin)) {
+	if (!app->dir || !app->ctl_path || (opts->extra_origin && !app->extra_origin) ||
+	    (opts->allowed_hosts && !app->allowed_hosts)) {
 		rc = IKE_ERR_NOMEM;
 		goto fail;
 	}
 	app->opts.dir = app->dir;
 	app->opts.ctl_path = app->ctl_path;
 	app->opts.extra_origin = app->extra_origin;
+	app->opts.allowed_hosts = app->allowed_hosts;
 	pthread_mutex_init(&app->lock, NULL);
 	if (opts->role == WEB_ROLE_SERVER) {
 		app->routes = web__server_routes;
@@ -90,6 +94,7 @@ fail:
 	free(app->dir);
 	free(app->ctl_path);
 	free(app->extra_origin);
+	free(app->allowed_hosts);
 	free(app);
 	return rc;
 }
@@ -106,6 +111,7 @@ void web_app_free(web_app *app)
 	free(app->dir);
 	free(app->ctl_path);
 	free(app->extra_origin);
+	free(app->allowed_hosts);
 	free(app);
 }
 
@@ -292,6 +298,51 @@ static bool check_origin(const web_app *app, const web_request *req, bool secure
 	return true;
 }
 
+/* DNS rebinding defence: the Host must be an IP literal, "localhost", or a configured
+ * name. A rebinding page always sends its own domain name as Host. */
+static bool check_host(const web_app *app, const web_request *req)
+{
+	const char *host = NULL, *end;
+	char name[256];
+	unsigned char buf[16];
+	size_t n;
+
+	if (app->opts.trust_proxy)
+		host = web_request_header(req, "X-Forwarded-Host");
+	if (!host)
+		host = web_request_header(req, "Host");
+	if (!host)
+		return true; /* HTTP/1.0 without Host: not a browser */
+	if (host[0] == '[') {
+		end = strchr(host, ']');
+		if (!end || (end[1] != '\0' && end[1] != ':'))
+			return false;
+		n = (size_t)(end - host - 1);
+		if (n >= sizeof name)
+			return false;
+		memcpy(name, host + 1, n);
+		name[n] = '\0';
+		return inet_pton(AF_INET6, name, buf) == 1;
+	}
+	end = strchr(host, ':');
+	n = end ? (size_t)(end - host) : strlen(host);
+	if (n == 0 || n >= sizeof name)
+		return false;
+	memcpy(name, host, n);
+	name[n] = '\0';
+	if (inet_pton(AF_INET, name, buf) == 1 || strcasecmp(name, "localhost") == 0)
+		return true;
+	for (const char *p = app->allowed_hosts; p && *p;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (len == n && strncasecmp(p, name, n) == 0)
+			return true;
+		p = comma ? comma + 1 : p + len;
+	}
+	return false;
+}
+
 static bool check_csrf(const web_request *req)
 {
 	char cookie[WEB_TOKEN_HEX + 2];
@@ -433,6 +484,13 @@ void web_app_handle(web_app *app, const web_request *req, web_response *resp)
 	}
 	if (!req->path) {
 		web__reply_error(&ctx, 400, NULL, "The request has no valid path.");
+		goto out;
+	}
+	if (!check_host(app, req)) {
+		web__reply_error(
+		    &ctx, 421, NULL,
+		    "This manager does not answer to that host name. Use its IP address, or start it "
+		    "with --host NAME.");
 		goto out;
 	}
 	if (serve_asset(app, req, resp)) {

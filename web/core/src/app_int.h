@@ -21,6 +21,7 @@ struct web_app {
 	char *dir;
 	char *ctl_path;
 	char *extra_origin;
+	char *allowed_hosts;
 	pthread_mutex_t lock;
 	void *db;    /* the role's database handle (db *) */
 	void *state; /* role-private state (the client's sessions and throttle) */

@@ -107,6 +107,8 @@ int web_cli_parse(web_cli *cli, int argc, char **argv)
 				        argv[0]);
 				return IKE_ERR_INVAL;
 			}
+		} else if (strcmp(a, "--host") == 0) {
+			cli->opts.allowed_hosts = v;
 		} else if (strcmp(a, "--origin") == 0) {
 			cli->opts.extra_origin = v;
 		} else {

@@ -29,9 +29,13 @@ typedef struct web_options {
 	bool secure_cookies;      /* always mark cookies Secure (site served over HTTPS) */
 	bool trust_proxy;         /* honour X-Forwarded-Proto: https and X-Forwarded-Host */
 	const char *extra_origin; /* another accepted Origin ("https://example.org"), or NULL */
-	unsigned session_ttl_s;   /* session lifetime from login; default 8 h */
-	unsigned min_password;    /* minimum password length; default 10 */
-	unsigned max_peers;       /* server: peers per account; default 100 */
+	/* Host names (comma-separated, no ports) the manager answers to besides IP literals
+	 * and "localhost"; NULL = none. Guards against DNS rebinding: a page on a name that
+	 * resolves to this host cannot talk to the manager. */
+	const char *allowed_hosts;
+	unsigned session_ttl_s; /* session lifetime from login; default 8 h */
+	unsigned min_password;  /* minimum password length; default 10 */
+	unsigned max_peers;     /* server: peers per account; default 100 */
 	/* Wall clock in seconds; NULL = time(NULL). Tests pass a fake one. */
 	int64_t (*now)(void *user);
 	void *now_user;
