@@ -635,3 +635,54 @@ Test(web_server, answers_to_names_given_with_host_option)
 	cr_assert(eq(int, get_with_host(&t, "med.example.org.evil"), 421));
 	th_close(&t);
 }
+
+static int login_via_proxy(th *t, const char *csrf, const char *xff, const char *login)
+{
+	web_request req;
+	web_response resp = { 0 };
+	char cookie[120], body[128];
+	int status;
+
+	web_request_init(&req);
+	web_request_set_method(&req, "POST");
+	cr_assert(eq(int, web_request_set_target(&req, "/api/login"), IKE_OK));
+	web_request_add_header(&req, "Host", TH_HOST);
+	web_request_add_header(&req, "X-Forwarded-For", xff);
+	snprintf(cookie, sizeof cookie, "mw_csrf=%s", csrf);
+	web_request_add_header(&req, "Cookie", cookie);
+	web_request_add_header(&req, "X-CSRF-Token", csrf);
+	web_request_add_header(&req, "Content-Type", "application/json");
+	snprintf(body, sizeof body, "{\"login\":\"%s\",\"password\":\"wrong password\"}", login);
+	web_request_append_body(&req, body, strlen(body));
+	snprintf(req.client_addr, sizeof req.client_addr, "127.0.0.1"); /* the proxy */
+	web_app_handle(t->app, &req, &resp);
+	status = resp.status;
+	web_response_clear(&resp);
+	web_request_clear(&req);
+	return status;
+}
+
+Test(web_server, throttles_by_forwarded_address_behind_a_trusted_proxy)
+{
+	char dir[] = "/tmp/test_web_xff_XXXXXX";
+	const char *csrf = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	web_options o;
+	th t = { 0 };
+
+	cr_assert(not(eq(ptr, mkdtemp(dir), NULL)));
+	web_options_defaults(&o);
+	o.dir = dir;
+	o.trust_proxy = true;
+	cr_assert(eq(int, web_app_new(&t.app, &o), IKE_OK));
+	snprintf(t.dir, sizeof t.dir, "%s", dir);
+	/* Different logins from one browser address: the per-address counter trips. */
+	for (int i = 0; i < WEB_THROTTLE_FREE; i++) {
+		char login[16];
+		snprintf(login, sizeof login, "user%d", i);
+		cr_assert(eq(int, login_via_proxy(&t, csrf, "10.0.0.1, 192.0.2.1", login), 401));
+	}
+	cr_assert(eq(int, login_via_proxy(&t, csrf, "192.0.2.1", "fresh"), 429));
+	/* Another browser behind the same proxy is not locked out. */
+	cr_assert(eq(int, login_via_proxy(&t, csrf, "192.0.2.2", "fresh"), 401));
+	th_close(&t);
+}

@@ -433,7 +433,8 @@ static bool serve_asset(web_app *app, const web_request *req, web_response *resp
 }
 
 /* One line per request: method, path, status, client, and the error sentence if any. */
-static void log_request(const web_app *app, const web_request *req, const web_response *resp)
+static void log_request(const web_app *app, const web_request *req, const web_response *resp,
+                        const char *client)
 {
 	char msg[512], path[160], err[200] = "";
 	ike_log_rec rec = {.sub = IKE_SUB_WEB};
@@ -451,12 +452,34 @@ static void log_request(const web_app *app, const web_request *req, const web_re
 		json_decref(j);
 	}
 	snprintf(msg, sizeof msg, "%s %s %d from %s%s", web_method_name(req->method), path, resp->status,
-	         req->client_addr[0] ? req->client_addr : "?", err);
+	         client[0] ? client : "?", err);
 	rec.lvl = resp->status >= 500                          ? IKE_LOG_ERROR
 	          : resp->status >= 400 && resp->status != 404 ? IKE_LOG_WARN
 	                                                       : IKE_LOG_INFO;
 	rec.msg = msg;
 	app->opts.log(app->opts.log_user, &rec);
+}
+
+/* The address to throttle by: the peer of the connection, or with --trust-proxy the
+ * last X-Forwarded-For entry (the one our own proxy appended). */
+static void set_client_addr(const web_app *app, const web_request *req, char out[64])
+{
+	const char *xff = app->opts.trust_proxy ? web_request_header(req, "X-Forwarded-For") : NULL;
+	const char *last;
+	size_t n;
+
+	snprintf(out, 64, "%s", req->client_addr);
+	if (!xff)
+		return;
+	last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	while (*last == ' ')
+		last++;
+	n = strcspn(last, " ");
+	if (n == 0 || n >= 64)
+		return;
+	memcpy(out, last, n);
+	out[n] = '\0';
 }
 
 static int64_t clock_now(const web_app *app)
@@ -473,6 +496,7 @@ void web_app_handle(web_app *app, const web_request *req, web_response *resp)
 
 	ctx.now = clock_now(app);
 	ctx.secure = is_secure(app, req);
+	set_client_addr(app, req, ctx.client_addr);
 	if (req->too_many_headers) {
 		web__reply_error(&ctx, 431, NULL, "The request headers are too large.");
 		goto out;
@@ -546,5 +570,5 @@ out:
 		resp->body_len = 0;
 	}
 	add_security_headers(resp, api);
-	log_request(app, req, resp);
+	log_request(app, req, resp, ctx.client_addr);
 }

@@ -39,7 +39,8 @@ struct web_ctx {
 	int64_t uid;    /* logged-in user (server role), 1 for the client role; 0 = nobody */
 	char login[65]; /* the logged-in login name (server role) */
 	char sid[WEB_TOKEN_HEX + 1];
-	bool secure; /* cookies get Secure */
+	bool secure;          /* cookies get Secure */
+	char client_addr[64]; /* the browser's address (last X-Forwarded-For hop with --trust-proxy) */
 	int64_t now;
 };
 

@@ -185,7 +185,7 @@ static void post_login(web_ctx *ctx)
 {
 	const char *pw = web__field(ctx, "password");
 	cstate *st = app_state(ctx);
-	cthrottle *t = throttle_slot(ctx, ctx->req->client_addr);
+	cthrottle *t = throttle_slot(ctx, ctx->client_addr);
 	char hash[DB_PWHASH_MAX + 1], token[WEB_TOKEN_HEX + 1];
 	int64_t wait, w2;
 	csession *slot;

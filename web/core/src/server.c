@@ -211,7 +211,7 @@ static void post_signup(web_ctx *ctx)
 static void post_login(web_ctx *ctx)
 {
 	const char *login = web__field(ctx, "login"), *pw = web__field(ctx, "password");
-	const char *addr = ctx->req->client_addr[0] ? ctx->req->client_addr : NULL;
+	const char *addr = ctx->client_addr[0] ? ctx->client_addr : NULL;
 	int64_t n_login = 0, last_login = 0, n_addr = 0, last_addr = 0, wait;
 	db_user u;
 	bool ok;
