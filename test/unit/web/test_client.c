@@ -306,3 +306,23 @@ Test(web_server, shows_own_peer_online_from_the_control_socket)
 	free(pem);
 	th_close(&t);
 }
+
+Test(web_client, status_says_not_answering_when_the_daemon_talks_nonsense)
+{
+	th t;
+	th_client c = { 0 };
+	th_resp r;
+	struct fake_ctl f = { .answer = "this is not json\n" };
+	pthread_t thr;
+
+	open_with_password(&t);
+	login(&t, &c);
+	fake_start(&f, t.dir, "medcli.ctl", &thr);
+	th_send(&t, &c, "GET", "/api/status", NULL, NULL, NULL, NULL, &r);
+	pthread_join(thr, NULL);
+	close(f.fd);
+	cr_assert(eq(int, r.status, 200));
+	cr_assert(eq(str, (char *)json_string_value(json_object_get(r.json, "daemon")), "not answering"));
+	th_resp_clear(&r);
+	th_close(&t);
+}

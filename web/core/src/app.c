@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "app_int.h"
+#include "ctl.h"
 
 /* No inline script or style anywhere: the pages load only files under /static/. */
 #define WEB_CSP                                                                                              \
@@ -232,6 +233,17 @@ int64_t web__throttle_wait(int64_t failures, int64_t last_failure, int64_t now)
 		window = WEB_THROTTLE_MAX_S;
 	until = last_failure + window;
 	return until > now ? until - now : 0;
+}
+
+int web__ctl_ask(web_ctx *ctx, json_t *req, json_t **reply)
+{
+	int rc;
+
+	/* Handlers run under the app lock (web_app_handle); nothing shared is touched here. */
+	pthread_mutex_unlock(&ctx->app->lock);
+	rc = web__ctl_call(ctx->app->ctl_path, req, reply);
+	pthread_mutex_lock(&ctx->app->lock);
+	return rc;
 }
 
 /* ---- the dispatcher ---- */

@@ -67,6 +67,10 @@ void web__random_token(char out[WEB_TOKEN_HEX + 1]);
 /* The SHA-256 of a token as 64 hex chars: what the database stores for a session. */
 void web__token_hash(const char *token, char out[WEB_TOKEN_HEX + 1]);
 
+/* Asks the role's daemon over its control socket (ctl.h), with the app lock released
+ * for the exchange so a slow daemon does not hold up other requests. */
+int web__ctl_ask(web_ctx *ctx, json_t *req, json_t **reply);
+
 /* Route tables of the two roles. */
 extern const web_route web__server_routes[];
 extern const size_t web__n_server_routes;

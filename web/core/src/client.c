@@ -507,7 +507,7 @@ static json_t *daemon_status(web_ctx *ctx, const char **state)
 		*state = "error";
 		return NULL;
 	}
-	rc = web__ctl_call(ctx->app->ctl_path, req, &reply);
+	rc = web__ctl_ask(ctx, req, &reply);
 	json_decref(req);
 	*state = rc == IKE_OK ? "running" : rc == IKE_ERR_NOT_FOUND ? "not running" : "not answering";
 	return reply;
@@ -633,7 +633,7 @@ static void peer_command(web_ctx *ctx, const char *cmd)
 	if (!peer_by_id(ctx, alias))
 		return;
 	req = json_pack("{s:s, s:s}", "cmd", cmd, "peer", alias);
-	rc = req ? web__ctl_call(ctx->app->ctl_path, req, &reply) : IKE_ERR_NOMEM;
+	rc = req ? web__ctl_ask(ctx, req, &reply) : IKE_ERR_NOMEM;
 	json_decref(req);
 	if (rc == IKE_ERR_NOT_FOUND) {
 		web__reply_error(ctx, 503, NULL,

@@ -320,7 +320,7 @@ static const char *merge_status(web_ctx *ctx, json_t *peers)
 
 	if (!req)
 		return "error";
-	rc = web__ctl_call(ctx->app->ctl_path, req, &reply);
+	rc = web__ctl_ask(ctx, req, &reply);
 	json_decref(req);
 	if (rc == IKE_ERR_NOT_FOUND)
 		return "not running";
