@@ -296,6 +296,32 @@ async function runFrontend(browser, frontend, shots) {
 		eq(await ap.locator('#peers-body tr').count(), 1, 'still one peer');
 	});
 
+	await test(`${tag} oversized, malformed and misrouted requests get clear JSON errors`, async () => {
+		const r = await ap.evaluate(async () => {
+			const s = await (await fetch('/api/session')).json();
+			const h = { 'X-CSRF-Token': s.csrf, 'Content-Type': 'application/json' };
+			const out = {};
+			const big = await fetch('/api/peers', { method: 'POST', headers: h, body: `{"alias":"${'x'.repeat(20000)}"}` });
+			out.big = [big.status, (await big.json()).error];
+			const bad = await fetch('/api/peers', { method: 'POST', headers: h, body: '{"alias": ' });
+			out.bad = [bad.status, (await bad.json()).error];
+			const nf = await fetch('/api/nothing-here');
+			out.nf = [nf.status, (await nf.json()).error];
+			const na = await fetch('/api/peers', { method: 'PATCH', headers: h, body: '{}' });
+			out.na = [na.status, na.headers.get('Allow')];
+			out.count = (await (await fetch('/api/peers')).json()).peers.length;
+			return out;
+		});
+		eq(r.big[0], 413, 'oversized body');
+		assert(/too large/.test(r.big[1]), r.big[1]);
+		eq(r.bad[0], 400, 'malformed JSON');
+		assert(/not valid JSON/.test(r.bad[1]), r.bad[1]);
+		eq(r.nf[0], 404, 'unknown route');
+		eq(r.na[0], 405, 'wrong method');
+		eq(r.na[1], 'GET, HEAD, POST', 'Allow header');
+		eq(r.count, 1, 'nothing changed');
+	});
+
 	await test(`${tag} another user cannot see or touch alice's peer`, async () => {
 		await signup(bp, m.server, 'bob', 'bob password 12');
 		await bp.waitForSelector('#peers-empty:not([hidden])');

@@ -62,47 +62,75 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, const web_resp
 	return ret;
 }
 
+/* Per-request state between MHD's calls. */
+typedef struct conn_state {
+	web_request req;
+	bool answered;    /* a response is queued already (early 413): ignore the rest */
+	size_t discarded; /* bytes of an oversized chunked body thrown away */
+} conn_state;
+
+static enum MHD_Result answer(webmhd_server *s, struct MHD_Connection *conn, conn_state *st)
+{
+	web_response resp = {0};
+	enum MHD_Result ret;
+
+	web_app_handle(s->app, &st->req, &resp);
+	ret = send_response(conn, &resp);
+	web_response_clear(&resp);
+	st->answered = true;
+	return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
 {
 	webmhd_server *s = cls;
-	web_request *req = *con_cls;
-	web_response resp = {0};
-	enum MHD_Result ret;
-	char *target;
-	size_t n;
+	conn_state *st = *con_cls;
+	const char *cl;
 
 	(void)version;
-	if (!req) {
+	if (!st) {
 		/* First call: the headers are complete; the body (if any) follows. */
-		req = malloc(sizeof *req);
-		if (!req)
+		st = calloc(1, sizeof *st);
+		if (!st)
 			return MHD_NO;
-		web_request_init(req);
-		web_request_set_method(req, method);
+		web_request_init(&st->req);
+		web_request_set_method(&st->req, method);
 		/* MHD has split off the query already; the router needs only the path. */
-		n = strlen(url);
-		target = malloc(n + 1);
-		if (target) {
-			memcpy(target, url, n + 1);
-			(void)web_request_set_target(req, target); /* a bad target leaves path NULL: 400 */
-			free(target);
+		(void)web_request_set_target(&st->req, url); /* a bad target leaves path NULL: 400 */
+		MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header, &st->req);
+		set_client_addr(conn, &st->req);
+		*con_cls = st;
+		/* A declared body over the limit is refused before a byte of it is read. */
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strlen(cl) > 9) {
+			st->req.body_too_large = true;
+		} else if (cl) {
+			char *end;
+			unsigned long v = strtoul(cl, &end, 10);
+			st->req.body_too_large = *end == '\0' && v > WEB_BODY_MAX;
 		}
-		MHD_get_connection_values(conn, MHD_HEADER_KIND, add_header, req);
-		set_client_addr(conn, req);
-		*con_cls = req;
+		if (st->req.body_too_large)
+			return answer(s, conn, st);
 		return MHD_YES;
 	}
-	if (*upload_data_size) {
-		(void)web_request_append_body(req, upload_data, *upload_data_size); /* flags 413 itself */
+	if (st->answered) {
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	web_app_handle(s->app, req, &resp);
-	ret = send_response(conn, &resp);
-	web_response_clear(&resp);
-	return ret;
+	if (*upload_data_size) {
+		/* A chunked body past the limit: MHD cannot answer in the middle of an upload,
+		 * so the rest is thrown away and 413 follows; past 1 MiB the connection closes. */
+		if (web_request_append_body(&st->req, upload_data, *upload_data_size) == IKE_ERR_LIMIT) {
+			st->discarded += *upload_data_size;
+			if (st->discarded > WEBMHD_DISCARD_MAX)
+				return MHD_NO;
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	return answer(s, conn, st);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -112,8 +140,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)conn;
 	(void)toe;
 	if (*con_cls) {
-		web_request_clear(*con_cls);
-		free(*con_cls);
+		conn_state *st = *con_cls;
+		web_request_clear(&st->req);
+		free(st);
 		*con_cls = NULL;
 	}
 }

@@ -3,7 +3,9 @@
  * webmhd.h - the embedded front end: libmicrohttpd serving a web_app.
  * One polling thread plus a thread per connection, at most WEBMHD_CONN_LIMIT
  * connections (WEBMHD_PER_IP per client address), idle connections closed after
- * WEBMHD_TIMEOUT_S seconds. Listens on 127.0.0.1 unless told otherwise.
+ * WEBMHD_TIMEOUT_S seconds. Listens on 127.0.0.1 unless told otherwise. A body declared
+ * larger than WEB_BODY_MAX is answered 413 before it is read; a chunked one is discarded
+ * and answered 413, or the connection closed past WEBMHD_DISCARD_MAX.
  */
 #ifndef WEBMHD_H
 #define WEBMHD_H
@@ -12,6 +14,7 @@
 #define WEBMHD_CONN_LIMIT 64
 #define WEBMHD_PER_IP 16
 #define WEBMHD_TIMEOUT_S 30
+#define WEBMHD_DISCARD_MAX (1024u * 1024u) /* of an oversized chunked body, then close */
 
 typedef struct webmhd_server webmhd_server;
 
