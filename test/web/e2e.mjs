@@ -22,7 +22,8 @@ let n = 0, failed = 0;
 
 function cleanup() {
 	for (const c of children) { try { c.kill('SIGTERM'); } catch (e) { /* gone */ } }
-	fs.rmSync(TMP, { recursive: true, force: true });
+	if (process.env.KEEP_TMP) console.log(`# kept ${TMP}`);
+	else fs.rmSync(TMP, { recursive: true, force: true });
 }
 process.on('exit', cleanup);
 for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(1));
@@ -444,5 +445,26 @@ try {
 } finally {
 	await browser.close();
 }
+
+// Stops every server with SIGTERM and checks they exit cleanly: no sanitizer report
+// (in an ASan build) and no crash in any log.
+await test('servers stop on SIGTERM without sanitizer reports', async () => {
+	await Promise.all(children.map((c) => new Promise((resolve) => {
+		if (c.exitCode !== null || c.signalCode !== null) return resolve();
+		const t = setTimeout(() => { c.kill('SIGKILL'); resolve(); }, 5000);
+		c.on('exit', () => { clearTimeout(t); resolve(); });
+		c.kill('SIGTERM');
+	})));
+	const bad = [];
+	for (const f of fs.readdirSync(TMP)) {
+		if (!/\.(log|err)$/.test(f)) continue;
+		const text = fs.readFileSync(path.join(TMP, f), 'utf8');
+		if (/Sanitizer|runtime error|Segmentation|Aborted/.test(text)) bad.push(`${f}: ${text.slice(0, 400)}`);
+	}
+	for (const c of children) {
+		if (c.signalCode === 'SIGKILL') bad.push(`${c.spawnargs.join(' ')} did not stop on SIGTERM`);
+	}
+	assert(bad.length === 0, bad.join('\n'));
+});
 console.log(`${n - failed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
