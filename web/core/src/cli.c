@@ -21,8 +21,9 @@ void web_cli_usage(void *f, const char *prog)
 	    "  --socket PATH      FastCGI: listen on this Unix socket instead of stdin\n"
 	    "  --ctl PATH         the daemon's control socket (default DIR/medsrv.ctl or DIR/medcli.ctl)\n"
 	    "  --secure-cookies   mark cookies Secure (the site is served over HTTPS)\n"
-	    "  --trust-proxy      honour X-Forwarded-Proto/-Host from the reverse proxy\n"
+	    "  --trust-proxy      honour X-Forwarded-Proto/-Host/-For from the reverse proxy\n"
 	    "  --origin URL       also accept this Origin for state changes (e.g. https://example.org)\n"
+	    "  --host NAMES       host names to answer to, comma-separated (IP literals and localhost always)\n"
 	    "  --init-password    client: set the local password from $MEDWEB_PASSWORD or stdin, then exit\n"
 	    "  --log-level L      error|warn|info|debug (default info): one line per request on stderr\n",
 	    prog);
