@@ -662,6 +662,12 @@ static int login_via_proxy(th *t, const char *csrf, const char *xff, const char 
 	return status;
 }
 
+static int64_t frozen_clock(void *user)
+{
+	(void)user;
+	return 2000000;
+}
+
 Test(web_server, throttles_by_forwarded_address_behind_a_trusted_proxy)
 {
 	char dir[] = "/tmp/test_web_xff_XXXXXX";
@@ -673,6 +679,7 @@ Test(web_server, throttles_by_forwarded_address_behind_a_trusted_proxy)
 	web_options_defaults(&o);
 	o.dir = dir;
 	o.trust_proxy = true;
+	o.now = frozen_clock; /* the lockout windows are seconds: no real clock in the test */
 	cr_assert(eq(int, web_app_new(&t.app, &o), IKE_OK));
 	snprintf(t.dir, sizeof t.dir, "%s", dir);
 	/* Different logins from one browser address: the per-address counter trips. */
