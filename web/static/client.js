@@ -66,7 +66,7 @@ async function showPeers() {
 		const stateText = c ? [c.state, c.path || c.remote, c.bytes_in !== undefined
 			? `${c.bytes_in} B in / ${c.bytes_out} B out` : null].filter(Boolean).join(' · ') : 'down';
 		body.append(el('tr', { 'data-alias': p.alias, 'data-keyid': p.keyid },
-			el('td', {}, p.alias),
+			el('td', { class: 'alias' }, p.alias),
 			el('td', {}, el('code', { class: 'keyid' }, p.keyid_pretty)),
 			el('td', { class: 'mono' }, `${p.local_ts} ⇄ ${p.remote_ts}`),
 			el('td', {}, el('span', { class: `badge ${c && c.state === 'up' ? 'on' : 'off'}` }, stateText)),
