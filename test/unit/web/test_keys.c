@@ -169,3 +169,35 @@ Test(web_keys, normalizes_typed_keyids)
 	cr_assert(eq(int, web__keyid_normalize("e4a45ab0c3fa5cf3eb28cbbec955b031d8f3ab9b00", out),
 	             IKE_ERR_MALFORMED));
 }
+
+Test(web_keys, refuses_ssh_rsa_with_an_unusable_exponent)
+{
+	/* "ssh-rsa", e = 1, n = 0x01 followed by 256 zero bytes and a final 0x01 (odd). */
+	unsigned char blob[4 + 7 + 4 + 3 + 4 + 258];
+	char line[600];
+	web__pubkey k;
+	const char *why = NULL;
+	size_t o = 0;
+
+	memcpy(blob, "\0\0\0\7ssh-rsa", 11);
+	o = 11;
+	memcpy(blob + o, "\0\0\0\1\1", 5);
+	o += 5;
+	memcpy(blob + o, "\0\0\1\2", 4);
+	o += 4;
+	memset(blob + o, 0, 258);
+	blob[o] = 0x01;
+	blob[o + 257] = 0x01;
+	o += 258;
+	strcpy(line, "ssh-rsa ");
+	EVP_EncodeBlock((unsigned char *)line + 8, blob, (int)o);
+	cr_assert(eq(int, web__pubkey_parse(line, &k, &why), IKE_ERR_MALFORMED));
+	/* The same with e = 65537 parses (n has 257 * 8 + 1 bits). */
+	memmove(blob + 18, blob + 16, 4 + 258);
+	memcpy(blob + 11, "\0\0\0\3\1\0\1", 7);
+	strcpy(line, "ssh-rsa ");
+	EVP_EncodeBlock((unsigned char *)line + 8, blob, (int)o + 2);
+	cr_assert(eq(int, web__pubkey_parse(line, &k, &why), IKE_OK), "%s", why);
+	cr_assert(eq(u32, k.bits, 2057));
+	web__pubkey_clear(&k);
+}

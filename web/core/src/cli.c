@@ -23,7 +23,8 @@ void web_cli_usage(void *f, const char *prog)
 	    "  --secure-cookies   mark cookies Secure (the site is served over HTTPS)\n"
 	    "  --trust-proxy      honour X-Forwarded-Proto/-Host/-For from the reverse proxy\n"
 	    "  --origin URL       also accept this Origin for state changes (e.g. https://example.org)\n"
-	    "  --host NAMES       host names to answer to, comma-separated (IP literals and localhost always)\n"
+	    "  --host NAMES       host names to answer to, comma-separated (IP literals and localhost "
+	    "always)\n"
 	    "  --init-password    client: set the local password from $MEDWEB_PASSWORD or stdin, then exit\n"
 	    "  --log-level L      error|warn|info|debug (default info): one line per request on stderr\n",
 	    prog);
@@ -50,6 +51,18 @@ void web_log_stderr(void *user, const ike_log_rec *rec)
 	pthread_mutex_unlock(&log_lock);
 }
 
+static bool is_value_option(const char *a)
+{
+	static const char *const names[] = {"--role", "--dir",  "--listen", "--port",     "--socket",
+	                                    "--ctl",  "--host", "--origin", "--log-level"};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (strcmp(a, names[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
 int web_cli_parse(web_cli *cli, int argc, char **argv)
 {
 	memset(cli, 0, sizeof *cli);
@@ -74,6 +87,9 @@ int web_cli_parse(web_cli *cli, int argc, char **argv)
 		} else if (strcmp(a, "--init-password") == 0) {
 			cli->init_password = true;
 			takes = false;
+		} else if (!is_value_option(a)) {
+			fprintf(stderr, "%s: unknown option %s (see --help)\n", argv[0], a);
+			return IKE_ERR_INVAL;
 		} else if (!v) {
 			fprintf(stderr, "%s: %s needs a value (see --help)\n", argv[0], a);
 			return IKE_ERR_INVAL;

@@ -129,8 +129,13 @@ static EVP_PKEY *parse_ssh_rsa(const char *text)
 	if (!ssh_string(&p, rend, &s, &sl) || sl != 7 || memcmp(s, "ssh-rsa", 7) != 0 ||
 	    !ssh_string(&p, rend, &e, &el) || !ssh_string(&p, rend, &n, &nl) || p != rend)
 		goto out;
+	/* Non-negative mpints only, and a usable RSA key: e odd and at least 3, n odd. */
+	if (el == 0 || nl == 0 || (e[0] & 0x80) || (n[0] & 0x80) || el > 16 || nl > 2048)
+		goto out;
 	bn_e = BN_bin2bn(e, (int)el, NULL);
 	bn_n = BN_bin2bn(n, (int)nl, NULL);
+	if (!bn_e || !bn_n || !BN_is_odd(bn_e) || BN_is_one(bn_e) || !BN_is_odd(bn_n))
+		goto out;
 	bld = OSSL_PARAM_BLD_new();
 	if (!bn_e || !bn_n || !bld || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e))
