@@ -47,7 +47,9 @@
 	X(TS_UNACCEPTABLE, -26, "traffic selectors unacceptable")             \
 	X(INVALID_KE, -27, "peer wants another key exchange group")           \
 	X(COOKIE, -28, "cookie required")                                     \
-	X(DB, -29, "database error")
+	X(DB, -29, "database error")                                        \
+	X(BAD_PADDING, -30, "ESP padding check failed")                      \
+	X(BAD_NEXT_HEADER, -31, "ESP next header not allowed")
 
 typedef enum ike_err {
 #define IKE_ERR_X(n, v, s) IKE_ERR_##n = v,
