@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ike/engine.h - the sans-IO IKEv2 engine (RFC 7296): fed datagrams and the time,
+ * it emits datagrams and events through callbacks. It opens no socket, reads no
+ * clock and starts no thread.
+ *
+ * Not thread-safe: one engine per thread (medsrv: one per shard). An engine holds
+ * all its IKE_SAs and demultiplexes incoming datagrams by SPI itself.
+ * Pointer arguments are borrowed for the call unless marked "adopted"; the engine
+ * copies whatever it keeps. Pointers passed to callbacks are valid only during
+ * the callback.
+ *
+ * Re-entrancy: from inside a callback, only ike_engine_initiate() and
+ * ike_engine_terminate() may be called (their work is queued and runs before the
+ * outermost engine call returns). SAs are never freed while a callback runs:
+ * freeing is deferred until the outermost engine call returns. Calling any other
+ * function from a callback returns IKE_ERR_STATE.
+ *
+ * Lifecycle: ike_config_defaults() -> fill in -> ike_engine_new(); then feed it
+ * with ike_engine_recv() for every datagram, call ike_engine_tick() whenever
+ * ike_engine_next_deadline() is reached, start SAs with ike_engine_initiate(),
+ * stop them with ike_engine_terminate(); finally ike_engine_free().
+ * See docs/engine.md.
+ */
+#ifndef IKE_ENGINE_H
+#define IKE_ENGINE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ike/err.h"
+#include "ike/log.h"
+#include "ike/mem.h"
+#include "ike/types.h"
+
+/* ---- 1. opaque types ---------------------------------------------------- */
+
+typedef struct ike_engine ike_engine;
+
+/* ---- 2. plain value types ----------------------------------------------- */
+
+/* Authentication methods a peer config can use (locally or for the remote side). */
+typedef enum ike_authby {
+	IKE_AUTHBY_NONE = 0,
+	IKE_AUTHBY_PUBKEY, /* RSA raw public key: RFC 7427 method 14 when the peer sent
+	                    SIGNATURE_HASH_ALGORITHMS with SHA-256, else method 1 */
+	IKE_AUTHBY_PSK,    /* pre-shared key, method 2 */
+} ike_authby;
+
+/* A traffic selector (RFC 7296 3.13.1), addresses in network order. */
+typedef struct ike_ts {
+	uint8_t family;  /* IKE_AF_INET or IKE_AF_INET6 */
+	uint8_t proto;   /* IP protocol, 0 = any */
+	uint16_t port_lo, port_hi;
+	uint8_t lo[16], hi[16];
+} ike_ts;
+
+#define IKE_TS_MAX 4
+
+/* A list of traffic selectors; n == 0 in a config means "my/your address only"
+ * (the host's own address, a /32 or /128). */
+typedef struct ike_ts_list {
+	uint8_t n;
+	ike_ts ts[IKE_TS_MAX];
+} ike_ts_list;
+
+/* Engine-wide configuration. Start from ike_config_defaults(). Every pointer is
+ * borrowed for the ike_engine_new() call: the engine copies what it keeps. */
+typedef struct ike_config {
+	const ike_mem *mem;      /* allocator; NULL = C library */
+	ike_log_level log_level; /* records above this level are never formatted */
+	const char *name;        /* engine name for log tags ("alice"); may be NULL */
+
+	/* Local identity and credentials (used when a peer config does not override them). */
+	ike_id local_id;
+	ike_slice private_key; /* RSA private key, PEM or DER (PKCS#1 or PKCS#8); may be empty */
+
+	/* Reliability (RFC 7296 2.1, 2.4). Retransmit i waits min(base * 2^i, max). */
+	unsigned retransmit_tries;   /* sends of a request before giving up, incl. the first */
+	ike_ms retransmit_base_ms;
+	ike_ms retransmit_max_ms;
+
+	/* Responder protection (RFC 7296 2.6). */
+	unsigned half_open_max;      /* half-open SAs beyond this are dropped */
+	unsigned cookie_threshold;   /* half-open SAs at or above this demand a COOKIE */
+	ike_ms half_open_timeout_ms; /* a responder SA not authenticated by then is freed */
+
+	/* Liveness. 0 disables. */
+	ike_ms dpd_interval_ms;       /* idle time before an empty INFORMATIONAL is sent */
+	ike_ms keepalive_interval_ms; /* NAT keepalive period when behind a NAT */
+
+	/* Lifetimes (0 = never). Rekeying starts at rekey - random(0..jitter). */
+	ike_ms ike_rekey_ms;
+	ike_ms child_rekey_ms;
+	ike_ms rekey_jitter_ms;
+
+	/* IKE proposals a responder accepts in IKE_SA_INIT, before it knows the peer
+	 * (strongSwan-style string as in ike_peer_cfg; NULL = defaults). */
+	const char *ike_proposals;
+
+	/* Always float to port 4500 after IKE_SA_INIT, as strongSwan does, even without NAT. */
+	bool natt_always;
+	/* Local ports: normally 500 and 4500. */
+	uint16_t port, natt_port;
+} ike_config;
+
+/* A peer: whom to talk to, how to authenticate, what to negotiate. Pointers are
+ * borrowed for the call (or, when filled by the lookup_peer callback, until the
+ * engine call that invoked the callback returns); the engine copies them. */
+typedef struct ike_peer_cfg {
+	const char *name;       /* for logs and events ("bob"); may be NULL */
+	ike_addr local;         /* local address (port 0 = config port); responder: ignored */
+	ike_addr remote;        /* remote address and port (normally 500); responder: ignored */
+	ike_id local_id;        /* type 0 = the engine's local_id */
+	ike_id remote_id;       /* type 0 = accept any identity the lookup confirms */
+	ike_authby local_auth;    /* how we prove who we are */
+	ike_authby remote_auth;   /* how the peer must prove it */
+	ike_slice remote_pubkey; /* the peer's RSA public key (DER SPKI or PKCS#1, or PEM) */
+	ike_slice psk;           /* pre-shared key for IKE_AUTHBY_PSK */
+	/* strongSwan-style proposals, several separated by ',' (NULL = defaults):
+	 * IKE "aes128gcm16-prfsha256-x25519", "aes256-sha256-modp2048";
+	 * ESP "aes128gcm16", "aes256-sha256". */
+	const char *ike_proposals;
+	const char *esp_proposals;
+	ike_ts_list local_ts;   /* our side of the CHILD_SA */
+	ike_ts_list remote_ts;  /* the peer's side */
+	bool no_child;          /* IKE_SA only (set for mediation connections) */
+	bool mediation;         /* mediation connection (draft-brunner-ikev2-mediation) */
+	bool mediation_server;  /* we are the mediation server for this peer */
+} ike_peer_cfg;
+
+/* Maximum key lengths carried in events. */
+#define IKE_KEY_MAX 64
+
+/* A negotiated CHILD_SA (ESP), as given to the program in events. "in" keys
+ * decrypt what the peer sends (SPI spi_in, ours); "out" keys encrypt what we send
+ * (SPI spi_out, the peer's). For AEAD (AES-GCM) integ is 0 and enc keys include
+ * the 4-byte salt at their end. */
+typedef struct ike_child_info {
+	uint32_t spi_in, spi_out;       /* host order */
+	uint16_t encr, encr_keylen;     /* IANA ENCR id, key bits */
+	uint16_t integ;                 /* IANA INTEG id, 0 with AEAD */
+	uint8_t esn;
+	bool encap_udp;                 /* ESP in UDP on path (NAT-T, RFC 3948) */
+	uint8_t enc_key_len, integ_key_len;
+	uint8_t enc_in[IKE_KEY_MAX], enc_out[IKE_KEY_MAX];
+	uint8_t integ_in[IKE_KEY_MAX], integ_out[IKE_KEY_MAX];
+	ike_ts_list local_ts, remote_ts;
+	ike_path path;                  /* where ESP goes */
+} ike_child_info;
+
+typedef enum ike_event_type {
+	IKE_EV_SA_UP = 1,    /* IKE_SA authenticated: sa_up */
+	IKE_EV_SA_DOWN,      /* IKE_SA gone (deleted, failed, timed out): sa_down */
+	IKE_EV_SA_REKEYED,   /* IKE_SA replaced: sa_rekeyed (sa = the new handle) */
+	IKE_EV_CHILD_UP,     /* CHILD_SA installed: child */
+	IKE_EV_CHILD_REKEYED,/* CHILD_SA replaced: child (new), old_spi_in/out */
+	IKE_EV_CHILD_DOWN,   /* CHILD_SA removed: child_down */
+	IKE_EV_KEEPALIVE,    /* send a NAT keepalive (one 0xFF byte) on path: keepalive */
+	IKE_EV_ME_ENDPOINT,  /* mediation: server-reflexive endpoint learned (reserved) */
+	IKE_EV_ME_CONNECT,   /* mediation: ME_CONNECT received (reserved) */
+} ike_event_type;
+
+/* One event. Every pointer inside is valid only during the callback. */
+typedef struct ike_event {
+	ike_event_type type;
+	ike_sa_ref sa;        /* the IKE_SA concerned */
+	const char *name;     /* the peer config's name, or "" */
+	union {
+		struct {
+			ike_path path;        /* current path (ports 4500 after NAT-T) */
+			ike_id local_id, remote_id;
+			uint64_t spi_i, spi_r;
+			bool initiator;
+			bool nat_local, nat_remote; /* NAT detected in front of us / the peer */
+		} sa_up;
+		struct {
+			int reason;       /* IKE_OK (deleted normally), IKE_ERR_TIMEOUT, IKE_ERR_AUTH, ... */
+			uint16_t notify;  /* the error notify received or sent, or 0 */
+			bool was_up;      /* false: the SA failed while being set up */
+		} sa_down;
+		struct {
+			ike_sa_ref old_sa;
+		} sa_rekeyed;
+		struct {
+			const ike_child_info *info;
+			uint32_t old_spi_in, old_spi_out; /* IKE_EV_CHILD_REKEYED only */
+		} child;
+		struct {
+			uint32_t spi_in, spi_out;
+			int reason;
+		} child_down;
+		struct {
+			ike_path path;
+		} keepalive;
+	} u;
+} ike_event;
+
+/* ---- 3. callback types -------------------------------------------------- */
+
+typedef struct ike_callbacks {
+	/* Required. Sends one IKE datagram on path (path->local.port 4500 means the
+	 * program adds the non-ESP marker). pkt is borrowed for the call. Return 0,
+	 * or a negative code (the engine logs it and relies on retransmission). */
+	int (*send)(void *user, const ike_path *path, const uint8_t *pkt, size_t len);
+	/* Required for a responder. Finds the config for a peer that presented
+	 * identity `peer_id` (its IDi) on `path`. Fill *out (already zeroed) and return
+	 * IKE_OK, or IKE_ERR_NOT_FOUND to refuse (AUTHENTICATION_FAILED). Pointers
+	 * put into *out must remain valid until the engine call in progress returns. */
+	int (*lookup_peer)(void *user, const ike_id *peer_id, const ike_path *path, ike_peer_cfg *out);
+	/* Required. Events, see ike_event_type. */
+	void (*on_event)(void *user, const ike_event *ev);
+	/* Optional: log records (NULL = no logs). */
+	void (*log)(void *user, const ike_log_rec *rec);
+	/* Optional: fills out with random bytes (SPIs, nonces, cookie secret, jitter).
+	 * NULL = OpenSSL RAND_bytes. Keys and DH values always use OpenSSL. */
+	void (*rand)(void *user, uint8_t *out, size_t len);
+} ike_callbacks;
+
+/* Counters, for status output and tests. */
+typedef struct ike_stats {
+	uint64_t rx, tx, dropped, retransmits, cookies_sent;
+	uint32_t sas, half_open;
+} ike_stats;
+
+/* ---- 4. functions, by lifecycle ----------------------------------------- */
+
+/* Fills *cfg with the defaults: 5 tries, 1 s base, 30 s max back-off, 1000
+ * half-open SAs, cookies from 100, 30 s half-open timeout, DPD 30 s,
+ * keepalive 20 s, IKE rekey 4 h, CHILD rekey 1 h, jitter 5 min, ports 500/4500,
+ * natt_always true, log level INFO. */
+void ike_config_defaults(ike_config *cfg);
+
+/* Creates an engine. cfg and cb are copied; user is passed to every callback.
+ * Errors: IKE_ERR_INVAL (missing send/on_event, bad key), IKE_ERR_NOMEM,
+ * IKE_ERR_CRYPTO (the private key could not be loaded). *out is NULL on error.
+ * Not callable from a callback. */
+IKE_MUST_CHECK int ike_engine_new(ike_engine **out, const ike_config *cfg, const ike_callbacks *cb,
+				  void *user, ike_ms now);
+
+/* Frees the engine and every SA silently (no DELETE, no events). NULL is ignored.
+ * Not callable from a callback. */
+void ike_engine_free(ike_engine *e);
+
+/* Starts an IKE_SA (and its first CHILD_SA unless peer->no_child) to
+ * peer->remote. *out receives the SA handle (may be NULL). Errors: IKE_ERR_INVAL
+ * (bad proposals, no remote address or credentials), IKE_ERR_NOMEM, IKE_ERR_LIMIT.
+ * May be called from a callback: the first message is then sent before the
+ * outermost engine call returns. */
+IKE_MUST_CHECK int ike_engine_initiate(ike_engine *e, const ike_peer_cfg *peer, ike_ms now,
+				       ike_sa_ref *out);
+
+/* Deletes an IKE_SA: sends an INFORMATIONAL DELETE (when established) and reports
+ * IKE_EV_SA_DOWN with reason IKE_OK once answered or timed out; a half-open SA is
+ * dropped at once. Errors: IKE_ERR_STALE_SA. May be called from a callback. */
+IKE_MUST_CHECK int ike_engine_terminate(ike_engine *e, ike_sa_ref sa, ike_ms now);
+
+/* Starts a liveness check (empty INFORMATIONAL) now. Errors: IKE_ERR_STALE_SA,
+ * IKE_ERR_STATE (not established). Not callable from a callback. */
+IKE_MUST_CHECK int ike_engine_dpd(ike_engine *e, ike_sa_ref sa, ike_ms now);
+
+/* Starts a rekey now: of the IKE_SA (child_spi_in == 0) or of the CHILD_SA whose
+ * inbound SPI is child_spi_in. Errors: IKE_ERR_STALE_SA, IKE_ERR_STATE (an exchange
+ * is already running: try again later), IKE_ERR_NOT_FOUND. Not callable from a callback. */
+IKE_MUST_CHECK int ike_engine_rekey(ike_engine *e, ike_sa_ref sa, uint32_t child_spi_in, ike_ms now);
+
+/* Processes one received IKE datagram (non-ESP marker already stripped) that
+ * arrived on path. pkt is borrowed for the call. Returns IKE_OK when the message
+ * was processed, or the reason it was dropped (IKE_ERR_TRUNCATED, _MALFORMED,
+ * _UNKNOWN_SPI, _BAD_MID, _INTEGRITY, _RETRANSMIT (cached reply resent),
+ * _COOKIE (cookie demanded), _LIMIT, ...): log or count those; act only on
+ * ike_err_is_fatal() (IKE_ERR_NOMEM, IKE_ERR_CALLBACK). Each drop is also logged
+ * once (rate-limited). Not callable from a callback. */
+IKE_MUST_CHECK int ike_engine_recv(ike_engine *e, const ike_path *path, const uint8_t *pkt, size_t len,
+				   ike_ms now);
+
+/* Runs every timer due at or before now (retransmissions, timeouts, DPD,
+ * keepalives, rekeys). Returns IKE_OK or a fatal code. Not callable from a callback. */
+IKE_MUST_CHECK int ike_engine_tick(ike_engine *e, ike_ms now);
+
+/* The earliest time at which ike_engine_tick() has work, or IKE_NEVER. */
+ike_ms ike_engine_next_deadline(const ike_engine *e);
+
+/* Copies the counters. */
+void ike_engine_stats(const ike_engine *e, ike_stats *out);
+
+/* True when sa names a live SA that is established (authenticated). */
+bool ike_engine_sa_is_up(const ike_engine *e, ike_sa_ref sa);
+
+/* ---- proposals and traffic selectors (pure helpers, also used by tests) ---- */
+
+/* Parses "a.b.c.d/len" or "2001:db8::/32" (optionally "[proto/port]" is not
+ * supported) into a TS covering that prefix, any protocol and port.
+ * Returns IKE_OK or IKE_ERR_INVAL. */
+IKE_MUST_CHECK int ike_ts_parse(ike_ts *ts, const char *text);
+
+/* Checks a strongSwan-style proposal string (IKE when esp is false, else ESP).
+ * Returns IKE_OK or IKE_ERR_INVAL. */
+IKE_MUST_CHECK int ike_proposals_check(const char *text, bool esp);
+
+#endif /* IKE_ENGINE_H */

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* ts.h - private: traffic selector arithmetic (RFC 7296 2.9). Pure functions. */
+#ifndef IKE_TS_H
+#define IKE_TS_H
+#include <stdbool.h>
+
+#include "ike/engine.h"
+
+/* A TS covering exactly one host address (any protocol and port). */
+void ike__ts_host(ike_ts *ts, const ike_addr *a);
+/* The intersection of a and b in *out; false when they do not overlap. */
+bool ike__ts_intersect(const ike_ts *a, const ike_ts *b, ike_ts *out);
+/* True when inner lies entirely inside outer. */
+bool ike__ts_within(const ike_ts *inner, const ike_ts *outer);
+/* Responder narrowing: every non-empty intersection of a proposed TS with a
+ * configured one, without duplicates. Returns false when none remains. */
+bool ike__ts_narrow(const ike_ts_list *proposed, const ike_ts_list *configured, ike_ts_list *out);
+/* Initiator check: every TS in got lies within some TS in offered. */
+bool ike__ts_list_within(const ike_ts_list *got, const ike_ts_list *offered);
+/* A list from a config: the config's list, or the host address when it is empty. */
+void ike__ts_or_host(ike_ts_list *out, const ike_ts_list *cfg, const ike_addr *host);
+
+#endif
