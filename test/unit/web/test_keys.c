@@ -201,3 +201,23 @@ Test(web_keys, refuses_ssh_rsa_with_an_unusable_exponent)
 	cr_assert(eq(u32, k.bits, 2057));
 	web__pubkey_clear(&k);
 }
+
+Test(web_keys, refuses_a_pasted_private_key)
+{
+	EVP_PKEY *k = EVP_RSA_gen(2048);
+	BIO *b = BIO_new(BIO_s_mem());
+	char *mem, *pem;
+	long n;
+	web__pubkey out;
+	const char *why = NULL;
+
+	cr_assert(PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL));
+	n = BIO_get_mem_data(b, &mem);
+	pem = calloc(1, (size_t)n + 1);
+	memcpy(pem, mem, (size_t)n);
+	cr_assert(eq(int, web__pubkey_parse(pem, &out, &why), IKE_ERR_POLICY));
+	cr_assert(not(eq(ptr, strstr(why, "private key"), NULL)), "%s", why);
+	free(pem);
+	BIO_free(b);
+	EVP_PKEY_free(k);
+}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* web/core/src/keys.h - private: RSA public keys as the managers see them. An adapter
- * over OpenSSL until ike_crypto's key API is available (see docs/web.md). */
+/* web/core/src/keys.h - private: RSA public keys as the managers see them, on top of
+ * ike_crypto's ike_key (ike/crypto_key.h). */
 #ifndef WEB_KEYS_H
 #define WEB_KEYS_H
 #include <stddef.h>
@@ -23,12 +23,13 @@ typedef struct web__pubkey {
 
 /* Parses a pasted key: PEM "PUBLIC KEY", PEM "RSA PUBLIC KEY" or an OpenSSH "ssh-rsa"
  * line. *why gets a plain sentence on failure. Errors: IKE_ERR_MALFORMED (not a key),
- * IKE_ERR_UNSUPPORTED (not RSA), IKE_ERR_POLICY (fewer than 2048 bits), IKE_ERR_NOMEM. */
+ * IKE_ERR_UNSUPPORTED (not RSA), IKE_ERR_POLICY (fewer than 2048 bits, or a private
+ * key pasted by mistake), IKE_ERR_NOMEM. */
 int web__pubkey_parse(const char *text, web__pubkey *out, const char **why);
 void web__pubkey_clear(web__pubkey *k);
 
-/* Generates an RSA 2048 key pair: DIR/medcli.key (PKCS#8 PEM, mode 0600, written to a
- * temporary file and renamed) and DIR/medcli.pub (PEM); fills *pub.
+/* Generates an RSA 2048 key pair: DIR/medcli.key (PKCS#8 PEM, mode 0600) and
+ * DIR/medcli.pub (PEM), each written as *.new and renamed over the old; fills *pub.
  * Errors: IKE_ERR_CRYPTO, IKE_ERR_IO, IKE_ERR_NOMEM. */
 int web__keypair_generate(const char *dir, web__pubkey *pub);
 /* Loads DIR/medcli.pub into *pub. IKE_ERR_NOT_FOUND when there is no key yet. */
