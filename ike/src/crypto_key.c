@@ -288,23 +288,36 @@ static bool contains(ike_slice hay, const char *needle)
 	return false;
 }
 
-static int load_decoder(ike_key **out, const ike_mem *mem, ike_slice data, const char *input_type)
+static EVP_PKEY *decode(ike_slice data, const char *input_type, const char *keytype)
 {
 	EVP_PKEY *pkey = NULL;
 	/* selection 0: whatever the input holds, private key pair or public key. */
-	OSSL_DECODER_CTX *dctx =
-		OSSL_DECODER_CTX_new_for_pkey(&pkey, input_type, NULL, NULL, 0, NULL, NULL);
+	OSSL_DECODER_CTX *dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, input_type, NULL, keytype, 0, NULL, NULL);
 	if (!dctx)
-		return IKE_ERR_NOMEM;
+		return NULL;
 	const unsigned char *p = data.ptr;
 	size_t left = data.len;
 	int ok = OSSL_DECODER_from_data(dctx, &p, &left);
 	OSSL_DECODER_CTX_free(dctx);
-	if (ok != 1 || !pkey) {
+	if (ok != 1) {
 		EVP_PKEY_free(pkey);
-		return IKE_ERR_MALFORMED;
+		return NULL;
 	}
-	return wrap_pkey(out, mem, pkey);
+	return pkey;
+}
+
+static int load_decoder(ike_key **out, const ike_mem *mem, ike_slice data, const char *input_type)
+{
+	/* RSA first: a bare DER SEQUENCE of two INTEGERs (PKCS#1 RSAPublicKey) would
+	 * otherwise also decode as DH parameters. */
+	EVP_PKEY *pkey = decode(data, input_type, "RSA");
+	if (pkey)
+		return wrap_pkey(out, mem, pkey);
+	pkey = decode(data, input_type, NULL);
+	if (!pkey)
+		return IKE_ERR_MALFORMED;
+	EVP_PKEY_free(pkey);
+	return IKE_ERR_UNSUPPORTED; /* a valid key, but not RSA */
 }
 
 int ike_key_load(ike_key **out, const ike_mem *mem, ike_slice data)

@@ -28,3 +28,5 @@ openssl dgst -sha256 -sign rsa1.key.pem -out msg.sig.sha256 msg.bin
 openssl dgst -sha1 -sign rsa1.key.pem -out msg.sig.sha1 msg.bin
 openssl dgst -sha256 -sign rsa1.key.pem -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32 \
 	-sigopt rsa_mgf1_md:sha256 -out msg.sig.pss256 msg.bin
+# A non-RSA key, which must be refused as unsupported.
+[ -f ec256.pub.pem ] || openssl ecparam -name prime256v1 -genkey -noout | openssl ec -pubout -out ec256.pub.pem
