@@ -49,7 +49,8 @@
 	X(COOKIE, -28, "cookie required")                                     \
 	X(DB, -29, "database error")                                        \
 	X(BAD_PADDING, -30, "ESP padding check failed")                      \
-	X(BAD_NEXT_HEADER, -31, "ESP next header not allowed")
+	X(BAD_NEXT_HEADER, -31, "ESP next header not allowed")                \
+	X(ADDR_IN_USE, -32, "address already in use")
 
 typedef enum ike_err {
 #define IKE_ERR_X(n, v, s) IKE_ERR_##n = v,
