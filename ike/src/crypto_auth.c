@@ -22,30 +22,53 @@ size_t ike_auth_octets_len(uint16_t prf, size_t message_len, size_t peer_nonce_l
 	return message_len + peer_nonce_len + p;
 }
 
-int ike_auth_octets(uint16_t prf, ike_slice sk_p, ike_slice message, ike_slice peer_nonce,
-		    const ike_id *id, uint8_t *out, size_t cap, size_t *len)
+/* octets = message | peer_nonce | prf(sk_p, id_parts...). */
+static int build_octets(uint16_t prf, ike_slice sk_p, ike_slice message, ike_slice peer_nonce,
+			const ike_slice *id_parts, size_t n, uint8_t *out, size_t cap, size_t *len)
 {
 	if (!len)
 		return IKE_ERR_INVAL;
 	*len = 0;
-	if (!id || !out || !message.ptr || !message.len || !peer_nonce.ptr || !peer_nonce.len || !sk_p.ptr ||
-	    !sk_p.len)
+	if (!out || !message.ptr || !message.len || !peer_nonce.ptr || !peer_nonce.len || !sk_p.ptr || !sk_p.len)
 		return IKE_ERR_INVAL;
 	size_t total = ike_auth_octets_len(prf, message.len, peer_nonce.len);
 	if (!total)
 		return ike_prf_len(prf) ? IKE_ERR_INVAL : IKE_ERR_UNSUPPORTED;
 	if (cap < total)
 		return IKE_ERR_NOBUF;
-	/* MACedIDFor{I,R} = prf(SK_p{i,r}, IDType | RESERVED | ID data), RESERVED zero. */
-	uint8_t hdr[4] = { id->type, 0, 0, 0 };
-	ike_slice parts[2] = { IKE_SLICE(hdr, 4), IKE_SLICE(id->data, id->len) };
-	int rc = ike_prf(prf, sk_p, parts, 2, out + message.len + peer_nonce.len, cap - message.len - peer_nonce.len);
+	size_t off = message.len + peer_nonce.len;
+	int rc = ike_prf(prf, sk_p, id_parts, n, out + off, cap - off);
 	if (rc != IKE_OK)
 		return rc;
 	memcpy(out, message.ptr, message.len);
 	memcpy(out + message.len, peer_nonce.ptr, peer_nonce.len);
 	*len = total;
 	return IKE_OK;
+}
+
+int ike_auth_octets(uint16_t prf, ike_slice sk_p, ike_slice message, ike_slice peer_nonce,
+		    const ike_id *id, uint8_t *out, size_t cap, size_t *len)
+{
+	if (!id) {
+		if (len)
+			*len = 0;
+		return IKE_ERR_INVAL;
+	}
+	/* MACedIDFor{I,R} = prf(SK_p{i,r}, IDType | RESERVED | ID data), RESERVED zero. */
+	uint8_t hdr[4] = { id->type, 0, 0, 0 };
+	ike_slice parts[2] = { IKE_SLICE(hdr, 4), IKE_SLICE(id->data, id->len) };
+	return build_octets(prf, sk_p, message, peer_nonce, parts, 2, out, cap, len);
+}
+
+int ike_auth_octets_raw_id(uint16_t prf, ike_slice sk_p, ike_slice message, ike_slice peer_nonce,
+			   ike_slice id_body, uint8_t *out, size_t cap, size_t *len)
+{
+	if (id_body.len < 4 || !id_body.ptr) {
+		if (len)
+			*len = 0;
+		return IKE_ERR_INVAL;
+	}
+	return build_octets(prf, sk_p, message, peer_nonce, &id_body, 1, out, cap, len);
 }
 
 int ike_auth_psk(uint16_t prf, ike_slice psk, ike_slice octets, uint8_t *out, size_t cap, size_t *len)

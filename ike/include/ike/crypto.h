@@ -301,6 +301,13 @@ IKE_MUST_CHECK int ike_auth_octets(uint16_t prf, ike_slice sk_p, ike_slice messa
 				   ike_slice peer_nonce, const ike_id *id, uint8_t *out, size_t cap,
 				   size_t *len);
 
+/* Same as ike_auth_octets() with the ID payload body exactly as on the wire
+ * (IDType | RESERVED(3) | ID data, id_body.len >= 4), so RESERVED bytes a peer
+ * set are MACed as received (strongSwan does the same). */
+IKE_MUST_CHECK int ike_auth_octets_raw_id(uint16_t prf, ike_slice sk_p, ike_slice message,
+					  ike_slice peer_nonce, ike_slice id_body, uint8_t *out,
+					  size_t cap, size_t *len);
+
 /* PSK (method 2): AUTH = prf(prf(psk, "Key Pad for IKEv2"), octets); writes
  * ike_prf_len(prf) bytes, *len gets that. */
 IKE_MUST_CHECK int ike_auth_psk(uint16_t prf, ike_slice psk, ike_slice octets, uint8_t *out,

@@ -27,6 +27,23 @@ Test(ike_crypto_auth, octets_end_with_prf_of_id)
 	cr_assert(eq(sz, len, 55));
 	cr_assert(eq(int, memcmp(out, "message-bytespeer-nonce", 23), 0));
 	cr_assert(eq(u8[32], out + 23, expect));
+	/* The raw ID payload body gives the same octets. */
+	uint8_t body[24] = { IKE_ID_KEY_ID, 0, 0, 0 }, raw[128];
+	memcpy(body + 4, id.data, 20);
+	size_t rlen = 0;
+	cr_assert(eq(int, ike_auth_octets_raw_id(IKE_PRF_HMAC_SHA2_256, IKE_SLICE(skp, 32), msg, nonce,
+						 IKE_SLICE(body, 24), raw, sizeof raw, &rlen),
+		     IKE_OK));
+	cr_assert(eq(sz, rlen, 55));
+	cr_assert(eq(u8[55], raw, out));
+	body[2] = 1; /* a non-zero RESERVED byte changes the MAC */
+	cr_assert(eq(int, ike_auth_octets_raw_id(IKE_PRF_HMAC_SHA2_256, IKE_SLICE(skp, 32), msg, nonce,
+						 IKE_SLICE(body, 24), raw, sizeof raw, &rlen),
+		     IKE_OK));
+	cr_assert(ne(u8[32], raw + 23, out + 23));
+	cr_assert(eq(int, ike_auth_octets_raw_id(IKE_PRF_HMAC_SHA2_256, IKE_SLICE(skp, 32), msg, nonce,
+						 IKE_SLICE(body, 3), raw, sizeof raw, &rlen),
+		     IKE_ERR_INVAL));
 }
 
 Test(ike_crypto_auth, psk_matches_independent_value)
@@ -209,7 +226,8 @@ Test(ike_crypto_auth, signature_hash_notify_helpers)
 	cr_assert(eq(u8[6], out, expect));
 	cr_assert(eq(int, ike_sig_hashes_encode(ike_sig_hashes_ours(), out, 5, &len), IKE_ERR_NOBUF));
 
-	/* What strongSwan sends: SHA1, SHA2-256/384/512, IDENTITY; plus an unknown 0x1234. */
+	/* strongSwan 5.9 sends SHA2-256/384/512 and IDENTITY (hasher_algorithm_for_ikev2);
+	 * SHA1 and an unknown 0x1234 added. */
 	uint8_t theirs[12];
 	tst_unhex("0001 0002 0003 0004 0005 1234", theirs, sizeof theirs);
 	cr_assert(eq(int, ike_sig_hashes_parse(IKE_SLICE(theirs, 12), &mask), IKE_OK));
