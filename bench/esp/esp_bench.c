@@ -20,12 +20,12 @@ typedef struct alg {
 } alg;
 
 static const alg algs[] = {
-	{ "aes128gcm16", IKE_ENCR_AES_GCM_16, 0, 20, 0 },
-	{ "aes256gcm16", IKE_ENCR_AES_GCM_16, 0, 36, 0 },
-	{ "chacha20poly1305", IKE_ENCR_CHACHA20_POLY1305, 0, 36, 0 },
-	{ "aes128-sha256", IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_256_128, 16, 32 },
-	{ "aes256-sha256", IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_256_128, 32, 32 },
-	{ "aes256-sha512", IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_512_256, 32, 64 },
+    {"aes128gcm16", IKE_ENCR_AES_GCM_16, 0, 20, 0},
+    {"aes256gcm16", IKE_ENCR_AES_GCM_16, 0, 36, 0},
+    {"chacha20poly1305", IKE_ENCR_CHACHA20_POLY1305, 0, 36, 0},
+    {"aes128-sha256", IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_256_128, 16, 32},
+    {"aes256-sha256", IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_256_128, 32, 32},
+    {"aes256-sha512", IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_512_256, 32, 64},
 };
 
 #define BATCH 1024
@@ -116,7 +116,7 @@ static double gbps(size_t size, double s_per_pkt)
 
 int main(int argc, char **argv)
 {
-	size_t sizes[8] = { 64, 512, 1400 }, nsizes = 3;
+	size_t sizes[8] = {64, 512, 1400}, nsizes = 3;
 	const char *only = NULL;
 	double ms = 300;
 	uint8_t ek[36], ik[64], *buf, *pool;
@@ -158,9 +158,12 @@ int main(int argc, char **argv)
 		if (only && strcmp(only, algs[a].name))
 			continue;
 		for (size_t s = 0; s < nsizes; s++) {
-			ike_esp_cfg cfg = { .spi = 0x1000, .encr = algs[a].encr, .integ = algs[a].integ,
-					    .encr_key = { ek, algs[a].ek }, .integ_key = { ik, algs[a].ik },
-					    .esn = true };
+			ike_esp_cfg cfg = {.spi = 0x1000,
+			                   .encr = algs[a].encr,
+			                   .integ = algs[a].integ,
+			                   .encr_key = {ek, algs[a].ek},
+			                   .integ_key = {ik, algs[a].ik},
+			                   .esn = true};
 			ike_esp_sa *out = NULL, *in = NULL, *out2 = NULL;
 			double ts, to;
 			int rc;
@@ -171,8 +174,9 @@ int main(int argc, char **argv)
 				die("sa_new", rc);
 			ts = bench_seal(out, buf, sizes[s], ms);
 			to = bench_open(out2, in, pool, sizes[s], ms);
-			printf("%-17s %6zu | %9.1f %8.2f | %9.1f %8.2f | %8.2f\n", algs[a].name, sizes[s], ts * 1e9,
-			       gbps(sizes[s], ts), to * 1e9, gbps(sizes[s], to), gbps(sizes[s], ts + to));
+			printf("%-17s %6zu | %9.1f %8.2f | %9.1f %8.2f | %8.2f\n", algs[a].name, sizes[s],
+			       ts * 1e9, gbps(sizes[s], ts), to * 1e9, gbps(sizes[s], to),
+			       gbps(sizes[s], ts + to));
 			fflush(stdout);
 			ike_esp_sa_free(out);
 			ike_esp_sa_free(out2);

@@ -16,8 +16,8 @@
  * nwords is a power of two with nwords * 64 >= size + 64, so moving the right edge
  * only clears the words it passes and never the bits still inside the window. */
 typedef struct esp_replay {
-	uint64_t top;   /* highest accepted sequence number; 0 = none yet */
-	uint32_t size;  /* window size in sequence numbers */
+	uint64_t top;  /* highest accepted sequence number; 0 = none yet */
+	uint32_t size; /* window size in sequence numbers */
 	uint32_t nwords;
 	uint64_t *bits; /* nwords words, owned by the SA */
 } esp_replay;
@@ -66,7 +66,7 @@ struct ike_esp_sa {
  * ciphertext, ICV. Touches no counters. For known-answer tests and ike_esp_seal.
  * Errors: IKE_ERR_INVAL (outbound SA needed, plen not aligned), IKE_ERR_NOBUF, IKE_ERR_CRYPTO. */
 int esp_seal_raw(ike_esp_sa *sa, uint8_t *out, size_t cap, uint64_t seq, const uint8_t *iv,
-		 const uint8_t *plain, size_t plen, size_t *out_len);
+                 const uint8_t *plain, size_t plen, size_t *out_len);
 /* Verifies and decrypts pkt in place with the given 64-bit sequence number (its
  * low half must match the header). The plaintext (payload, padding, trailer) is
  * pkt[hdr+iv .. + *plen). No replay, padding or next header policy, no counters.

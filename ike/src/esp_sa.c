@@ -31,11 +31,15 @@ static const EVP_CIPHER *pick_cipher(uint16_t encr, size_t key_len)
 {
 	switch (encr) {
 	case IKE_ENCR_AES_GCM_16:
-		return key_len == 16 ? EVP_aes_128_gcm() : key_len == 24 ? EVP_aes_192_gcm()
-			: key_len == 32 ? EVP_aes_256_gcm() : NULL;
+		return key_len == 16   ? EVP_aes_128_gcm()
+		       : key_len == 24 ? EVP_aes_192_gcm()
+		       : key_len == 32 ? EVP_aes_256_gcm()
+		                       : NULL;
 	case IKE_ENCR_AES_CBC:
-		return key_len == 16 ? EVP_aes_128_cbc() : key_len == 24 ? EVP_aes_192_cbc()
-			: key_len == 32 ? EVP_aes_256_cbc() : NULL;
+		return key_len == 16   ? EVP_aes_128_cbc()
+		       : key_len == 24 ? EVP_aes_192_cbc()
+		       : key_len == 32 ? EVP_aes_256_cbc()
+		                       : NULL;
 	case IKE_ENCR_CHACHA20_POLY1305:
 		return key_len == 32 ? EVP_chacha20_poly1305() : NULL;
 	}
@@ -293,7 +297,7 @@ static int hmac_icv(ike_esp_sa *sa, const uint8_t *pkt, size_t covered, uint64_t
  * and appends the ICV. in1 may equal that destination (in place); in2 must not
  * overlap out. */
 static int seal_body(ike_esp_sa *sa, uint8_t *out, uint64_t seq, const uint8_t *iv, const uint8_t *in1,
-		     size_t l1, const uint8_t *in2, size_t l2)
+                     size_t l1, const uint8_t *in2, size_t l2)
 {
 	size_t hl = ESP_HDR + sa->iv_len, done = 0;
 	uint8_t *ct = out + hl;
@@ -335,7 +339,7 @@ static int seal_body(ike_esp_sa *sa, uint8_t *out, uint64_t seq, const uint8_t *
 }
 
 int esp_seal_raw(ike_esp_sa *sa, uint8_t *out, size_t cap, uint64_t seq, const uint8_t *iv,
-		 const uint8_t *plain, size_t plen, size_t *out_len)
+                 const uint8_t *plain, size_t plen, size_t *out_len)
 {
 	size_t total;
 	int rc;
@@ -440,7 +444,7 @@ int ike_esp_seal(ike_esp_sa *sa, uint8_t *pkt, size_t cap, size_t inner_len, siz
 }
 
 int ike_esp_seal_to(ike_esp_sa *sa, const uint8_t *in, size_t inner_len, uint8_t *out, size_t cap,
-		    size_t *out_len)
+                    size_t *out_len)
 {
 	uint8_t iv[16], trailer[20];
 	size_t total, tl;
@@ -542,7 +546,7 @@ static int drop(ike_esp_sa *sa, int rc)
 }
 
 int ike_esp_open(ike_esp_sa *sa, uint8_t *pkt, size_t len, size_t *inner_off, size_t *inner_len,
-		 uint8_t *next_header)
+                 uint8_t *next_header)
 {
 	size_t hl, plen = 0, pad, ilen;
 	uint64_t seq;
@@ -587,8 +591,8 @@ int ike_esp_open(ike_esp_sa *sa, uint8_t *pkt, size_t len, size_t *inner_off, si
 			return drop(sa, IKE_ERR_BAD_PADDING);
 	}
 	/* Tunnel mode: a whole IPv4 or IPv6 packet, and its version must agree. */
-	if (ilen == 0 || !((nh == IKE_ESP_NH_IPV4 && (p[0] >> 4) == 4) ||
-			   (nh == IKE_ESP_NH_IPV6 && (p[0] >> 4) == 6)))
+	if (ilen == 0 ||
+	    !((nh == IKE_ESP_NH_IPV4 && (p[0] >> 4) == 4) || (nh == IKE_ESP_NH_IPV6 && (p[0] >> 4) == 6)))
 		return drop(sa, IKE_ERR_BAD_NEXT_HEADER);
 	sa->st.packets++;
 	sa->st.bytes += ilen;

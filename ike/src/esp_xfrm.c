@@ -46,7 +46,7 @@ static size_t put_raw(nlbuf *b, const void *p, size_t n)
 
 static void put_attr(nlbuf *b, uint16_t type, const void *p, size_t n)
 {
-	struct nlattr a = { .nla_len = (uint16_t)(NLA_HDRLEN + n), .nla_type = type };
+	struct nlattr a = {.nla_len = (uint16_t)(NLA_HDRLEN + n), .nla_type = type};
 
 	if (n > UINT16_MAX - NLA_HDRLEN) {
 		b->bad = true;
@@ -58,10 +58,11 @@ static void put_attr(nlbuf *b, uint16_t type, const void *p, size_t n)
 
 static void start(nlbuf *b, uint8_t *buf, size_t cap, uint16_t type, uint16_t flags, uint32_t seq)
 {
-	struct nlmsghdr h = { .nlmsg_type = type, .nlmsg_flags = (uint16_t)(NLM_F_REQUEST | NLM_F_ACK | flags),
-			      .nlmsg_seq = seq };
+	struct nlmsghdr h = {.nlmsg_type = type,
+	                     .nlmsg_flags = (uint16_t)(NLM_F_REQUEST | NLM_F_ACK | flags),
+	                     .nlmsg_seq = seq};
 
-	*b = (nlbuf){ .base = buf, .cap = buf ? cap : 0, .bad = buf == NULL };
+	*b = (nlbuf){.base = buf, .cap = buf ? cap : 0, .bad = buf == NULL};
 	put_raw(b, &h, sizeof h);
 }
 
@@ -114,7 +115,7 @@ static int put_algs(nlbuf *b, const ike_xfrm_sa *sa)
 			return IKE_ERR_INVAL;
 		memset(&a, 0, sizeof a);
 		strcpy(a.alg_name, sa->encr == IKE_ENCR_AES_GCM_16 ? "rfc4106(gcm(aes))"
-								  : "rfc7539esp(chacha20,poly1305)");
+		                                                   : "rfc7539esp(chacha20,poly1305)");
 		a.alg_key_len = (unsigned)(k * 8); /* the kernel takes the salt as the key's tail */
 		a.alg_icv_len = 128;
 		memcpy(scratch, &a, sizeof a);
@@ -176,7 +177,8 @@ int ike_xfrm_build_newsa(uint8_t *buf, size_t cap, uint32_t nl_seq, const ike_xf
 	bool esn_attr;
 	int rc;
 
-	if (!sa || !out_len || (sa->encr_key.len && !sa->encr_key.ptr) || (sa->integ_key.len && !sa->integ_key.ptr))
+	if (!sa || !out_len || (sa->encr_key.len && !sa->encr_key.ptr) ||
+	    (sa->integ_key.len && !sa->integ_key.ptr))
 		return IKE_ERR_INVAL;
 	if (family_of(&sa->src, &fam) != IKE_OK || family_of(&sa->dst, &fam2) != IKE_OK || fam != fam2)
 		return IKE_ERR_INVAL;
@@ -234,7 +236,7 @@ int ike_xfrm_build_newsa(uint8_t *buf, size_t cap, uint32_t nl_seq, const ike_xf
 }
 
 int ike_xfrm_build_delsa(uint8_t *buf, size_t cap, uint32_t nl_seq, const ike_addr *dst, uint32_t spi,
-			 size_t *out_len)
+                         size_t *out_len)
 {
 	struct xfrm_usersa_id id;
 	uint16_t fam;
@@ -257,7 +259,8 @@ static int make_selector(const ike_xfrm_policy *p, struct xfrm_selector *sel, ui
 	uint16_t f2;
 	unsigned max;
 
-	if (!p || family_of(&p->src_net, fam) != IKE_OK || family_of(&p->dst_net, &f2) != IKE_OK || *fam != f2)
+	if (!p || family_of(&p->src_net, fam) != IKE_OK || family_of(&p->dst_net, &f2) != IKE_OK ||
+	    *fam != f2)
 		return IKE_ERR_INVAL;
 	max = *fam == AF_INET ? 32 : 128;
 	if (p->src_prefix > max || p->dst_prefix > max)
@@ -279,7 +282,7 @@ static uint8_t xdir(ike_xfrm_dir d)
 }
 
 int ike_xfrm_build_newpolicy(uint8_t *buf, size_t cap, uint32_t nl_seq, const ike_xfrm_policy *p,
-			     size_t *out_len)
+                             size_t *out_len)
 {
 	struct xfrm_userpolicy_info info;
 	struct xfrm_user_tmpl t;
@@ -319,7 +322,7 @@ int ike_xfrm_build_newpolicy(uint8_t *buf, size_t cap, uint32_t nl_seq, const ik
 }
 
 int ike_xfrm_build_delpolicy(uint8_t *buf, size_t cap, uint32_t nl_seq, const ike_xfrm_policy *p,
-			     size_t *out_len)
+                             size_t *out_len)
 {
 	struct xfrm_userpolicy_id id;
 	uint16_t fam;

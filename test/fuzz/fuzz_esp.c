@@ -19,12 +19,12 @@ static const struct {
 	uint16_t encr, integ;
 	size_t ek, ik;
 } algs[NALG] = {
-	{ IKE_ENCR_AES_GCM_16, 0, 20, 0 },
-	{ IKE_ENCR_AES_GCM_16, 0, 36, 0 },
-	{ IKE_ENCR_CHACHA20_POLY1305, 0, 36, 0 },
-	{ IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_256_128, 16, 32 },
-	{ IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_384_192, 32, 48 },
-	{ IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_512_256, 32, 64 },
+    {IKE_ENCR_AES_GCM_16, 0, 20, 0},
+    {IKE_ENCR_AES_GCM_16, 0, 36, 0},
+    {IKE_ENCR_CHACHA20_POLY1305, 0, 36, 0},
+    {IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_256_128, 16, 32},
+    {IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_384_192, 32, 48},
+    {IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_512_256, 32, 64},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -42,9 +42,14 @@ static void fuzz_open(unsigned alg, const uint8_t *data, size_t size)
 		ek[i] = (uint8_t)(0x10 + i);
 	for (size_t i = 0; i < sizeof ik; i++)
 		ik[i] = (uint8_t)(0x80 + i);
-	cfg = (ike_esp_cfg){ .spi = 0x0badcafe, .encr = algs[alg].encr, .integ = algs[alg].integ,
-			     .encr_key = { ek, algs[alg].ek }, .integ_key = { ik, algs[alg].ik }, .replay_window = 64 };
-	if (ike_esp_classify_natt(data, size) != IKE_NATT_IS_ESP || ike_esp_read_spi(data, size, &spi) != IKE_OK)
+	cfg = (ike_esp_cfg){.spi = 0x0badcafe,
+	                    .encr = algs[alg].encr,
+	                    .integ = algs[alg].integ,
+	                    .encr_key = {ek, algs[alg].ek},
+	                    .integ_key = {ik, algs[alg].ik},
+	                    .replay_window = 64};
+	if (ike_esp_classify_natt(data, size) != IKE_NATT_IS_ESP ||
+	    ike_esp_read_spi(data, size, &spi) != IKE_OK)
 		return;
 	if (ike_esp_sa_new(&sa, &cfg, IKE_ESP_IN, NULL) != IKE_OK)
 		abort();
@@ -73,7 +78,8 @@ static void fuzz_replay(const uint8_t *data, size_t size)
 	esp_replay_init(&r, win, bits);
 	for (size_t i = 0; i + 2 <= size; i += 2) {
 		uint64_t seq = (uint64_t)data[i] << 4 | (data[i + 1] & 0x0f); /* 12 bits: dense collisions */
-		int want = (seq == 0 || (seq <= top && top - seq >= win) || seen[seq]) ? IKE_ERR_REPLAY : IKE_OK;
+		int want =
+		    (seq == 0 || (seq <= top && top - seq >= win) || seen[seq]) ? IKE_ERR_REPLAY : IKE_OK;
 
 		if (esp_replay_check(&r, seq) != want)
 			abort();

@@ -76,12 +76,12 @@ enum { IKE_ESP_REPLAY_MIN = 64, IKE_ESP_REPLAY_MAX = 4096, IKE_ESP_REPLAY_DEFAUL
  * encryption key is the cipher key followed by the 4-byte salt (RFC 4106 8.1,
  * RFC 7634 2); for AES-CBC the encryption key, then a separate integrity key. */
 typedef struct ike_esp_cfg {
-	uint32_t spi;        /* host order; values 0..255 are reserved (RFC 4303 2.1) */
-	uint16_t encr;       /* IKE_ENCR_AES_GCM_16, IKE_ENCR_AES_CBC or IKE_ENCR_CHACHA20_POLY1305 */
-	uint16_t integ;      /* 0 for AEAD; IKE_AUTH_HMAC_SHA2_256_128/384_192/512_256 with CBC */
-	ike_slice encr_key;  /* 16/24/32 bytes (+4 salt for AEAD) */
-	ike_slice integ_key; /* 32/48/64 bytes for SHA2-256/384/512; empty for AEAD */
-	bool esn;            /* extended (64-bit) sequence numbers, RFC 4303 2.2.1 */
+	uint32_t spi;           /* host order; values 0..255 are reserved (RFC 4303 2.1) */
+	uint16_t encr;          /* IKE_ENCR_AES_GCM_16, IKE_ENCR_AES_CBC or IKE_ENCR_CHACHA20_POLY1305 */
+	uint16_t integ;         /* 0 for AEAD; IKE_AUTH_HMAC_SHA2_256_128/384_192/512_256 with CBC */
+	ike_slice encr_key;     /* 16/24/32 bytes (+4 salt for AEAD) */
+	ike_slice integ_key;    /* 32/48/64 bytes for SHA2-256/384/512; empty for AEAD */
+	bool esn;               /* extended (64-bit) sequence numbers, RFC 4303 2.2.1 */
 	uint32_t replay_window; /* inbound: 0 = default (1024), else 64..4096 */
 	/* Lifetime limits, 0 = none. Soft: ike_esp_sa_status() says rekey. Hard:
 	 * ike_esp_seal() / ike_esp_open() refuse with IKE_ERR_LIMIT. Bytes count the
@@ -136,7 +136,7 @@ typedef enum ike_natt_kind {
  * range, integ given with an AEAD or missing with CBC), IKE_ERR_UNSUPPORTED (other
  * algorithms), IKE_ERR_NOMEM, IKE_ERR_CRYPTO (OpenSSL refused the key). */
 IKE_MUST_CHECK int ike_esp_sa_new(ike_esp_sa **out, const ike_esp_cfg *cfg, ike_esp_dir dir,
-				  const ike_mem *mem);
+                                  const ike_mem *mem);
 /* Wipes the keys and frees the SA. NULL does nothing. */
 void ike_esp_sa_free(ike_esp_sa *sa);
 
@@ -172,7 +172,7 @@ IKE_MUST_CHECK int ike_esp_seal(ike_esp_sa *sa, uint8_t *pkt, size_t cap, size_t
 /* The same, reading the inner packet from in (not modified, may not overlap out)
  * and writing the ESP packet to out[0 .. *out_len). */
 IKE_MUST_CHECK int ike_esp_seal_to(ike_esp_sa *sa, const uint8_t *in, size_t inner_len, uint8_t *out,
-				   size_t cap, size_t *out_len);
+                                   size_t cap, size_t *out_len);
 
 /* Opens one ESP packet in place. pkt/len is the UDP payload (after the RFC 3948
  * classification): SPI onward. On success the inner packet is pkt[*inner_off ..
@@ -191,8 +191,8 @@ IKE_MUST_CHECK int ike_esp_seal_to(ike_esp_sa *sa, const uint8_t *in, size_t inn
  * 1, 2, 3, ...), IKE_ERR_BAD_NEXT_HEADER (not 4/41, or not matching the inner IP
  * version), IKE_ERR_LIMIT (hard lifetime reached). IKE_ERR_INVAL (NULL argument,
  * outbound SA) is not counted. */
-IKE_MUST_CHECK int ike_esp_open(ike_esp_sa *sa, uint8_t *pkt, size_t len, size_t *inner_off, size_t *inner_len,
-				uint8_t *next_header);
+IKE_MUST_CHECK int ike_esp_open(ike_esp_sa *sa, uint8_t *pkt, size_t len, size_t *inner_off,
+                                size_t *inner_len, uint8_t *next_header);
 
 /* Reads the SPI of an ESP packet (host order), so the program can find the SA.
  * Errors: IKE_ERR_TRUNCATED (fewer than 8 bytes: SPI and sequence number). */

@@ -24,15 +24,15 @@
 
 /* One ESP SA in tunnel mode. */
 typedef struct ike_xfrm_sa {
-	ike_addr src, dst; /* outer addresses; with encap, the ports are the UDP ports */
-	uint32_t spi;      /* host order */
-	uint32_t reqid;    /* ties the SA to its policies' templates */
-	uint16_t encr;     /* IKE_ENCR_AES_GCM_16, IKE_ENCR_CHACHA20_POLY1305 or IKE_ENCR_AES_CBC */
-	uint16_t integ;    /* 0 for AEADs; IKE_AUTH_HMAC_SHA2_* with CBC */
-	ike_slice encr_key;  /* as in ike_esp_cfg: AEAD keys include the 4-byte salt */
+	ike_addr src, dst;  /* outer addresses; with encap, the ports are the UDP ports */
+	uint32_t spi;       /* host order */
+	uint32_t reqid;     /* ties the SA to its policies' templates */
+	uint16_t encr;      /* IKE_ENCR_AES_GCM_16, IKE_ENCR_CHACHA20_POLY1305 or IKE_ENCR_AES_CBC */
+	uint16_t integ;     /* 0 for AEADs; IKE_AUTH_HMAC_SHA2_* with CBC */
+	ike_slice encr_key; /* as in ike_esp_cfg: AEAD keys include the 4-byte salt */
 	ike_slice integ_key;
-	bool encap;        /* UDP encapsulation, RFC 3948 (XFRMA_ENCAP, ESPINUDP) */
-	bool esn;          /* extended sequence numbers (XFRM_STATE_ESN) */
+	bool encap;             /* UDP encapsulation, RFC 3948 (XFRMA_ENCAP, ESPINUDP) */
+	bool esn;               /* extended sequence numbers (XFRM_STATE_ESN) */
 	uint32_t replay_window; /* inbound window in packets (0 for outbound SAs), <= 4096 */
 	uint64_t soft_bytes, hard_bytes, soft_packets, hard_packets; /* 0 = no limit */
 } ike_xfrm_sa;
@@ -60,19 +60,19 @@ typedef struct ike_xfrm_policy {
  * Errors: IKE_ERR_INVAL (NULL, families differ or unset, key lengths wrong, window
  * over 4096), IKE_ERR_UNSUPPORTED (other algorithms), IKE_ERR_NOBUF (cap). */
 IKE_MUST_CHECK int ike_xfrm_build_newsa(uint8_t *buf, size_t cap, uint32_t nl_seq, const ike_xfrm_sa *sa,
-					size_t *out_len);
+                                        size_t *out_len);
 /* Builds XFRM_MSG_DELSA (struct xfrm_usersa_id: dst address, SPI, family, ESP).
  * Errors: IKE_ERR_INVAL, IKE_ERR_NOBUF. */
 IKE_MUST_CHECK int ike_xfrm_build_delsa(uint8_t *buf, size_t cap, uint32_t nl_seq, const ike_addr *dst,
-					uint32_t spi, size_t *out_len);
+                                        uint32_t spi, size_t *out_len);
 /* Builds XFRM_MSG_NEWPOLICY (struct xfrm_userpolicy_info with action ALLOW, and an
  * XFRMA_TMPL with one ESP tunnel template carrying reqid).
  * Errors: IKE_ERR_INVAL (families, prefixes over 32/128, direction), IKE_ERR_NOBUF. */
-IKE_MUST_CHECK int ike_xfrm_build_newpolicy(uint8_t *buf, size_t cap, uint32_t nl_seq, const ike_xfrm_policy *p,
-					    size_t *out_len);
+IKE_MUST_CHECK int ike_xfrm_build_newpolicy(uint8_t *buf, size_t cap, uint32_t nl_seq,
+                                            const ike_xfrm_policy *p, size_t *out_len);
 /* Builds XFRM_MSG_DELPOLICY (struct xfrm_userpolicy_id: the selector and direction
  * of p; the template fields are not used). Errors as for NEWPOLICY. */
-IKE_MUST_CHECK int ike_xfrm_build_delpolicy(uint8_t *buf, size_t cap, uint32_t nl_seq, const ike_xfrm_policy *p,
-					    size_t *out_len);
+IKE_MUST_CHECK int ike_xfrm_build_delpolicy(uint8_t *buf, size_t cap, uint32_t nl_seq,
+                                            const ike_xfrm_policy *p, size_t *out_len);
 
 #endif /* IKE_ESP_XFRM_H */

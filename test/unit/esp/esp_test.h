@@ -56,16 +56,16 @@ typedef struct tst_alg {
 static inline const tst_alg *tst_alg_at(size_t i)
 {
 	static const tst_alg algs[TST_NALGS] = {
-	{ "aes128gcm16", IKE_ENCR_AES_GCM_16, 0, 20, 0 },
-	{ "aes192gcm16", IKE_ENCR_AES_GCM_16, 0, 28, 0 },
-	{ "aes256gcm16", IKE_ENCR_AES_GCM_16, 0, 36, 0 },
-	{ "chacha20poly1305", IKE_ENCR_CHACHA20_POLY1305, 0, 36, 0 },
-	{ "aes128-sha256", IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_256_128, 16, 32 },
-	{ "aes256-sha256", IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_256_128, 32, 32 },
-	{ "aes128-sha384", IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_384_192, 16, 48 },
-	{ "aes256-sha384", IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_384_192, 32, 48 },
-	{ "aes128-sha512", IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_512_256, 16, 64 },
-	{ "aes256-sha512", IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_512_256, 32, 64 },
+	    {"aes128gcm16", IKE_ENCR_AES_GCM_16, 0, 20, 0},
+	    {"aes192gcm16", IKE_ENCR_AES_GCM_16, 0, 28, 0},
+	    {"aes256gcm16", IKE_ENCR_AES_GCM_16, 0, 36, 0},
+	    {"chacha20poly1305", IKE_ENCR_CHACHA20_POLY1305, 0, 36, 0},
+	    {"aes128-sha256", IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_256_128, 16, 32},
+	    {"aes256-sha256", IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_256_128, 32, 32},
+	    {"aes128-sha384", IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_384_192, 16, 48},
+	    {"aes256-sha384", IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_384_192, 32, 48},
+	    {"aes128-sha512", IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_512_256, 16, 64},
+	    {"aes256-sha512", IKE_ENCR_AES_CBC, IKE_AUTH_HMAC_SHA2_512_256, 32, 64},
 	};
 
 	return &algs[i];
@@ -82,11 +82,11 @@ static inline ike_esp_cfg tst_cfg(tst_pair *p, const tst_alg *a, uint32_t spi)
 	tst_fill(p->ek, sizeof p->ek, 0x10);
 	tst_fill(p->ik, sizeof p->ik, 0x80);
 	return (ike_esp_cfg){
-		.spi = spi,
-		.encr = a->encr,
-		.integ = a->integ,
-		.encr_key = { p->ek, a->encr_key_len },
-		.integ_key = { p->ik, a->integ_key_len },
+	    .spi = spi,
+	    .encr = a->encr,
+	    .integ = a->integ,
+	    .encr_key = {p->ek, a->encr_key_len},
+	    .integ_key = {p->ik, a->integ_key_len},
 	};
 }
 

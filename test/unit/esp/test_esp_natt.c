@@ -7,7 +7,7 @@
 
 Test(esp_natt, classifies_keepalive_ike_and_esp)
 {
-	uint8_t p[64] = { 0 };
+	uint8_t p[64] = {0};
 
 	p[0] = 0xff;
 	cr_assert(eq(int, ike_esp_classify_natt(p, 1), IKE_NATT_IS_KEEPALIVE));
@@ -33,7 +33,7 @@ Test(esp_natt, classifies_keepalive_ike_and_esp)
 
 Test(esp_natt, writes_the_keepalive_byte)
 {
-	uint8_t b[2] = { 0, 0 };
+	uint8_t b[2] = {0, 0};
 
 	cr_assert(eq(sz, ike_esp_natt_keepalive(b, 0), 0));
 	cr_assert(eq(sz, ike_esp_natt_keepalive(b, sizeof b), 1));

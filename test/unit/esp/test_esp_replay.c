@@ -55,7 +55,7 @@ Test(esp_replay, rejects_duplicates)
 
 Test(esp_replay, window_edge_is_exact)
 {
-	static const uint32_t sizes[] = { 64, 100, 1024, 4096 };
+	static const uint32_t sizes[] = {64, 100, 1024, 4096};
 
 	for (size_t i = 0; i < 4; i++) {
 		uint32_t n = sizes[i];
@@ -86,7 +86,8 @@ Test(esp_replay, far_jump_ahead_forgets_the_old_window)
 		cr_assert(eq(int, accept(&w, s), IKE_OK));
 	cr_assert(eq(int, accept(&w, 1000000), IKE_OK));
 	for (uint64_t s = 1000000 - 1023; s < 1000000; s++)
-		cr_assert(eq(int, esp_replay_check(&w.r, s), IKE_OK), "stale bit for %llu", (unsigned long long)s);
+		cr_assert(eq(int, esp_replay_check(&w.r, s), IKE_OK), "stale bit for %llu",
+		          (unsigned long long)s);
 	cr_assert(eq(int, esp_replay_check(&w.r, 1000000 - 1024), IKE_ERR_REPLAY));
 	cr_assert(eq(int, esp_replay_check(&w.r, 1000), IKE_ERR_REPLAY));
 	cr_assert(eq(int, esp_replay_check(&w.r, 1000000), IKE_ERR_REPLAY));
@@ -119,7 +120,7 @@ static int model_accept(uint8_t *seen, uint64_t *top, uint32_t size, uint64_t se
 
 Test(esp_replay, matches_a_reference_model_across_bitmap_word_wraps)
 {
-	static const uint32_t sizes[] = { 64, 65, 127, 128, 1000, 1024, 4096 };
+	static const uint32_t sizes[] = {64, 65, 127, 128, 1000, 1024, 4096};
 	enum { MAXSEQ = 60000 };
 
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
@@ -147,7 +148,8 @@ Test(esp_replay, matches_a_reference_model_across_bitmap_word_wraps)
 				break;
 			a = accept(&w, seq);
 			b = model_accept(seen, &top, sizes[i], seq);
-			cr_assert(eq(int, a, b), "size %u step %d seq %llu", sizes[i], k, (unsigned long long)seq);
+			cr_assert(eq(int, a, b), "size %u step %d seq %llu", sizes[i], k,
+			          (unsigned long long)seq);
 			if (seq < top - 1) /* return to the front now and then */
 				seq = top + (r & 1);
 		}
@@ -193,9 +195,11 @@ Test(esp_replay, forged_packets_leave_the_sa_window_unchanged)
 		hl = ike_esp_headroom(p.out);
 		for (int i = 0; i < 12; i++) {
 			tst_inner(pkts[i] + hl, 40, 4, (uint8_t)i);
-			cr_assert(eq(int, ike_esp_seal(p.out, pkts[i], sizeof pkts[i], 40, &lens[i]), IKE_OK));
+			cr_assert(
+			    eq(int, ike_esp_seal(p.out, pkts[i], sizeof pkts[i], 40, &lens[i]), IKE_OK));
 		}
-		cr_assert(eq(int, ike_esp_open(p.in, pkts[4], lens[4], &off, &ilen, &nh), IKE_OK)); /* seq 5 */
+		cr_assert(
+		    eq(int, ike_esp_open(p.in, pkts[4], lens[4], &off, &ilen, &nh), IKE_OK)); /* seq 5 */
 		/* A forgery far ahead (seq 100000, bad ICV) must not slide the window. */
 		memcpy(forged, pkts[9], lens[9]);
 		forged[4] = 0x00, forged[5] = 0x01, forged[6] = 0x86, forged[7] = 0xa0;
@@ -208,7 +212,8 @@ Test(esp_replay, forged_packets_leave_the_sa_window_unchanged)
 		for (int i = 0; i < 12; i++) {
 			if (i == 4)
 				continue;
-			cr_assert(eq(int, ike_esp_open(p.in, pkts[i], lens[i], &off, &ilen, &nh), IKE_OK), "seq %d", i + 1);
+			cr_assert(eq(int, ike_esp_open(p.in, pkts[i], lens[i], &off, &ilen, &nh), IKE_OK),
+			          "seq %d", i + 1);
 		}
 		cr_assert(eq(int, ike_esp_open(p.in, pkts[4], lens[4], &off, &ilen, &nh), IKE_ERR_REPLAY));
 		cr_assert(eq(u64, ike_esp_sa_stats(p.in)->drop_replay, 1));

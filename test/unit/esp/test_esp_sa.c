@@ -8,7 +8,7 @@
 
 #define SPI 0x0badcafeu
 
-static const size_t sizes[] = { 1, 20, 21, 22, 23, 40, 63, 64, 65, 127, 512, 1399, 1400, 1500 };
+static const size_t sizes[] = {1, 20, 21, 22, 23, 40, 63, 64, 65, 127, 512, 1399, 1400, 1500};
 
 /* Seals an inner packet of len bytes (IP version v) with p->out into buf; returns the ESP length. */
 static size_t seal_one(tst_pair *p, uint8_t *buf, size_t cap, size_t len, int v, uint8_t seed)
@@ -39,15 +39,17 @@ Test(esp_sa, round_trips_every_algorithm_key_size_and_length)
 				tst_inner(want, sizes[s], v, (uint8_t)s);
 				cr_assert(eq(sz, len, ike_esp_sealed_len(p.out, sizes[s])));
 				plen = len - hl - (alg->integ ? alg->integ_key_len / 2 : 16);
-				cr_assert(eq(sz, plen % (alg->integ ? 16 : 4), 0), "%s: payload aligned", alg->name);
-				cr_assert(lt(sz, plen - sizes[s] - 2, alg->integ ? 16 : 4), "%s: minimal padding",
-					  alg->name);
+				cr_assert(eq(sz, plen % (alg->integ ? 16 : 4), 0), "%s: payload aligned",
+				          alg->name);
+				cr_assert(lt(sz, plen - sizes[s] - 2, alg->integ ? 16 : 4),
+				          "%s: minimal padding", alg->name);
 				cr_assert(eq(int, ike_esp_open(p.in, buf, len, &off, &ilen, &nh), IKE_OK),
-					  "%s len %zu v%d", alg->name, sizes[s], v);
+				          "%s len %zu v%d", alg->name, sizes[s], v);
 				cr_assert(eq(sz, off, hl));
 				cr_assert(eq(sz, ilen, sizes[s]));
 				cr_assert(eq(u8, nh, v == 4 ? IKE_ESP_NH_IPV4 : IKE_ESP_NH_IPV6));
-				cr_assert(eq(int, memcmp(buf + off, want, ilen), 0), "%s len %zu", alg->name, sizes[s]);
+				cr_assert(eq(int, memcmp(buf + off, want, ilen), 0), "%s len %zu", alg->name,
+				          sizes[s]);
 				bytes += sizes[s];
 			}
 		}
@@ -107,7 +109,8 @@ Test(esp_sa, aead_iv_is_the_sequence_number)
 		size_t len = seal_one(&p, buf, sizeof buf, 40, 4, 1);
 
 		cr_assert(eq(sz, len, 8 + 8 + 44 + 16));
-		cr_assert(eq(u32, (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | buf[2] << 8 | buf[3], SPI));
+		cr_assert(
+		    eq(u32, (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | buf[2] << 8 | buf[3], SPI));
 		cr_assert(eq(u8, buf[7], seq));
 		cr_assert(eq(int, memcmp(buf + 8, zero4, 4), 0));
 		cr_assert(eq(u8, buf[15], seq));
@@ -146,12 +149,15 @@ Test(esp_sa, rejects_every_truncation_without_moving_the_window)
 
 			memcpy(buf, orig, len);
 			rc = ike_esp_open(p.in, buf, n, &off, &ilen, &nh);
-			cr_assert(rc == IKE_ERR_TRUNCATED || rc == IKE_ERR_MALFORMED || rc == IKE_ERR_INTEGRITY,
-				  "%s: %zu of %zu bytes gave %s", tst_alg_at(a)->name, n, len, ike_err_name(rc));
+			cr_assert(
+			    rc == IKE_ERR_TRUNCATED || rc == IKE_ERR_MALFORMED || rc == IKE_ERR_INTEGRITY,
+			    "%s: %zu of %zu bytes gave %s", tst_alg_at(a)->name, n, len, ike_err_name(rc));
 		}
 		cr_assert(eq(u64, ike_esp_sa_seq(p.in), 0));
 		cr_assert(eq(u64, ike_esp_sa_stats(p.in)->packets, 0));
-		cr_assert(eq(u64, ike_esp_sa_stats(p.in)->drop_truncated + ike_esp_sa_stats(p.in)->drop_integrity, len));
+		cr_assert(eq(u64,
+		             ike_esp_sa_stats(p.in)->drop_truncated + ike_esp_sa_stats(p.in)->drop_integrity,
+		             len));
 		memcpy(buf, orig, len);
 		cr_assert(eq(int, ike_esp_open(p.in, buf, len, &off, &ilen, &nh), IKE_OK));
 		tst_pair_free(&p);
@@ -181,7 +187,7 @@ Test(esp_sa, rejects_every_single_byte_flip)
 					cr_assert(eq(int, rc, IKE_ERR_REPLAY)); /* seq 1 -> 0 */
 				else
 					cr_assert(eq(int, rc, IKE_ERR_INTEGRITY), "%s byte %zu bit %u: %s",
-						  tst_alg_at(a)->name, i, bit, ike_err_name(rc));
+					          tst_alg_at(a)->name, i, bit, ike_err_name(rc));
 			}
 		}
 		cr_assert(eq(u64, ike_esp_sa_seq(p.in), 0), "no forgery moved the window");
@@ -197,10 +203,11 @@ Test(esp_sa, rejects_every_single_byte_flip)
 /* Seals a hand-made ESP payload (inner || padding || trailer) with p->out. */
 static size_t seal_payload(tst_pair *p, uint8_t *out, size_t cap, const uint8_t *plain, size_t plen)
 {
-	uint8_t iv[16] = { 1, 2, 3 };
+	uint8_t iv[16] = {1, 2, 3};
 	size_t len = 0;
 
-	cr_assert(eq(int, esp_seal_raw(p->out, out, cap, ike_esp_sa_seq(p->out), iv, plain, plen, &len), IKE_OK));
+	cr_assert(
+	    eq(int, esp_seal_raw(p->out, out, cap, ike_esp_sa_seq(p->out), iv, plain, plen, &len), IKE_OK));
 	p->out->seq++;
 	return len;
 }
@@ -266,9 +273,14 @@ Test(esp_sa, accepts_only_ipv4_and_ipv6_next_headers_matching_the_packet)
 		uint8_t nh;
 		int rc;
 	} cases[] = {
-		{ 4, 4, IKE_OK },	{ 6, 41, IKE_OK },		   { 4, 41, IKE_ERR_BAD_NEXT_HEADER },
-		{ 6, 4, IKE_ERR_BAD_NEXT_HEADER }, { 4, 59, IKE_ERR_BAD_NEXT_HEADER }, /* RFC 4303 2.6 dummy */
-		{ 4, 6, IKE_ERR_BAD_NEXT_HEADER }, { 4, 17, IKE_ERR_BAD_NEXT_HEADER }, { 4, 0, IKE_ERR_BAD_NEXT_HEADER },
+	    {4, 4, IKE_OK},
+	    {6, 41, IKE_OK},
+	    {4, 41, IKE_ERR_BAD_NEXT_HEADER},
+	    {6, 4, IKE_ERR_BAD_NEXT_HEADER},
+	    {4, 59, IKE_ERR_BAD_NEXT_HEADER}, /* RFC 4303 2.6 dummy */
+	    {4, 6, IKE_ERR_BAD_NEXT_HEADER},
+	    {4, 17, IKE_ERR_BAD_NEXT_HEADER},
+	    {4, 0, IKE_ERR_BAD_NEXT_HEADER},
 	};
 
 	for (size_t a = 0; a < TST_NALGS; a += 4) {
@@ -279,7 +291,8 @@ Test(esp_sa, accepts_only_ipv4_and_ipv6_next_headers_matching_the_packet)
 			tst_inner(plain, 46, cases[i].version, 2);
 			plain[46] = 0;
 			plain[47] = cases[i].nh;
-			cr_assert(eq(int, open_payload(a, plain, 48, NULL, &top), cases[i].rc), "case %zu", i);
+			cr_assert(eq(int, open_payload(a, plain, 48, NULL, &top), cases[i].rc), "case %zu",
+			          i);
 		}
 	}
 }
@@ -322,7 +335,7 @@ Test(esp_sa, esn_carries_on_past_two_to_the_32_in_any_order)
 	ike_esp_cfg cfg = tst_cfg(&p, tst_alg_at(4), SPI);
 	uint8_t pkts[6][200], nh = 0;
 	size_t lens[6], off = 0, ilen = 0;
-	static const int order[] = { 0, 2, 1, 4, 3, 5 };
+	static const int order[] = {0, 2, 1, 4, 3, 5};
 
 	for (int esn_alg = 0; esn_alg < 2; esn_alg++) {
 		cfg = tst_cfg(&p, tst_alg_at(esn_alg ? 4 : 2), SPI);
@@ -337,7 +350,8 @@ Test(esp_sa, esn_carries_on_past_two_to_the_32_in_any_order)
 		for (int k = 0; k < 6; k++) {
 			int i = order[k];
 
-			cr_assert(eq(int, ike_esp_open(p.in, pkts[i], lens[i], &off, &ilen, &nh), IKE_OK), "pkt %d", i);
+			cr_assert(eq(int, ike_esp_open(p.in, pkts[i], lens[i], &off, &ilen, &nh), IKE_OK),
+			          "pkt %d", i);
 		}
 		cr_assert(eq(u64, ike_esp_sa_seq(p.in), UINT64_C(0x100000002)));
 		tst_pair_free(&p);
@@ -458,7 +472,7 @@ Test(esp_sa, seal_checks_direction_buffer_and_packet)
 
 Test(esp_sa, reads_the_spi)
 {
-	uint8_t pkt[8] = { 0xc0, 0x01, 0xd0, 0x0d, 0, 0, 0, 1 };
+	uint8_t pkt[8] = {0xc0, 0x01, 0xd0, 0x0d, 0, 0, 0, 1};
 	uint32_t spi = 0;
 
 	cr_assert(eq(int, ike_esp_read_spi(pkt, 8, &spi), IKE_OK));

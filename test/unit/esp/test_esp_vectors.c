@@ -25,67 +25,65 @@ typedef struct gcm_vec {
 } gcm_vec;
 
 static const gcm_vec gcm_vecs[] = {
-	/* Case 2: AES-128, 32-bit sequence number. */
-	{ "feffe9928665731c6d6a8f9467308308 cafebabe", 0x0000a5f8, 0x0a, false, "facedbaddecaf888",
-	  "4500003e698f000080114dccc0a80102c0a801010a980035002a2343b2d00100"
-	  "0001000000000000037369700963796265726369747902646b00000100010001",
-	  "0000a5f80000000afacedbaddecaf888deb22cd9b07c72c16e3a65beeb8df304"
-	  "a5a5897d33ae530f1ba76d5d114d2a5c3de81827c10e9a4f51330d0eec416642"
-	  "cfbb85a5b47e48a4ec3b9ba95d918bd183b70d3aa8bc6ee4c309e9d85a41ad4a" },
-	/* Case 3: AES-256. */
-	{ "abbccddef00112233445566778899aababbccddef00112233445566778899aab 11223344", 0x4a2cbfe3, 2, false,
-	  "0102030405060708",
-	  "4500003069a6400080062690c0a801029389155e0a9e008b2dc57ee000000000"
-	  "7002400020bf0000020405b40101040201020201",
-	  "4a2cbfe3000000020102030405060708ff425c9b724599df7a3bcd510194e00d"
-	  "6a78107f1b0b1cbf06efae9d65a5d763748a637985771d347f0545659f14e99d"
-	  "ef842d8eb335f4eecfdbf831824b4c4915956c96" },
-	/* Case 7: AES-192. */
-	{ "feffe9928665731c6d6a8f9467308308feffe9928665731c cafebabe", 0x0000a5f8, 0x0a, false,
-	  "facedbaddecaf888",
-	  "45000028a4ad4000400678800a01038f0a010612802306b8cb712602dd6bb03e501016d075680001",
-	  "0000a5f80000000afacedbaddecaf888a5b1f8066029aea40e598b8122de0242"
-	  "0938b3ab33f828e687b8858b5bfbdbd0315b27452144cc7795457b9652037f53"
-	  "18027b5b4cd7a636" },
-	/* Case 12: the last 32-bit sequence number, an empty payload. */
-	{ "7d773d00c144c525ac619d18c84a3f47 d9664267", 0x335467ae, 0xffffffff, false, "43457e9182443bc6",
-	  "01020201",
-	  "335467aeffffffff43457e9182443bc6437f866bcb3f699fe9b0822bac961c4504bef270" },
-	/* Case 1: ESN, AES-128. */
-	{ "4c80cdefbb5d10da906ac73c3613a634 2e443b68", 0x00004321, UINT64_C(0x8765432100000000), true,
-	  "4956ed7e3b244cfe",
-	  "45000048699a000080114db7c0a80102c0a801010a9bf15638d3010000010000"
-	  "00000000045f736970045f75647003736970096379626572636974790264"
-	  "6b0000210001 01020201",
-	  "00004321000000004956ed7e3b244cfefecf537e729d5b07dc30df528dd22b76"
-	  "8d1b98736696a6fd348509fa13ceac34cfa2436f14a3f3cf65925bf1f4a13c5d"
-	  "15b21e1884f5ff6247aeabb786b93bce61bc17d768fd9732459018148f6cbe72"
-	  "2fd04796562dfdb4" },
-	/* Case 5: ESN. */
-	{ "3de09874b388e6491988d0c3607eae1f 57690e43", 0x42f67e3f, UINT64_C(0x1010101010101010), true,
-	  "4e280000a2fca1a3",
-	  "4500003c99c300008001cb7c40679318010101010800085c0200430061626364"
-	  "65666768696a6b6c6d6e6f70717273747576776162636465666768690102 0201",
-	  "42f67e3f101010104e280000a2fca1a3fba2caa4853cf9f0f22cb10d86dd83b0"
-	  "fec75691cf1a04b00d1138ec9c35791765acbd8701ad79845bf9fe3fba487bc9"
-	  "1755e6662b4c8d0d1f5e22739530320ae0d731cc978ecafaeae88f00e80d6e48" },
-	/* Case 8: ESN with sequence number 1. */
-	{ "abbccddef00112233445566778899aab decaf888", 0x00000100, 1, true, "cafedebaceface74",
-	  "4500004933ba00007f119106c3fb1d10c2b1d326c02831ce0035dd7b800302d5"
-	  "00004e20001e8c18d75b81dc91baa0476b91b924b280389d92c963bac046ec95"
-	  "9b6266c04722b14923010101",
-	  "0000010000000001cafedebaceface7418a6fd42f72cbf4ab2a2ea901f73d814"
-	  "e3e7f243d95412e1c349c1d2fbec168f9190feebaf2cb01984e65863965d7472"
-	  "b79da345e0e780191f0d2f0e0f496c226f2127b27db35724e7845d68651f57e6"
-	  "5f354f75ff17015769623436" },
-	/* Case 13: ESN, AES-256, the last 64-bit sequence number. */
-	{ "6c6567616c697a656d6172696a75616e61616e64646f69746265666f72656961 7475726e", 0x796b6963,
-	  UINT64_MAX, true, "333021696765746d",
-	  "45000030da3a00008001df3bc0a80005c0a800010800c6cd0200070061626364"
-	  "65666768696a6b6c6d6e6f707172737401020201",
-	  "796b6963ffffffff333021696765746df97ab2aa356d8edce17644ac8c78e25d"
-	  "d24dedbb29ebf1b64a274b39b49c3a864cd3d78ca4ae68a32b42458fb57dbe82"
-	  "1dcc63b9d0937ba2945f669368661a329fb4c053" },
+    /* Case 2: AES-128, 32-bit sequence number. */
+    {"feffe9928665731c6d6a8f9467308308 cafebabe", 0x0000a5f8, 0x0a, false, "facedbaddecaf888",
+     "4500003e698f000080114dccc0a80102c0a801010a980035002a2343b2d00100"
+     "0001000000000000037369700963796265726369747902646b00000100010001",
+     "0000a5f80000000afacedbaddecaf888deb22cd9b07c72c16e3a65beeb8df304"
+     "a5a5897d33ae530f1ba76d5d114d2a5c3de81827c10e9a4f51330d0eec416642"
+     "cfbb85a5b47e48a4ec3b9ba95d918bd183b70d3aa8bc6ee4c309e9d85a41ad4a"},
+    /* Case 3: AES-256. */
+    {"abbccddef00112233445566778899aababbccddef00112233445566778899aab 11223344", 0x4a2cbfe3, 2, false,
+     "0102030405060708",
+     "4500003069a6400080062690c0a801029389155e0a9e008b2dc57ee000000000"
+     "7002400020bf0000020405b40101040201020201",
+     "4a2cbfe3000000020102030405060708ff425c9b724599df7a3bcd510194e00d"
+     "6a78107f1b0b1cbf06efae9d65a5d763748a637985771d347f0545659f14e99d"
+     "ef842d8eb335f4eecfdbf831824b4c4915956c96"},
+    /* Case 7: AES-192. */
+    {"feffe9928665731c6d6a8f9467308308feffe9928665731c cafebabe", 0x0000a5f8, 0x0a, false, "facedbaddecaf888",
+     "45000028a4ad4000400678800a01038f0a010612802306b8cb712602dd6bb03e501016d075680001",
+     "0000a5f80000000afacedbaddecaf888a5b1f8066029aea40e598b8122de0242"
+     "0938b3ab33f828e687b8858b5bfbdbd0315b27452144cc7795457b9652037f53"
+     "18027b5b4cd7a636"},
+    /* Case 12: the last 32-bit sequence number, an empty payload. */
+    {"7d773d00c144c525ac619d18c84a3f47 d9664267", 0x335467ae, 0xffffffff, false, "43457e9182443bc6",
+     "01020201", "335467aeffffffff43457e9182443bc6437f866bcb3f699fe9b0822bac961c4504bef270"},
+    /* Case 1: ESN, AES-128. */
+    {"4c80cdefbb5d10da906ac73c3613a634 2e443b68", 0x00004321, UINT64_C(0x8765432100000000), true,
+     "4956ed7e3b244cfe",
+     "45000048699a000080114db7c0a80102c0a801010a9bf15638d3010000010000"
+     "00000000045f736970045f75647003736970096379626572636974790264"
+     "6b0000210001 01020201",
+     "00004321000000004956ed7e3b244cfefecf537e729d5b07dc30df528dd22b76"
+     "8d1b98736696a6fd348509fa13ceac34cfa2436f14a3f3cf65925bf1f4a13c5d"
+     "15b21e1884f5ff6247aeabb786b93bce61bc17d768fd9732459018148f6cbe72"
+     "2fd04796562dfdb4"},
+    /* Case 5: ESN. */
+    {"3de09874b388e6491988d0c3607eae1f 57690e43", 0x42f67e3f, UINT64_C(0x1010101010101010), true,
+     "4e280000a2fca1a3",
+     "4500003c99c300008001cb7c40679318010101010800085c0200430061626364"
+     "65666768696a6b6c6d6e6f70717273747576776162636465666768690102 0201",
+     "42f67e3f101010104e280000a2fca1a3fba2caa4853cf9f0f22cb10d86dd83b0"
+     "fec75691cf1a04b00d1138ec9c35791765acbd8701ad79845bf9fe3fba487bc9"
+     "1755e6662b4c8d0d1f5e22739530320ae0d731cc978ecafaeae88f00e80d6e48"},
+    /* Case 8: ESN with sequence number 1. */
+    {"abbccddef00112233445566778899aab decaf888", 0x00000100, 1, true, "cafedebaceface74",
+     "4500004933ba00007f119106c3fb1d10c2b1d326c02831ce0035dd7b800302d5"
+     "00004e20001e8c18d75b81dc91baa0476b91b924b280389d92c963bac046ec95"
+     "9b6266c04722b14923010101",
+     "0000010000000001cafedebaceface7418a6fd42f72cbf4ab2a2ea901f73d814"
+     "e3e7f243d95412e1c349c1d2fbec168f9190feebaf2cb01984e65863965d7472"
+     "b79da345e0e780191f0d2f0e0f496c226f2127b27db35724e7845d68651f57e6"
+     "5f354f75ff17015769623436"},
+    /* Case 13: ESN, AES-256, the last 64-bit sequence number. */
+    {"6c6567616c697a656d6172696a75616e61616e64646f69746265666f72656961 7475726e", 0x796b6963, UINT64_MAX,
+     true, "333021696765746d",
+     "45000030da3a00008001df3bc0a80005c0a800010800c6cd0200070061626364"
+     "65666768696a6b6c6d6e6f707172737401020201",
+     "796b6963ffffffff333021696765746df97ab2aa356d8edce17644ac8c78e25d"
+     "d24dedbb29ebf1b64a274b39b49c3a864cd3d78ca4ae68a32b42458fb57dbe82"
+     "1dcc63b9d0937ba2945f669368661a329fb4c053"},
 };
 
 static ike_esp_sa *vec_sa(const gcm_vec *v, ike_esp_dir dir, uint8_t *key, size_t *klen)
@@ -94,8 +92,8 @@ static ike_esp_sa *vec_sa(const gcm_vec *v, ike_esp_dir dir, uint8_t *key, size_
 	ike_esp_cfg cfg;
 
 	*klen = tst_unhex(v->key, key, 40);
-	cfg = (ike_esp_cfg){ .spi = v->spi, .encr = IKE_ENCR_AES_GCM_16, .encr_key = { key, *klen },
-			     .esn = v->esn };
+	cfg = (ike_esp_cfg){
+	    .spi = v->spi, .encr = IKE_ENCR_AES_GCM_16, .encr_key = {key, *klen}, .esn = v->esn};
 	cr_assert(eq(int, ike_esp_sa_new(&sa, &cfg, dir, NULL), IKE_OK));
 	return sa;
 }
@@ -111,7 +109,7 @@ Test(esp_vectors, gcm_draft_packets_seal_byte_for_byte)
 
 		tst_unhex(v->iv, iv, sizeof iv);
 		cr_assert(eq(int, esp_seal_raw(sa, got, sizeof got, v->seq, iv, plain, plen, &glen), IKE_OK),
-			  "vector %zu", i);
+		          "vector %zu", i);
 		cr_assert(eq(sz, glen, wlen), "vector %zu", i);
 		cr_assert(eq(int, memcmp(got, want, wlen), 0), "vector %zu differs", i);
 		ike_esp_sa_free(sa);
@@ -148,7 +146,7 @@ Test(esp_vectors, gcm_draft_packets_authenticate_then_fail_tunnel_next_header)
 			continue; /* a fresh window infers high half 0 */
 		sa = vec_sa(v, IKE_ESP_IN, key, &klen);
 		cr_assert(eq(int, ike_esp_open(sa, pkt, len, &off, &ilen, &nh), IKE_ERR_BAD_NEXT_HEADER),
-			  "vector %zu", i);
+		          "vector %zu", i);
 		cr_assert(eq(u64, ike_esp_sa_seq(sa), v->seq), "authentic: the window moved");
 		cr_assert(eq(u64, ike_esp_sa_stats(sa)->drop_next_header, 1));
 		cr_assert(eq(u64, ike_esp_sa_stats(sa)->packets, 0));
@@ -172,23 +170,25 @@ Test(esp_vectors, gcm_draft_packet_with_one_bit_changed_fails_integrity)
 /* RFC 7634 Appendix A: ESP with ChaCha20-Poly1305 in tunnel mode. */
 static const char chacha_key[] = "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f a0a1a2a3";
 static const char chacha_plain[] =
-	"4500 0054 a6f2 0000 4001 e778 c633 6405 c000 0205 0800 5b7a 3a08 0000 553b ec10"
-	"0007 3627 0809 0a0b 0c0d 0e0f 1011 1213 1415 1617 1819 1a1b 1c1d 1e1f 2021 2223"
-	"2425 2627 2829 2a2b 2c2d 2e2f 3031 3233 3435 3637 0102 0204";
+    "4500 0054 a6f2 0000 4001 e778 c633 6405 c000 0205 0800 5b7a 3a08 0000 553b ec10"
+    "0007 3627 0809 0a0b 0c0d 0e0f 1011 1213 1415 1617 1819 1a1b 1c1d 1e1f 2021 2223"
+    "2425 2627 2829 2a2b 2c2d 2e2f 3031 3233 3435 3637 0102 0204";
 static const char chacha_packet[] =
-	"01020304 00000005 1011121314151617"
-	"24039428b97f417e3c13753a4f05087b67c352e6a7fab1b982d466ef407ae5c6"
-	"14ee8099d52844eb61aa95dfab4c02f72aa71e7c4c4f64c9befe2facc638e8f3"
-	"cbec163fac469b502773f6fb94e664da9165b82829f641e0 76aaa8266b7fb0f7b11b369907e1ad43";
+    "01020304 00000005 1011121314151617"
+    "24039428b97f417e3c13753a4f05087b67c352e6a7fab1b982d466ef407ae5c6"
+    "14ee8099d52844eb61aa95dfab4c02f72aa71e7c4c4f64c9befe2facc638e8f3"
+    "cbec163fac469b502773f6fb94e664da9165b82829f641e0 76aaa8266b7fb0f7b11b369907e1ad43";
 
 Test(esp_vectors, chacha20_poly1305_rfc7634_opens_to_icmp_packet)
 {
 	uint8_t key[36], pkt[256], plain[128], nh = 0;
-	size_t len = tst_unhex(chacha_packet, pkt, sizeof pkt), plen = tst_unhex(chacha_plain, plain, sizeof plain);
+	size_t len = tst_unhex(chacha_packet, pkt, sizeof pkt),
+	       plen = tst_unhex(chacha_plain, plain, sizeof plain);
 	size_t off = 0, ilen = 0;
 	ike_esp_sa *sa = NULL;
-	ike_esp_cfg cfg = { .spi = 0x01020304, .encr = IKE_ENCR_CHACHA20_POLY1305,
-			    .encr_key = { key, tst_unhex(chacha_key, key, sizeof key) } };
+	ike_esp_cfg cfg = {.spi = 0x01020304,
+	                   .encr = IKE_ENCR_CHACHA20_POLY1305,
+	                   .encr_key = {key, tst_unhex(chacha_key, key, sizeof key)}};
 
 	cr_assert(eq(int, ike_esp_sa_new(&sa, &cfg, IKE_ESP_IN, NULL), IKE_OK));
 	cr_assert(eq(int, ike_esp_open(sa, pkt, len, &off, &ilen, &nh), IKE_OK));
@@ -205,11 +205,13 @@ Test(esp_vectors, chacha20_poly1305_rfc7634_opens_to_icmp_packet)
 Test(esp_vectors, chacha20_poly1305_rfc7634_seals_byte_for_byte)
 {
 	uint8_t key[36], iv[8], plain[128], want[256], got[256];
-	size_t plen = tst_unhex(chacha_plain, plain, sizeof plain), wlen = tst_unhex(chacha_packet, want, sizeof want);
+	size_t plen = tst_unhex(chacha_plain, plain, sizeof plain),
+	       wlen = tst_unhex(chacha_packet, want, sizeof want);
 	size_t glen = 0;
 	ike_esp_sa *sa = NULL;
-	ike_esp_cfg cfg = { .spi = 0x01020304, .encr = IKE_ENCR_CHACHA20_POLY1305,
-			    .encr_key = { key, tst_unhex(chacha_key, key, sizeof key) } };
+	ike_esp_cfg cfg = {.spi = 0x01020304,
+	                   .encr = IKE_ENCR_CHACHA20_POLY1305,
+	                   .encr_key = {key, tst_unhex(chacha_key, key, sizeof key)}};
 
 	tst_unhex("1011121314151617", iv, sizeof iv);
 	cr_assert(eq(int, ike_esp_sa_new(&sa, &cfg, IKE_ESP_OUT, NULL), IKE_OK));
@@ -233,8 +235,8 @@ Test(esp_vectors, chacha20_poly1305_rfc7634_seals_byte_for_byte)
  */
 static const char cbc_inner[] = "4500001b00010000400100000a0000010a0000020800f7fe000000";
 static const char cbc_packet[] = "1234abcd 00000001 f0e0d0c0b0a090807060504030201000"
-				 "e35f5685f1f53916e226ad143eb14342cbf6a2d37b50c38daccd19dd053d6e57"
-				 "f3b3cb8d3e313c1f32acbe8a48dca9e6";
+                                 "e35f5685f1f53916e226ad143eb14342cbf6a2d37b50c38daccd19dd053d6e57"
+                                 "f3b3cb8d3e313c1f32acbe8a48dca9e6";
 
 static void fixed_iv(void *user, uint8_t *out, size_t len)
 {
@@ -245,9 +247,13 @@ static ike_esp_cfg cbc_cfg(uint8_t *ek, uint8_t *ik)
 {
 	tst_fill(ek, 16, 0x00);
 	tst_fill(ik, 32, 0x20);
-	return (ike_esp_cfg){ .spi = 0x1234abcd, .encr = IKE_ENCR_AES_CBC, .integ = IKE_AUTH_HMAC_SHA2_256_128,
-			      .encr_key = { ek, 16 }, .integ_key = { ik, 32 }, .rand = fixed_iv,
-			      .rand_user = (void *)"f0e0d0c0b0a090807060504030201000" };
+	return (ike_esp_cfg){.spi = 0x1234abcd,
+	                     .encr = IKE_ENCR_AES_CBC,
+	                     .integ = IKE_AUTH_HMAC_SHA2_256_128,
+	                     .encr_key = {ek, 16},
+	                     .integ_key = {ik, 32},
+	                     .rand = fixed_iv,
+	                     .rand_user = (void *)"f0e0d0c0b0a090807060504030201000"};
 }
 
 Test(esp_vectors, aes_cbc_hmac_sha256_seals_openssl_cli_vector)

@@ -75,9 +75,16 @@ Test(esp_xfrm, newsa_gcm_with_udp_encap_and_large_window)
 	struct xfrm_algo_aead aead;
 	struct xfrm_encap_tmpl enc;
 	struct xfrm_replay_state_esn rs;
-	ike_xfrm_sa sa = { .src = v4("198.51.100.10", 4500), .dst = v4("198.51.100.20", 61234), .spi = 0xc1a2b3d4,
-			   .reqid = 7, .encr = IKE_ENCR_AES_GCM_16, .encr_key = { key, 36 }, .encap = true,
-			   .replay_window = 1024, .soft_bytes = 1000000, .hard_packets = 5000 };
+	ike_xfrm_sa sa = {.src = v4("198.51.100.10", 4500),
+	                  .dst = v4("198.51.100.20", 61234),
+	                  .spi = 0xc1a2b3d4,
+	                  .reqid = 7,
+	                  .encr = IKE_ENCR_AES_GCM_16,
+	                  .encr_key = {key, 36},
+	                  .encap = true,
+	                  .replay_window = 1024,
+	                  .soft_bytes = 1000000,
+	                  .hard_packets = 5000};
 
 	tst_fill(key, sizeof key, 0x40);
 	cr_assert(eq(int, ike_xfrm_build_newsa(buf, sizeof buf, 42, &sa, &len), IKE_OK));
@@ -132,15 +139,21 @@ Test(esp_xfrm, newsa_cbc_sha256_ipv6_with_esn)
 	struct xfrm_algo c;
 	struct xfrm_algo_auth h;
 	struct xfrm_replay_state_esn rs;
-	ike_xfrm_sa sa = { .spi = 0x1000, .reqid = 1, .encr = IKE_ENCR_AES_CBC, .integ = IKE_AUTH_HMAC_SHA2_256_128,
-			   .encr_key = { ek, 32 }, .integ_key = { ik, 32 }, .esn = true, .replay_window = 64 };
+	ike_xfrm_sa sa = {.spi = 0x1000,
+	                  .reqid = 1,
+	                  .encr = IKE_ENCR_AES_CBC,
+	                  .integ = IKE_AUTH_HMAC_SHA2_256_128,
+	                  .encr_key = {ek, 32},
+	                  .integ_key = {ik, 32},
+	                  .esn = true,
+	                  .replay_window = 64};
 	static const struct {
 		uint16_t integ;
 		size_t key;
 		const char *name;
-	} macs[] = { { IKE_AUTH_HMAC_SHA2_256_128, 32, "hmac(sha256)" },
-		     { IKE_AUTH_HMAC_SHA2_384_192, 48, "hmac(sha384)" },
-		     { IKE_AUTH_HMAC_SHA2_512_256, 64, "hmac(sha512)" } };
+	} macs[] = {{IKE_AUTH_HMAC_SHA2_256_128, 32, "hmac(sha256)"},
+	            {IKE_AUTH_HMAC_SHA2_384_192, 48, "hmac(sha384)"},
+	            {IKE_AUTH_HMAC_SHA2_512_256, 64, "hmac(sha512)"}};
 
 	cr_assert(eq(int, ike_addr_parse(&sa.src, "2001:db8::1", 0), IKE_OK));
 	cr_assert(eq(int, ike_addr_parse(&sa.dst, "2001:db8::2", 0), IKE_OK));
@@ -179,13 +192,17 @@ Test(esp_xfrm, newsa_cbc_sha256_ipv6_with_esn)
 
 Test(esp_xfrm, newsa_small_window_uses_the_legacy_field_and_chacha_its_name)
 {
-	uint8_t buf[IKE_XFRM_MSG_MAX], key[36] = { 0 };
+	uint8_t buf[IKE_XFRM_MSG_MAX], key[36] = {0};
 	size_t len = 0;
 	parsed m;
 	struct xfrm_usersa_info info;
 	struct xfrm_algo_aead aead;
-	ike_xfrm_sa sa = { .src = v4("10.0.0.1", 0), .dst = v4("10.0.0.2", 0), .spi = 0x2000,
-			   .encr = IKE_ENCR_CHACHA20_POLY1305, .encr_key = { key, 36 }, .replay_window = 32 };
+	ike_xfrm_sa sa = {.src = v4("10.0.0.1", 0),
+	                  .dst = v4("10.0.0.2", 0),
+	                  .spi = 0x2000,
+	                  .encr = IKE_ENCR_CHACHA20_POLY1305,
+	                  .encr_key = {key, 36},
+	                  .replay_window = 32};
 
 	cr_assert(eq(int, ike_xfrm_build_newsa(buf, sizeof buf, 1, &sa, &len), IKE_OK));
 	parse(buf, len, sizeof info, &m);
@@ -199,14 +216,20 @@ Test(esp_xfrm, newsa_small_window_uses_the_legacy_field_and_chacha_its_name)
 
 Test(esp_xfrm, newsa_rejects_bad_input_and_short_buffers)
 {
-	uint8_t buf[IKE_XFRM_MSG_MAX], key[64] = { 0 };
+	uint8_t buf[IKE_XFRM_MSG_MAX], key[64] = {0};
 	size_t len = 0, need = 0;
-	ike_xfrm_sa sa = { .src = v4("10.0.0.1", 0), .dst = v4("10.0.0.2", 0), .spi = 0x2000,
-			   .encr = IKE_ENCR_AES_GCM_16, .encr_key = { key, 20 }, .replay_window = 4096 }, bad;
+	ike_xfrm_sa sa = {.src = v4("10.0.0.1", 0),
+	                  .dst = v4("10.0.0.2", 0),
+	                  .spi = 0x2000,
+	                  .encr = IKE_ENCR_AES_GCM_16,
+	                  .encr_key = {key, 20},
+	                  .replay_window = 4096},
+	            bad;
 
 	cr_assert(eq(int, ike_xfrm_build_newsa(buf, sizeof buf, 1, &sa, &need), IKE_OK));
 	for (size_t cap = 0; cap < need; cap++)
-		cr_assert(eq(int, ike_xfrm_build_newsa(buf, cap, 1, &sa, &len), IKE_ERR_NOBUF), "cap %zu", cap);
+		cr_assert(eq(int, ike_xfrm_build_newsa(buf, cap, 1, &sa, &len), IKE_ERR_NOBUF), "cap %zu",
+		          cap);
 	bad = sa;
 	bad.encr_key.len = 16;
 	cr_assert(eq(int, ike_xfrm_build_newsa(buf, sizeof buf, 1, &bad, &len), IKE_ERR_INVAL));
@@ -223,7 +246,7 @@ Test(esp_xfrm, newsa_rejects_bad_input_and_short_buffers)
 	bad.encr = IKE_ENCR_AES_CBC;
 	bad.encr_key.len = 16;
 	bad.integ = IKE_AUTH_HMAC_SHA1_96;
-	bad.integ_key = (ike_slice){ key, 20 };
+	bad.integ_key = (ike_slice){key, 20};
 	cr_assert(eq(int, ike_xfrm_build_newsa(buf, sizeof buf, 1, &bad, &len), IKE_ERR_UNSUPPORTED));
 	bad.integ = IKE_AUTH_HMAC_SHA2_256_128;
 	bad.integ_key.len = 20;
@@ -249,14 +272,21 @@ Test(esp_xfrm, delsa_names_destination_spi_and_protocol)
 	cr_assert(eq(u32, ntohl(id.spi), 0xdeadbeef));
 	cr_assert(eq(u16, id.family, AF_INET));
 	cr_assert(eq(u8, id.proto, IPPROTO_ESP));
-	cr_assert(eq(int, ike_xfrm_build_delsa(buf, NLMSG_HDRLEN + sizeof id - 1, 77, &dst, 1, &len), IKE_ERR_NOBUF));
+	cr_assert(eq(int, ike_xfrm_build_delsa(buf, NLMSG_HDRLEN + sizeof id - 1, 77, &dst, 1, &len),
+	             IKE_ERR_NOBUF));
 }
 
 static ike_xfrm_policy policy(ike_xfrm_dir dir)
 {
-	return (ike_xfrm_policy){ .src_net = v4("10.1.0.0", 0), .dst_net = v4("10.2.0.5", 0), .src_prefix = 16,
-				  .dst_prefix = 32, .dir = dir, .tun_src = v4("198.51.100.10", 4500),
-				  .tun_dst = v4("198.51.100.20", 4500), .reqid = 7, .priority = 2000 };
+	return (ike_xfrm_policy){.src_net = v4("10.1.0.0", 0),
+	                         .dst_net = v4("10.2.0.5", 0),
+	                         .src_prefix = 16,
+	                         .dst_prefix = 32,
+	                         .dir = dir,
+	                         .tun_src = v4("198.51.100.10", 4500),
+	                         .tun_dst = v4("198.51.100.20", 4500),
+	                         .reqid = 7,
+	                         .priority = 2000};
 }
 
 Test(esp_xfrm, newpolicy_carries_selector_direction_and_tunnel_template)
@@ -264,7 +294,8 @@ Test(esp_xfrm, newpolicy_carries_selector_direction_and_tunnel_template)
 	static const struct {
 		ike_xfrm_dir dir;
 		uint8_t kernel;
-	} dirs[] = { { IKE_XFRM_IN, XFRM_POLICY_IN }, { IKE_XFRM_OUT, XFRM_POLICY_OUT }, { IKE_XFRM_FWD, XFRM_POLICY_FWD } };
+	} dirs[] = {
+	    {IKE_XFRM_IN, XFRM_POLICY_IN}, {IKE_XFRM_OUT, XFRM_POLICY_OUT}, {IKE_XFRM_FWD, XFRM_POLICY_FWD}};
 
 	for (size_t i = 0; i < 3; i++) {
 		uint8_t buf[512];
