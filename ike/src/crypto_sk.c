@@ -287,3 +287,43 @@ int ike_sk_decrypt(ike_sk_cipher *c, uint8_t *msg, size_t msg_len, const ike_sk_
 		return rc;
 	return cbc_crypt(c, msg + l->data_off, l->data_len, msg + l->iv_off, false);
 }
+
+int ike_sk_strip_padding(const uint8_t *data, size_t data_len, size_t *inner_len)
+{
+	if (!inner_len || (data_len && !data))
+		return IKE_ERR_INVAL;
+	*inner_len = 0;
+	if (data_len == 0)
+		return IKE_ERR_MALFORMED;
+	size_t pad = data[data_len - 1];
+	if (pad + 1 > data_len)
+		return IKE_ERR_MALFORMED;
+	*inner_len = data_len - pad - 1;
+	return IKE_OK;
+}
+
+int ike_sa_sk_ciphers(const ike_sa_keys *keys, const ike_crypto_suite *suite, bool initiator,
+		      const ike_mem *mem, ike_sk_cipher **tx, ike_sk_cipher **rx)
+{
+	if (!tx || !rx)
+		return IKE_ERR_INVAL;
+	*tx = *rx = NULL;
+	if (!keys || !suite)
+		return IKE_ERR_INVAL;
+	if (keys->e_len != ike_encr_keymat_len(suite->encr, suite->encr_bits) ||
+	    keys->a_len != (suite->integ ? ike_integ_key_len(suite->integ) : 0) || keys->e_len > IKE_SK_MAX ||
+	    keys->a_len > IKE_SK_MAX)
+		return IKE_ERR_INVAL;
+	const uint8_t *ek_tx = initiator ? keys->sk_ei : keys->sk_er, *ek_rx = initiator ? keys->sk_er : keys->sk_ei;
+	const uint8_t *ak_tx = initiator ? keys->sk_ai : keys->sk_ar, *ak_rx = initiator ? keys->sk_ar : keys->sk_ai;
+	int rc = ike_sk_cipher_new(tx, mem, suite->encr, suite->encr_bits, suite->integ, IKE_SLICE(ek_tx, keys->e_len),
+				   IKE_SLICE(ak_tx, keys->a_len));
+	if (rc == IKE_OK)
+		rc = ike_sk_cipher_new(rx, mem, suite->encr, suite->encr_bits, suite->integ,
+				       IKE_SLICE(ek_rx, keys->e_len), IKE_SLICE(ak_rx, keys->a_len));
+	if (rc != IKE_OK) {
+		ike_sk_cipher_free(*tx);
+		*tx = NULL;
+	}
+	return rc;
+}

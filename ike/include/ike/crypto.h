@@ -286,6 +286,21 @@ IKE_MUST_CHECK int ike_sk_encrypt_with_iv(ike_sk_cipher *c, uint8_t *msg, size_t
 IKE_MUST_CHECK int ike_sk_decrypt(ike_sk_cipher *c, uint8_t *msg, size_t msg_len,
 				  const ike_sk_layout *l);
 
+/* After ike_sk_decrypt(): checks the Pad Length byte (the last of data_len bytes at
+ * data) and gives the length of the inner payloads, data_len - pad_len - 1.
+ * Padding content is not checked (RFC 7296 3.14: any value). Errors:
+ * IKE_ERR_MALFORMED (data_len 0, or pad length + 1 > data_len). */
+IKE_MUST_CHECK int ike_sk_strip_padding(const uint8_t *data, size_t data_len, size_t *inner_len);
+
+/* Makes the two SK ciphers of an IKE SA from its keys: *tx protects what we send,
+ * *rx checks what we receive. initiator = we are the ORIGINAL initiator of the IKE
+ * SA (then tx uses SK_ei/SK_ai, rx SK_er/SK_ar; the reverse for the responder).
+ * suite gives encr, encr_bits and integ. On error both are NULL. Errors: those of
+ * ike_sk_cipher_new(), IKE_ERR_INVAL (keys not made for this suite). */
+IKE_MUST_CHECK int ike_sa_sk_ciphers(const ike_sa_keys *keys, const ike_crypto_suite *suite,
+				     bool initiator, const ike_mem *mem, ike_sk_cipher **tx,
+				     ike_sk_cipher **rx);
+
 /* ---- 7. AUTH payload (RFC 7296 2.15, RFC 7427) ------------------------------ */
 
 /* Length of the octets ike_auth_octets() builds. */

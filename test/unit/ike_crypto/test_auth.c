@@ -3,6 +3,8 @@
  * (Python hmac/hashlib one-off, recorded as constants), RSA signatures of
  * methods 1 and 14 both ways, signatures made by `openssl dgst` (fixtures),
  * RSASSA-PSS verification, and the SIGNATURE_HASH_ALGORITHMS helpers. */
+#include <unistd.h>
+
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
 
@@ -252,4 +254,47 @@ Test(ike_crypto_auth, hashes_for_nat_detection_and_connectauth)
 	cr_assert(eq(u8[20], out, expect));
 	cr_assert(eq(int, ike_hash(IKE_HASH_SHA1, parts, 2, out, 19, &len), IKE_ERR_NOBUF));
 	cr_assert(eq(int, ike_hash(IKE_HASH_IDENTITY, parts, 2, out, 20, &len), IKE_ERR_UNSUPPORTED));
+}
+
+/* Our method 14 and method 1 signatures, checked by `openssl dgst -verify`. */
+Test(ike_crypto_auth, openssl_verifies_our_signatures)
+{
+	if (system("openssl version >/dev/null 2>&1") != 0)
+		cr_skip_test("openssl command not installed");
+	ike_key *priv = tst_load_key("rsa1.key.pkcs8.der");
+	char dir[] = "/tmp/ike_crypto_sigXXXXXX", path[128], cmd[512];
+	cr_assert(mkdtemp(dir) != NULL);
+	static const uint8_t octets[] = "octets to be signed by ike_crypto";
+	snprintf(path, sizeof path, "%s/msg", dir);
+	FILE *f = fopen(path, "wb");
+	cr_assert(f != NULL);
+	fwrite(octets, 1, sizeof octets, f);
+	fclose(f);
+	struct {
+		uint8_t method;
+		uint16_t hash;
+		const char *dgst;
+	} cases[] = { { IKE_AUTH_RSA_SIG, 0, "sha1" },
+		      { IKE_AUTH_DIGITAL_SIGNATURE, IKE_HASH_SHA2_256, "sha256" },
+		      { IKE_AUTH_DIGITAL_SIGNATURE, IKE_HASH_SHA2_512, "sha512" } };
+	for (size_t i = 0; i < 3; i++) {
+		uint8_t sig[600];
+		size_t len = 0, hdr = cases[i].method == IKE_AUTH_RSA_SIG ? 0 : 16;
+		cr_assert(eq(int, ike_auth_sign(priv, cases[i].method, cases[i].hash, IKE_SLICE(octets, sizeof octets), sig,
+						sizeof sig, &len),
+			     IKE_OK));
+		snprintf(path, sizeof path, "%s/sig", dir);
+		f = fopen(path, "wb");
+		cr_assert(f != NULL);
+		fwrite(sig + hdr, 1, len - hdr, f);
+		fclose(f);
+		snprintf(cmd, sizeof cmd, "openssl dgst -%s -verify %s/crypto/rsa1.pub.pem -signature %s/sig %s/msg >/dev/null 2>&1",
+			 cases[i].dgst, TEST_DATA_DIR, dir, dir);
+		cr_assert(eq(int, system(cmd), 0), "openssl rejected case %zu", i);
+		unlink(path);
+	}
+	snprintf(path, sizeof path, "%s/msg", dir);
+	unlink(path);
+	rmdir(dir);
+	ike_key_free(priv);
 }

@@ -205,3 +205,27 @@ Test(ike_crypto_dh, unsupported_group_is_refused)
 	uint8_t k[33] = { 1 };
 	cr_assert(eq(int, ike_dh_new_from_private(&a, NULL, IKE_CURVE25519, IKE_SLICE(k, 33)), IKE_ERR_INVAL));
 }
+
+/* Values computed with Python's pow() over the RFC 3526 prime (x and y chosen so
+ * that g^x and g^xy have a leading zero byte, to check the padding). */
+Test(ike_crypto_dh, modp2048_matches_independent_values_with_leading_zeros)
+{
+	ike_dh *i = from_private(IKE_MODP_2048, "98e798415b892cbb3e4e24368fcebec72164e167e1088d95babc3fdefcc4f163");
+	ike_dh *r = from_private(IKE_MODP_2048, "88cdc20acea0ab300363c4b81a02ad397089599b5dce6d71e92b07bec960ac3a");
+	check_public(i, "0025a742ec125c21e3f5c1c18b5346636243dfe9b966dc7b23cc25a5e2bd7676d0e0af58568cc5bacc5ba7698766a29a"
+			"fb1098e5e147fbc02f32706765b11f6c3f7c496ba1b169865726143df3e24a43f05e71ab3602b233b75fa2fa4651b0c2"
+			"1db2e1db61675a3c557ca0a340a06f9dc307c23f6962fb25e634d5e69952e267ce441db3b4938e36816b503aeae97790"
+			"52f5c376850c6c4a7e7eda9ada67edb3e39be567043b8661b5deaedaa32d4c1de61549ef464b537b781b33c6dcd496db"
+			"74588d5df9e45b262859d10dcd075e38df148bf6473e650f2046ab9c0bf786be665b6a9edf768ac068b33e6a0ce3d0c1"
+			"6b5b6a6cc8779fb1516acb0c9c273723");
+	const char *s = "00f2c3875e935be4116276a6d8045deae5989f24595bd70e2409cd5b7361db59708be865a7aa504a11e2f36bf25ba0e1"
+			"4498311863d9757b382df0ee87c52b6e6e819b80084613b9018cd1b58bf3abb9466f38b65204c844d04ae47e9965598d"
+			"936f45b8f59569c154a8e2245f5ecc12c0f9cc3dbe5ff16efc645ba7cfeb41b9e4a01fae8957a6adb4d8f091f6e69246"
+			"a9c516dda3ae3ae20e76b6204787e6da6cfccba66a05ad5ccbf8e920cf40e8781941348be0e63c287444e92d593cfdb6"
+			"3590d2fa629f822774f0065c76294a843f5ef0fffb337cdf4b20b343f4ed6265edccc4e0b1f25ffb0c7c74dc8714a4f1"
+			"9d79511a588a276fe347d0493af51b8d";
+	check_shared(i, ike_dh_public(r), s);
+	check_shared(r, ike_dh_public(i), s);
+	ike_dh_free(i);
+	ike_dh_free(r);
+}

@@ -268,3 +268,55 @@ Test(ike_crypto_sk, cbc_padding_fills_the_block)
 	ike_sk_cipher_free(tx);
 	ike_sk_cipher_free(rx);
 }
+
+Test(ike_crypto_sk, sa_ciphers_pair_initiator_with_responder)
+{
+	uint8_t g[32] = { 9 }, ni[16] = { 1 }, nr[16] = { 2 }, msg[128];
+	ike_sa_keys keys;
+	ike_crypto_suite s = { IKE_ENCR_AES_CBC, 256, IKE_AUTH_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256, 0 };
+	ike_sk_cipher *i_tx, *i_rx, *r_tx, *r_rx;
+	cr_assert(eq(int, ike_sa_keys_derive(&keys, &s, IKE_SLICE(g, 32), IKE_SLICE(ni, 16), IKE_SLICE(nr, 16), 1, 2),
+		     IKE_OK));
+	cr_assert(eq(int, ike_sa_sk_ciphers(&keys, &s, true, NULL, &i_tx, &i_rx), IKE_OK));
+	cr_assert(eq(int, ike_sa_sk_ciphers(&keys, &s, false, NULL, &r_tx, &r_rx), IKE_OK));
+	ike_sk_layout l = lay_out(i_tx, 32, 32);
+	size_t total = l.icv_off + ike_sk_icv_len(i_tx);
+	memset(msg, 0x5a, sizeof msg);
+	msg[l.data_off + 31] = 3; /* pad length */
+	/* initiator -> responder works; initiator's own rx key does not open it. */
+	cr_assert(eq(int, ike_sk_encrypt(i_tx, msg, total, &l), IKE_OK));
+	uint8_t copy[128];
+	memcpy(copy, msg, sizeof copy);
+	cr_assert(eq(int, ike_sk_decrypt(i_rx, copy, total, &l), IKE_ERR_INTEGRITY));
+	cr_assert(eq(int, ike_sk_decrypt(r_rx, msg, total, &l), IKE_OK));
+	size_t inner = 0;
+	cr_assert(eq(int, ike_sk_strip_padding(msg + l.data_off, l.data_len, &inner), IKE_OK));
+	cr_assert(eq(sz, inner, 28));
+	/* responder -> initiator. */
+	cr_assert(eq(int, ike_sk_encrypt(r_tx, msg, total, &l), IKE_OK));
+	cr_assert(eq(int, ike_sk_decrypt(i_rx, msg, total, &l), IKE_OK));
+	/* Suite that does not fit the keys. */
+	ike_crypto_suite other = { IKE_ENCR_AES_GCM_16, 128, 0, IKE_PRF_HMAC_SHA2_256, 0 };
+	ike_sk_cipher *x = (ike_sk_cipher *)1, *y = (ike_sk_cipher *)1;
+	cr_assert(eq(int, ike_sa_sk_ciphers(&keys, &other, true, NULL, &x, &y), IKE_ERR_INVAL));
+	cr_assert(eq(ptr, x, NULL));
+	cr_assert(eq(ptr, y, NULL));
+	ike_sk_cipher_free(i_tx);
+	ike_sk_cipher_free(i_rx);
+	ike_sk_cipher_free(r_tx);
+	ike_sk_cipher_free(r_rx);
+}
+
+Test(ike_crypto_sk, strip_padding_checks_pad_length)
+{
+	uint8_t d[8] = { 1, 2, 3, 4, 0, 0, 0, 3 };
+	size_t inner = 99;
+	cr_assert(eq(int, ike_sk_strip_padding(d, 8, &inner), IKE_OK));
+	cr_assert(eq(sz, inner, 4));
+	d[7] = 7;
+	cr_assert(eq(int, ike_sk_strip_padding(d, 8, &inner), IKE_OK));
+	cr_assert(eq(sz, inner, 0));
+	d[7] = 8;
+	cr_assert(eq(int, ike_sk_strip_padding(d, 8, &inner), IKE_ERR_MALFORMED));
+	cr_assert(eq(int, ike_sk_strip_padding(d, 0, &inner), IKE_ERR_MALFORMED));
+}
