@@ -63,8 +63,8 @@ enum { IKE_ESP_REPLAY_MIN = 64, IKE_ESP_REPLAY_MAX = 4096, IKE_ESP_REPLAY_DEFAUL
 
 /* Bytes before the inner packet: SPI, sequence number and the largest IV (16). */
 #define IKE_ESP_MAX_HEADROOM 24
-/* Bytes after the inner packet at most: 15 padding + 2 trailer + 32 ICV (+ 3 for
- * 4-byte alignment of a block size 1 cipher is included in 15). */
+/* Bytes after the inner packet at most: 15 padding + pad length + next header + a
+ * 32-byte ICV (AES-CBC with HMAC-SHA2-512-256). */
 #define IKE_ESP_MAX_TAILROOM 49
 
 /* The sequence number at and beyond which ike_esp_sa_status() reports

@@ -8,7 +8,7 @@
 #include "ike/esp.h"
 
 /* Decodes hex (spaces and newlines ignored) into out; returns the byte count. */
-static inline size_t tst_unhex(const char *s, uint8_t *out, size_t cap)
+static inline size_t et_unhex(const char *s, uint8_t *out, size_t cap)
 {
 	size_t n = 0;
 	int hi = -1;
@@ -37,25 +37,25 @@ static inline size_t tst_unhex(const char *s, uint8_t *out, size_t cap)
 }
 
 /* Deterministic key bytes: seed, seed+1, ... */
-static inline void tst_fill(uint8_t *p, size_t n, uint8_t seed)
+static inline void et_fill(uint8_t *p, size_t n, uint8_t seed)
 {
 	for (size_t i = 0; i < n; i++)
 		p[i] = (uint8_t)(seed + i);
 }
 
 /* One algorithm configuration for table-driven tests. */
-typedef struct tst_alg {
+typedef struct et_alg {
 	const char *name;
 	uint16_t encr, integ;
 	size_t encr_key_len, integ_key_len;
-} tst_alg;
+} et_alg;
 
-#define TST_NALGS 10
+#define ET_NALGS 10
 
-/* The i-th of the TST_NALGS supported algorithm and key size combinations. */
-static inline const tst_alg *tst_alg_at(size_t i)
+/* The i-th of the ET_NALGS supported algorithm and key size combinations. */
+static inline const et_alg *et_alg_at(size_t i)
 {
-	static const tst_alg algs[TST_NALGS] = {
+	static const et_alg algs[ET_NALGS] = {
 	    {"aes128gcm16", IKE_ENCR_AES_GCM_16, 0, 20, 0},
 	    {"aes192gcm16", IKE_ENCR_AES_GCM_16, 0, 28, 0},
 	    {"aes256gcm16", IKE_ENCR_AES_GCM_16, 0, 36, 0},
@@ -72,15 +72,15 @@ static inline const tst_alg *tst_alg_at(size_t i)
 }
 
 /* A matching outbound/inbound pair for alg, same keys, given SPI. */
-typedef struct tst_pair {
+typedef struct et_pair {
 	ike_esp_sa *out, *in;
 	uint8_t ek[36], ik[64];
-} tst_pair;
+} et_pair;
 
-static inline ike_esp_cfg tst_cfg(tst_pair *p, const tst_alg *a, uint32_t spi)
+static inline ike_esp_cfg et_cfg(et_pair *p, const et_alg *a, uint32_t spi)
 {
-	tst_fill(p->ek, sizeof p->ek, 0x10);
-	tst_fill(p->ik, sizeof p->ik, 0x80);
+	et_fill(p->ek, sizeof p->ek, 0x10);
+	et_fill(p->ik, sizeof p->ik, 0x80);
 	return (ike_esp_cfg){
 	    .spi = spi,
 	    .encr = a->encr,
@@ -90,7 +90,7 @@ static inline ike_esp_cfg tst_cfg(tst_pair *p, const tst_alg *a, uint32_t spi)
 	};
 }
 
-static inline int tst_pair_new(tst_pair *p, const ike_esp_cfg *cfg)
+static inline int et_pair_new(et_pair *p, const ike_esp_cfg *cfg)
 {
 	int rc = ike_esp_sa_new(&p->out, cfg, IKE_ESP_OUT, NULL);
 
@@ -104,7 +104,7 @@ static inline int tst_pair_new(tst_pair *p, const ike_esp_cfg *cfg)
 	return rc;
 }
 
-static inline void tst_pair_free(tst_pair *p)
+static inline void et_pair_free(et_pair *p)
 {
 	ike_esp_sa_free(p->out);
 	ike_esp_sa_free(p->in);
@@ -112,7 +112,7 @@ static inline void tst_pair_free(tst_pair *p)
 }
 
 /* Writes a plausible IPv4 (v = 4) or IPv6 (v = 6) packet of len bytes at p. */
-static inline void tst_inner(uint8_t *p, size_t len, int v, uint8_t seed)
+static inline void et_inner(uint8_t *p, size_t len, int v, uint8_t seed)
 {
 	for (size_t i = 0; i < len; i++)
 		p[i] = (uint8_t)(seed * 31u + i * 7u);

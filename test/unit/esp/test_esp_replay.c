@@ -184,17 +184,17 @@ Test(esp_replay, infers_the_high_half_of_esn_numbers)
 
 Test(esp_replay, forged_packets_leave_the_sa_window_unchanged)
 {
-	for (size_t a = 0; a < TST_NALGS; a += 4) {
-		tst_pair p;
-		ike_esp_cfg cfg = tst_cfg(&p, tst_alg_at(a), 0x1000);
+	for (size_t a = 0; a < ET_NALGS; a += 4) {
+		et_pair p;
+		ike_esp_cfg cfg = et_cfg(&p, et_alg_at(a), 0x1000);
 		uint8_t pkts[12][200], forged[200], nh = 0;
 		size_t lens[12], off = 0, ilen = 0, hl;
 
 		cfg.replay_window = 64;
-		cr_assert(eq(int, tst_pair_new(&p, &cfg), IKE_OK));
+		cr_assert(eq(int, et_pair_new(&p, &cfg), IKE_OK));
 		hl = ike_esp_headroom(p.out);
 		for (int i = 0; i < 12; i++) {
-			tst_inner(pkts[i] + hl, 40, 4, (uint8_t)i);
+			et_inner(pkts[i] + hl, 40, 4, (uint8_t)i);
 			cr_assert(
 			    eq(int, ike_esp_seal(p.out, pkts[i], sizeof pkts[i], 40, &lens[i]), IKE_OK));
 		}
@@ -219,6 +219,6 @@ Test(esp_replay, forged_packets_leave_the_sa_window_unchanged)
 		cr_assert(eq(u64, ike_esp_sa_stats(p.in)->drop_replay, 1));
 		cr_assert(eq(u64, ike_esp_sa_stats(p.in)->drop_integrity, 2));
 		cr_assert(eq(u64, ike_esp_sa_seq(p.in), 12));
-		tst_pair_free(&p);
+		et_pair_free(&p);
 	}
 }

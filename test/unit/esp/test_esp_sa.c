@@ -5,30 +5,31 @@
 
 #include "esp_int.h"
 #include "esp_test.h"
+#include "tst.h"
 
 #define SPI 0x0badcafeu
 
 static const size_t sizes[] = {1, 20, 21, 22, 23, 40, 63, 64, 65, 127, 512, 1399, 1400, 1500};
 
 /* Seals an inner packet of len bytes (IP version v) with p->out into buf; returns the ESP length. */
-static size_t seal_one(tst_pair *p, uint8_t *buf, size_t cap, size_t len, int v, uint8_t seed)
+static size_t seal_one(et_pair *p, uint8_t *buf, size_t cap, size_t len, int v, uint8_t seed)
 {
 	size_t out = 0;
 
-	tst_inner(buf + ike_esp_headroom(p->out), len, v, seed);
+	et_inner(buf + ike_esp_headroom(p->out), len, v, seed);
 	cr_assert(eq(int, ike_esp_seal(p->out, buf, cap, len, &out), IKE_OK));
 	return out;
 }
 
 Test(esp_sa, round_trips_every_algorithm_key_size_and_length)
 {
-	for (size_t a = 0; a < TST_NALGS; a++) {
-		const tst_alg *alg = tst_alg_at(a);
-		tst_pair p;
-		ike_esp_cfg cfg = tst_cfg(&p, alg, SPI);
+	for (size_t a = 0; a < ET_NALGS; a++) {
+		const et_alg *alg = et_alg_at(a);
+		et_pair p;
+		ike_esp_cfg cfg = et_cfg(&p, alg, SPI);
 		uint64_t bytes = 0;
 
-		cr_assert(eq(int, tst_pair_new(&p, &cfg), IKE_OK), "%s", alg->name);
+		cr_assert(eq(int, et_pair_new(&p, &cfg), IKE_OK), "%s", alg->name);
 		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
 			for (int v = 4; v <= 6; v += 2) {
 				uint8_t buf[1600], want[1600], nh = 0;
@@ -36,8 +37,10 @@ Test(esp_sa, round_trips_every_algorithm_key_size_and_length)
 
 				len = seal_one(&p, buf, sizeof buf, sizes[s], v, (uint8_t)s);
 				memcpy(want, buf + hl, sizes[s]);
-				tst_inner(want, sizes[s], v, (uint8_t)s);
+				et_inner(want, sizes[s], v, (uint8_t)s);
 				cr_assert(eq(sz, len, ike_esp_sealed_len(p.out, sizes[s])));
+				cr_assert(le(sz, hl, IKE_ESP_MAX_HEADROOM));
+				cr_assert(le(sz, len - hl - sizes[s], IKE_ESP_MAX_TAILROOM));
 				plen = len - hl - (alg->integ ? alg->integ_key_len / 2 : 16);
 				cr_assert(eq(sz, plen % (alg->integ ? 16 : 4), 0), "%s: payload aligned",
 				          alg->name);
@@ -58,7 +61,7 @@ Test(esp_sa, round_trips_every_algorithm_key_size_and_length)
 		cr_assert(eq(u64, ike_esp_sa_stats(p.out)->bytes, bytes));
 		cr_assert(eq(u64, ike_esp_sa_stats(p.in)->bytes, bytes));
 		cr_assert(eq(u64, ike_esp_sa_seq(p.in), 2 * sizeof sizes / sizeof sizes[0]));
-		tst_pair_free(&p);
+		et_pair_free(&p);
 	}
 }
 
@@ -71,39 +74,39 @@ Test(esp_sa, seal_to_writes_the_same_bytes_as_in_place)
 {
 	static const uint8_t ivbyte = 0x3c;
 
-	for (size_t a = 0; a < TST_NALGS; a++) {
-		tst_pair p1, p2;
-		ike_esp_cfg cfg = tst_cfg(&p1, tst_alg_at(a), SPI);
+	for (size_t a = 0; a < ET_NALGS; a++) {
+		et_pair p1, p2;
+		ike_esp_cfg cfg = et_cfg(&p1, et_alg_at(a), SPI);
 		uint8_t in[700], b1[800], b2[800];
 		size_t l1 = 0, l2 = 0, hl;
 
 		cfg.rand = iv_from_user;
 		cfg.rand_user = (void *)&ivbyte;
-		tst_fill(p2.ek, sizeof p2.ek, 0x10);
-		tst_fill(p2.ik, sizeof p2.ik, 0x80);
-		cr_assert(eq(int, tst_pair_new(&p1, &cfg), IKE_OK));
-		cr_assert(eq(int, tst_pair_new(&p2, &cfg), IKE_OK));
+		et_fill(p2.ek, sizeof p2.ek, 0x10);
+		et_fill(p2.ik, sizeof p2.ik, 0x80);
+		cr_assert(eq(int, et_pair_new(&p1, &cfg), IKE_OK));
+		cr_assert(eq(int, et_pair_new(&p2, &cfg), IKE_OK));
 		hl = ike_esp_headroom(p1.out);
 		for (size_t len = 1; len < 600; len += 37) {
-			tst_inner(in, len, 4, (uint8_t)len);
+			et_inner(in, len, 4, (uint8_t)len);
 			memcpy(b1 + hl, in, len);
 			cr_assert(eq(int, ike_esp_seal(p1.out, b1, sizeof b1, len, &l1), IKE_OK));
 			cr_assert(eq(int, ike_esp_seal_to(p2.out, in, len, b2, sizeof b2, &l2), IKE_OK));
 			cr_assert(eq(sz, l1, l2));
-			cr_assert(eq(int, memcmp(b1, b2, l1), 0), "%s len %zu", tst_alg_at(a)->name, len);
+			cr_assert(eq(int, memcmp(b1, b2, l1), 0), "%s len %zu", et_alg_at(a)->name, len);
 		}
-		tst_pair_free(&p1);
-		tst_pair_free(&p2);
+		et_pair_free(&p1);
+		et_pair_free(&p2);
 	}
 }
 
 Test(esp_sa, aead_iv_is_the_sequence_number)
 {
-	tst_pair p;
-	ike_esp_cfg cfg = tst_cfg(&p, tst_alg_at(0), SPI);
+	et_pair p;
+	ike_esp_cfg cfg = et_cfg(&p, et_alg_at(0), SPI);
 	uint8_t buf[200];
 
-	cr_assert(eq(int, tst_pair_new(&p, &cfg), IKE_OK));
+	cr_assert(eq(int, et_pair_new(&p, &cfg), IKE_OK));
 	for (uint32_t seq = 1; seq <= 3; seq++) {
 		static const uint8_t zero4[4];
 		size_t len = seal_one(&p, buf, sizeof buf, 40, 4, 1);
@@ -115,34 +118,34 @@ Test(esp_sa, aead_iv_is_the_sequence_number)
 		cr_assert(eq(int, memcmp(buf + 8, zero4, 4), 0));
 		cr_assert(eq(u8, buf[15], seq));
 	}
-	tst_pair_free(&p);
+	et_pair_free(&p);
 }
 
 Test(esp_sa, cbc_ivs_are_fresh_random_bytes)
 {
-	tst_pair p;
-	ike_esp_cfg cfg = tst_cfg(&p, tst_alg_at(4), SPI);
+	et_pair p;
+	ike_esp_cfg cfg = et_cfg(&p, et_alg_at(4), SPI);
 	uint8_t buf[200], seen[200][16];
 
-	cr_assert(eq(int, tst_pair_new(&p, &cfg), IKE_OK));
+	cr_assert(eq(int, et_pair_new(&p, &cfg), IKE_OK));
 	for (size_t i = 0; i < 200; i++) { /* crosses the 64-IV pool refill three times */
 		seal_one(&p, buf, sizeof buf, 40, 4, 1);
 		memcpy(seen[i], buf + 8, 16);
 		for (size_t j = 0; j < i; j++)
 			cr_assert(ne(int, memcmp(seen[i], seen[j], 16), 0), "IV %zu repeats IV %zu", i, j);
 	}
-	tst_pair_free(&p);
+	et_pair_free(&p);
 }
 
 Test(esp_sa, rejects_every_truncation_without_moving_the_window)
 {
-	for (size_t a = 0; a < TST_NALGS; a++) {
-		tst_pair p;
-		ike_esp_cfg cfg = tst_cfg(&p, tst_alg_at(a), SPI);
+	for (size_t a = 0; a < ET_NALGS; a++) {
+		et_pair p;
+		ike_esp_cfg cfg = et_cfg(&p, et_alg_at(a), SPI);
 		uint8_t orig[300], buf[300], nh = 0;
 		size_t len, off = 0, ilen = 0;
 
-		cr_assert(eq(int, tst_pair_new(&p, &cfg), IKE_OK));
+		cr_assert(eq(int, et_pair_new(&p, &cfg), IKE_OK));
 		len = seal_one(&p, orig, sizeof orig, 100, 4, 9);
 		for (size_t n = 0; n < len; n++) {
 			int rc;
@@ -151,7 +154,7 @@ Test(esp_sa, rejects_every_truncation_without_moving_the_window)
 			rc = ike_esp_open(p.in, buf, n, &off, &ilen, &nh);
 			cr_assert(
 			    rc == IKE_ERR_TRUNCATED || rc == IKE_ERR_MALFORMED || rc == IKE_ERR_INTEGRITY,
-			    "%s: %zu of %zu bytes gave %s", tst_alg_at(a)->name, n, len, ike_err_name(rc));
+			    "%s: %zu of %zu bytes gave %s", et_alg_at(a)->name, n, len, ike_err_name(rc));
 		}
 		cr_assert(eq(u64, ike_esp_sa_seq(p.in), 0));
 		cr_assert(eq(u64, ike_esp_sa_stats(p.in)->packets, 0));
@@ -160,19 +163,19 @@ Test(esp_sa, rejects_every_truncation_without_moving_the_window)
 		             len));
 		memcpy(buf, orig, len);
 		cr_assert(eq(int, ike_esp_open(p.in, buf, len, &off, &ilen, &nh), IKE_OK));
-		tst_pair_free(&p);
+		et_pair_free(&p);
 	}
 }
 
 Test(esp_sa, rejects_every_single_byte_flip)
 {
-	for (size_t a = 0; a < TST_NALGS; a++) {
-		tst_pair p;
-		ike_esp_cfg cfg = tst_cfg(&p, tst_alg_at(a), SPI);
+	for (size_t a = 0; a < ET_NALGS; a++) {
+		et_pair p;
+		ike_esp_cfg cfg = et_cfg(&p, et_alg_at(a), SPI);
 		uint8_t orig[300], buf[300], nh = 0;
 		size_t len, off = 0, ilen = 0;
 
-		cr_assert(eq(int, tst_pair_new(&p, &cfg), IKE_OK));
+		cr_assert(eq(int, et_pair_new(&p, &cfg), IKE_OK));
 		len = seal_one(&p, orig, sizeof orig, 61, 6, 3);
 		for (size_t i = 0; i < len; i++) {
 			for (unsigned bit = 0; bit < 8; bit++) {
@@ -187,7 +190,7 @@ Test(esp_sa, rejects_every_single_byte_flip)
 					cr_assert(eq(int, rc, IKE_ERR_REPLAY)); /* seq 1 -> 0 */
 				else
 					cr_assert(eq(int, rc, IKE_ERR_INTEGRITY), "%s byte %zu bit %u: %s",
-					          tst_alg_at(a)->name, i, bit, ike_err_name(rc));
+					          et_alg_at(a)->name, i, bit, ike_err_name(rc));
 			}
 		}
 		cr_assert(eq(u64, ike_esp_sa_seq(p.in), 0), "no forgery moved the window");
@@ -196,12 +199,12 @@ Test(esp_sa, rejects_every_single_byte_flip)
 		cr_assert(eq(u64, ike_esp_sa_stats(p.in)->drop_integrity, len * 8 - 33));
 		memcpy(buf, orig, len);
 		cr_assert(eq(int, ike_esp_open(p.in, buf, len, &off, &ilen, &nh), IKE_OK));
-		tst_pair_free(&p);
+		et_pair_free(&p);
 	}
 }
 
 /* Seals a hand-made ESP payload (inner || padding || trailer) with p->out. */
-static size_t seal_payload(tst_pair *p, uint8_t *out, size_t cap, const uint8_t *plain, size_t plen)
+static size_t seal_payload(et_pair *p, uint8_t *out, size_t cap, const uint8_t *plain, size_t plen)
 {
 	uint8_t iv[16] = {1, 2, 3};
 	size_t len = 0;
@@ -214,13 +217,13 @@ static size_t seal_payload(tst_pair *p, uint8_t *out, size_t cap, const uint8_t 
 
 static int open_payload(size_t alg, const uint8_t *plain, size_t plen, ike_esp_sa **keep_in, uint64_t *top)
 {
-	tst_pair p;
-	ike_esp_cfg cfg = tst_cfg(&p, tst_alg_at(alg), SPI);
+	et_pair p;
+	ike_esp_cfg cfg = et_cfg(&p, et_alg_at(alg), SPI);
 	uint8_t buf[300], nh = 0;
 	size_t len, off = 0, ilen = 0;
 	int rc;
 
-	cr_assert(eq(int, tst_pair_new(&p, &cfg), IKE_OK));
+	cr_assert(eq(int, et_pair_new(&p, &cfg), IKE_OK));
 	len = seal_payload(&p, buf, sizeof buf, plain, plen);
 	rc = ike_esp_open(p.in, buf, len, &off, &ilen, &nh);
 	*top = ike_esp_sa_seq(p.in);
@@ -228,19 +231,19 @@ static int open_payload(size_t alg, const uint8_t *plain, size_t plen, ike_esp_s
 		*keep_in = p.in;
 		p.in = NULL;
 	}
-	tst_pair_free(&p);
+	et_pair_free(&p);
 	return rc;
 }
 
 Test(esp_sa, checks_padding_bytes_and_pad_length)
 {
-	for (size_t a = 0; a < TST_NALGS; a += 4) { /* GCM and CBC */
+	for (size_t a = 0; a < ET_NALGS; a += 4) { /* GCM and CBC */
 		uint8_t plain[32];
 		uint64_t top = 0;
 		ike_esp_sa *in = NULL;
 
 		/* 27-byte IPv4 packet, padding 1 2 3, pad length 3, next header 4: accepted. */
-		tst_inner(plain, 27, 4, 1);
+		et_inner(plain, 27, 4, 1);
 		memcpy(plain + 27, "\x01\x02\x03\x03\x04", 5);
 		cr_assert(eq(int, open_payload(a, plain, 32, NULL, &top), IKE_OK));
 		/* Padding 1 2 4. */
@@ -254,7 +257,7 @@ Test(esp_sa, checks_padding_bytes_and_pad_length)
 		memset(plain + 27, 0, 3);
 		cr_assert(eq(int, open_payload(a, plain, 32, NULL, &top), IKE_ERR_BAD_PADDING));
 		/* Pad length longer than the payload: 31 + 2 > 32. */
-		tst_inner(plain, 32, 4, 1);
+		et_inner(plain, 32, 4, 1);
 		plain[30] = 31;
 		plain[31] = 4;
 		cr_assert(eq(int, open_payload(a, plain, 32, NULL, &top), IKE_ERR_BAD_PADDING));
@@ -283,12 +286,12 @@ Test(esp_sa, accepts_only_ipv4_and_ipv6_next_headers_matching_the_packet)
 	    {4, 0, IKE_ERR_BAD_NEXT_HEADER},
 	};
 
-	for (size_t a = 0; a < TST_NALGS; a += 4) {
+	for (size_t a = 0; a < ET_NALGS; a += 4) {
 		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 			uint8_t plain[48];
 			uint64_t top = 0;
 
-			tst_inner(plain, 46, cases[i].version, 2);
+			et_inner(plain, 46, cases[i].version, 2);
 			plain[46] = 0;
 			plain[47] = cases[i].nh;
 			cr_assert(eq(int, open_payload(a, plain, 48, NULL, &top), cases[i].rc), "case %zu",
@@ -299,13 +302,13 @@ Test(esp_sa, accepts_only_ipv4_and_ipv6_next_headers_matching_the_packet)
 
 Test(esp_sa, refuses_to_wrap_the_sequence_number)
 {
-	tst_pair p;
-	ike_esp_cfg cfg = tst_cfg(&p, tst_alg_at(0), SPI);
+	et_pair p;
+	ike_esp_cfg cfg = et_cfg(&p, et_alg_at(0), SPI);
 	uint8_t buf[200], nh = 0;
 	size_t len = 0, off = 0, ilen = 0;
 
 	cfg.seq_margin = 10;
-	cr_assert(eq(int, tst_pair_new(&p, &cfg), IKE_OK));
+	cr_assert(eq(int, et_pair_new(&p, &cfg), IKE_OK));
 	cr_assert(eq(u32, ike_esp_sa_status(p.out), 0));
 	p.out->seq = UINT32_MAX - 10;
 	cr_assert(eq(u32, ike_esp_sa_status(p.out), 0));
@@ -316,7 +319,7 @@ Test(esp_sa, refuses_to_wrap_the_sequence_number)
 	len = seal_one(&p, buf, sizeof buf, 30, 4, 1);
 	cr_assert(eq(u8, buf[4] & buf[5] & buf[6] & buf[7], 0xff), "the last number, 2^32 - 1, is used");
 	cr_assert(eq(u32, ike_esp_sa_status(p.out), IKE_ESP_ST_SEQ_NEAR_WRAP | IKE_ESP_ST_SEQ_EXHAUSTED));
-	tst_inner(buf + 16, 30, 4, 1);
+	et_inner(buf + 16, 30, 4, 1);
 	cr_assert(eq(int, ike_esp_seal(p.out, buf, sizeof buf, 30, &off), IKE_ERR_LIMIT));
 	cr_assert(eq(int, ike_esp_seal_to(p.out, buf + 16, 30, buf + 100, 100, &off), IKE_ERR_LIMIT));
 	cr_assert(eq(u64, ike_esp_sa_stats(p.out)->packets, 2));
@@ -326,21 +329,21 @@ Test(esp_sa, refuses_to_wrap_the_sequence_number)
 	len = seal_one(&p, buf, sizeof buf, 30, 4, 1);
 	cr_assert(eq(int, ike_esp_open(p.in, buf, len, &off, &ilen, &nh), IKE_OK));
 	cr_assert(eq(u64, ike_esp_sa_seq(p.in), UINT32_MAX));
-	tst_pair_free(&p);
+	et_pair_free(&p);
 }
 
 Test(esp_sa, esn_carries_on_past_two_to_the_32_in_any_order)
 {
-	tst_pair p;
-	ike_esp_cfg cfg = tst_cfg(&p, tst_alg_at(4), SPI);
+	et_pair p;
+	ike_esp_cfg cfg = et_cfg(&p, et_alg_at(4), SPI);
 	uint8_t pkts[6][200], nh = 0;
 	size_t lens[6], off = 0, ilen = 0;
 	static const int order[] = {0, 2, 1, 4, 3, 5};
 
 	for (int esn_alg = 0; esn_alg < 2; esn_alg++) {
-		cfg = tst_cfg(&p, tst_alg_at(esn_alg ? 4 : 2), SPI);
+		cfg = et_cfg(&p, et_alg_at(esn_alg ? 4 : 2), SPI);
 		cfg.esn = true;
-		cr_assert(eq(int, tst_pair_new(&p, &cfg), IKE_OK));
+		cr_assert(eq(int, et_pair_new(&p, &cfg), IKE_OK));
 		p.out->seq = UINT64_C(0xfffffffd);
 		for (int i = 0; i < 6; i++)
 			lens[i] = seal_one(&p, pkts[i], sizeof pkts[i], 50, 4, (uint8_t)i);
@@ -354,21 +357,21 @@ Test(esp_sa, esn_carries_on_past_two_to_the_32_in_any_order)
 			          "pkt %d", i);
 		}
 		cr_assert(eq(u64, ike_esp_sa_seq(p.in), UINT64_C(0x100000002)));
-		tst_pair_free(&p);
+		et_pair_free(&p);
 	}
 }
 
 Test(esp_sa, counts_soft_and_hard_lifetimes)
 {
-	tst_pair p;
-	ike_esp_cfg cfg = tst_cfg(&p, tst_alg_at(0), SPI);
+	et_pair p;
+	ike_esp_cfg cfg = et_cfg(&p, et_alg_at(0), SPI);
 	uint8_t buf[200], copy[200], nh = 0;
 	size_t len = 0, off = 0, ilen = 0;
 
 	cfg.soft_packets = 3;
 	cfg.hard_packets = 5;
 	cfg.soft_bytes = 1000; /* not reached */
-	cr_assert(eq(int, tst_pair_new(&p, &cfg), IKE_OK));
+	cr_assert(eq(int, et_pair_new(&p, &cfg), IKE_OK));
 	for (int i = 1; i <= 5; i++) {
 		len = seal_one(&p, buf, sizeof buf, 100, 4, 1);
 		memcpy(copy, buf, len);
@@ -376,30 +379,30 @@ Test(esp_sa, counts_soft_and_hard_lifetimes)
 		cr_assert(eq(u32, ike_esp_sa_status(p.out) & IKE_ESP_ST_SOFT, i >= 3 ? IKE_ESP_ST_SOFT : 0));
 		cr_assert(eq(u32, ike_esp_sa_status(p.in) & IKE_ESP_ST_HARD, i >= 5 ? IKE_ESP_ST_HARD : 0));
 	}
-	tst_inner(buf + 16, 100, 4, 1);
+	et_inner(buf + 16, 100, 4, 1);
 	cr_assert(eq(int, ike_esp_seal(p.out, buf, sizeof buf, 100, &len), IKE_ERR_LIMIT));
 	cr_assert(eq(u64, ike_esp_sa_seq(p.out), 6), "a refused seal uses no number");
 	cr_assert(eq(int, ike_esp_open(p.in, copy, len, &off, &ilen, &nh), IKE_ERR_LIMIT));
 	cr_assert(eq(u64, ike_esp_sa_stats(p.in)->drop_limit, 1));
-	tst_pair_free(&p);
+	et_pair_free(&p);
 
-	cfg = tst_cfg(&p, tst_alg_at(4), SPI);
+	cfg = et_cfg(&p, et_alg_at(4), SPI);
 	cfg.soft_bytes = 150;
 	cfg.hard_bytes = 300;
-	cr_assert(eq(int, tst_pair_new(&p, &cfg), IKE_OK));
+	cr_assert(eq(int, et_pair_new(&p, &cfg), IKE_OK));
 	seal_one(&p, buf, sizeof buf, 100, 4, 1);
 	cr_assert(eq(u32, ike_esp_sa_status(p.out), 0));
 	seal_one(&p, buf, sizeof buf, 100, 4, 1);
 	cr_assert(eq(u32, ike_esp_sa_status(p.out), IKE_ESP_ST_SOFT));
 	seal_one(&p, buf, sizeof buf, 100, 4, 1);
 	cr_assert(eq(u32, ike_esp_sa_status(p.out), IKE_ESP_ST_SOFT | IKE_ESP_ST_HARD));
-	tst_pair_free(&p);
+	et_pair_free(&p);
 }
 
 Test(esp_sa, validates_its_configuration)
 {
-	tst_pair p;
-	ike_esp_cfg good = tst_cfg(&p, tst_alg_at(4), SPI), cfg;
+	et_pair p;
+	ike_esp_cfg good = et_cfg(&p, et_alg_at(4), SPI), cfg;
 	ike_esp_sa *sa = NULL;
 
 	cfg = good;
@@ -426,13 +429,13 @@ Test(esp_sa, validates_its_configuration)
 	cr_assert(eq(int, ike_esp_sa_new(&sa, &cfg, IKE_ESP_IN, NULL), IKE_ERR_INVAL));
 	cfg.replay_window = 4097;
 	cr_assert(eq(int, ike_esp_sa_new(&sa, &cfg, IKE_ESP_IN, NULL), IKE_ERR_INVAL));
-	cfg = tst_cfg(&p, tst_alg_at(0), SPI);
+	cfg = et_cfg(&p, et_alg_at(0), SPI);
 	cfg.integ = IKE_AUTH_HMAC_SHA2_256_128; /* an AEAD takes no integrity transform */
 	cr_assert(eq(int, ike_esp_sa_new(&sa, &cfg, IKE_ESP_IN, NULL), IKE_ERR_INVAL));
-	cfg = tst_cfg(&p, tst_alg_at(0), SPI);
+	cfg = et_cfg(&p, et_alg_at(0), SPI);
 	cfg.encr_key.len = 16; /* salt missing: 12 bytes of key */
 	cr_assert(eq(int, ike_esp_sa_new(&sa, &cfg, IKE_ESP_IN, NULL), IKE_ERR_INVAL));
-	cfg = tst_cfg(&p, tst_alg_at(3), SPI);
+	cfg = et_cfg(&p, et_alg_at(3), SPI);
 	cfg.encr_key.len = 20; /* ChaCha20 takes 256-bit keys only */
 	cr_assert(eq(int, ike_esp_sa_new(&sa, &cfg, IKE_ESP_IN, NULL), IKE_ERR_INVAL));
 	cr_assert(eq(ptr, sa, NULL));
@@ -448,14 +451,14 @@ Test(esp_sa, validates_its_configuration)
 
 Test(esp_sa, seal_checks_direction_buffer_and_packet)
 {
-	tst_pair p;
-	ike_esp_cfg cfg = tst_cfg(&p, tst_alg_at(0), SPI);
+	et_pair p;
+	ike_esp_cfg cfg = et_cfg(&p, et_alg_at(0), SPI);
 	uint8_t buf[200], nh = 0;
 	size_t len = 0, off = 0, ilen = 0, need;
 
-	cr_assert(eq(int, tst_pair_new(&p, &cfg), IKE_OK));
+	cr_assert(eq(int, et_pair_new(&p, &cfg), IKE_OK));
 	need = ike_esp_sealed_len(p.out, 100);
-	tst_inner(buf + 16, 100, 4, 1);
+	et_inner(buf + 16, 100, 4, 1);
 	cr_assert(eq(int, ike_esp_seal(p.out, buf, need - 1, 100, &len), IKE_ERR_NOBUF));
 	cr_assert(eq(int, ike_esp_seal(p.out, buf, 10, 100, &len), IKE_ERR_NOBUF));
 	cr_assert(eq(int, ike_esp_seal(p.in, buf, sizeof buf, 100, &len), IKE_ERR_INVAL));
@@ -467,7 +470,7 @@ Test(esp_sa, seal_checks_direction_buffer_and_packet)
 	buf[16] = 0x45;
 	cr_assert(eq(int, ike_esp_seal(p.out, buf, need, 100, &len), IKE_OK));
 	cr_assert(eq(sz, len, need));
-	tst_pair_free(&p);
+	et_pair_free(&p);
 }
 
 Test(esp_sa, reads_the_spi)
@@ -482,16 +485,39 @@ Test(esp_sa, reads_the_spi)
 
 Test(esp_sa, open_rejects_another_sas_packet_as_unknown_spi)
 {
-	tst_pair a, b;
-	ike_esp_cfg ca = tst_cfg(&a, tst_alg_at(0), SPI), cb = tst_cfg(&b, tst_alg_at(0), SPI + 1);
+	et_pair a, b;
+	ike_esp_cfg ca = et_cfg(&a, et_alg_at(0), SPI), cb = et_cfg(&b, et_alg_at(0), SPI + 1);
 	uint8_t buf[200], nh = 0;
 	size_t len, off = 0, ilen = 0;
 
-	cr_assert(eq(int, tst_pair_new(&a, &ca), IKE_OK));
-	cr_assert(eq(int, tst_pair_new(&b, &cb), IKE_OK));
+	cr_assert(eq(int, et_pair_new(&a, &ca), IKE_OK));
+	cr_assert(eq(int, et_pair_new(&b, &cb), IKE_OK));
 	len = seal_one(&a, buf, sizeof buf, 60, 4, 1);
 	cr_assert(eq(int, ike_esp_open(b.in, buf, len, &off, &ilen, &nh), IKE_ERR_UNKNOWN_SPI));
 	cr_assert(eq(u64, ike_esp_sa_stats(b.in)->drop_spi, 1));
-	tst_pair_free(&a);
-	tst_pair_free(&b);
+	et_pair_free(&a);
+	et_pair_free(&b);
+}
+
+Test(esp_sa, allocates_through_ike_mem_and_fails_cleanly)
+{
+	et_pair p;
+	ike_esp_cfg cfg = et_cfg(&p, et_alg_at(0), SPI);
+	ike_esp_sa *sa = NULL;
+
+	cfg.replay_window = 4096;
+	cr_assert(eq(int, ike_esp_sa_new(&sa, &cfg, IKE_ESP_IN, tst_mem()), IKE_OK));
+	cr_assert(eq(sz, tst_mem_live_blocks(), 2), "the SA and its window");
+	cr_assert(le(sz, tst_mem_live(), sizeof(struct ike_esp_sa) + 128 * 8));
+	ike_esp_sa_free(sa);
+	cr_assert(eq(sz, tst_mem_live(), 0));
+	for (size_t n = 1; n <= 2; n++) {
+		sa = NULL;
+		tst_mem_fail_after(n);
+		cr_assert(eq(int, ike_esp_sa_new(&sa, &cfg, IKE_ESP_IN, tst_mem()), IKE_ERR_NOMEM),
+		          "failure %zu", n);
+		cr_assert(eq(ptr, sa, NULL));
+		cr_assert(eq(sz, tst_mem_live(), 0), "failure %zu leaks", n);
+	}
+	tst_mem_fail_after(0);
 }

@@ -91,7 +91,7 @@ static ike_esp_sa *vec_sa(const gcm_vec *v, ike_esp_dir dir, uint8_t *key, size_
 	ike_esp_sa *sa = NULL;
 	ike_esp_cfg cfg;
 
-	*klen = tst_unhex(v->key, key, 40);
+	*klen = et_unhex(v->key, key, 40);
 	cfg = (ike_esp_cfg){
 	    .spi = v->spi, .encr = IKE_ENCR_AES_GCM_16, .encr_key = {key, *klen}, .esn = v->esn};
 	cr_assert(eq(int, ike_esp_sa_new(&sa, &cfg, dir, NULL), IKE_OK));
@@ -103,11 +103,11 @@ Test(esp_vectors, gcm_draft_packets_seal_byte_for_byte)
 	for (size_t i = 0; i < sizeof gcm_vecs / sizeof gcm_vecs[0]; i++) {
 		const gcm_vec *v = &gcm_vecs[i];
 		uint8_t key[40], iv[8], plain[128], want[256], got[256];
-		size_t klen, plen = tst_unhex(v->plain, plain, sizeof plain);
-		size_t wlen = tst_unhex(v->packet, want, sizeof want), glen = 0;
+		size_t klen, plen = et_unhex(v->plain, plain, sizeof plain);
+		size_t wlen = et_unhex(v->packet, want, sizeof want), glen = 0;
 		ike_esp_sa *sa = vec_sa(v, IKE_ESP_OUT, key, &klen);
 
-		tst_unhex(v->iv, iv, sizeof iv);
+		et_unhex(v->iv, iv, sizeof iv);
 		cr_assert(eq(int, esp_seal_raw(sa, got, sizeof got, v->seq, iv, plain, plen, &glen), IKE_OK),
 		          "vector %zu", i);
 		cr_assert(eq(sz, glen, wlen), "vector %zu", i);
@@ -121,8 +121,8 @@ Test(esp_vectors, gcm_draft_packets_open_to_their_plaintext)
 	for (size_t i = 0; i < sizeof gcm_vecs / sizeof gcm_vecs[0]; i++) {
 		const gcm_vec *v = &gcm_vecs[i];
 		uint8_t key[40], plain[128], pkt[256];
-		size_t klen, plen = tst_unhex(v->plain, plain, sizeof plain);
-		size_t len = tst_unhex(v->packet, pkt, sizeof pkt), got = 0;
+		size_t klen, plen = et_unhex(v->plain, plain, sizeof plain);
+		size_t len = et_unhex(v->packet, pkt, sizeof pkt), got = 0;
 		ike_esp_sa *sa = vec_sa(v, IKE_ESP_IN, key, &klen);
 
 		cr_assert(eq(int, esp_open_raw(sa, pkt, len, v->seq, &got), IKE_OK), "vector %zu", i);
@@ -139,7 +139,7 @@ Test(esp_vectors, gcm_draft_packets_authenticate_then_fail_tunnel_next_header)
 	for (size_t i = 0; i < sizeof gcm_vecs / sizeof gcm_vecs[0]; i++) {
 		const gcm_vec *v = &gcm_vecs[i];
 		uint8_t key[40], pkt[256], nh = 0;
-		size_t klen, len = tst_unhex(v->packet, pkt, sizeof pkt), off = 0, ilen = 0;
+		size_t klen, len = et_unhex(v->packet, pkt, sizeof pkt), off = 0, ilen = 0;
 		ike_esp_sa *sa;
 
 		if (v->seq >> 32)
@@ -158,7 +158,7 @@ Test(esp_vectors, gcm_draft_packet_with_one_bit_changed_fails_integrity)
 {
 	const gcm_vec *v = &gcm_vecs[0];
 	uint8_t key[40], pkt[256], nh = 0;
-	size_t klen, len = tst_unhex(v->packet, pkt, sizeof pkt), off = 0, ilen = 0;
+	size_t klen, len = et_unhex(v->packet, pkt, sizeof pkt), off = 0, ilen = 0;
 	ike_esp_sa *sa = vec_sa(v, IKE_ESP_IN, key, &klen);
 
 	pkt[len - 1] ^= 1;
@@ -182,13 +182,13 @@ static const char chacha_packet[] =
 Test(esp_vectors, chacha20_poly1305_rfc7634_opens_to_icmp_packet)
 {
 	uint8_t key[36], pkt[256], plain[128], nh = 0;
-	size_t len = tst_unhex(chacha_packet, pkt, sizeof pkt),
-	       plen = tst_unhex(chacha_plain, plain, sizeof plain);
+	size_t len = et_unhex(chacha_packet, pkt, sizeof pkt),
+	       plen = et_unhex(chacha_plain, plain, sizeof plain);
 	size_t off = 0, ilen = 0;
 	ike_esp_sa *sa = NULL;
 	ike_esp_cfg cfg = {.spi = 0x01020304,
 	                   .encr = IKE_ENCR_CHACHA20_POLY1305,
-	                   .encr_key = {key, tst_unhex(chacha_key, key, sizeof key)}};
+	                   .encr_key = {key, et_unhex(chacha_key, key, sizeof key)}};
 
 	cr_assert(eq(int, ike_esp_sa_new(&sa, &cfg, IKE_ESP_IN, NULL), IKE_OK));
 	cr_assert(eq(int, ike_esp_open(sa, pkt, len, &off, &ilen, &nh), IKE_OK));
@@ -205,15 +205,15 @@ Test(esp_vectors, chacha20_poly1305_rfc7634_opens_to_icmp_packet)
 Test(esp_vectors, chacha20_poly1305_rfc7634_seals_byte_for_byte)
 {
 	uint8_t key[36], iv[8], plain[128], want[256], got[256];
-	size_t plen = tst_unhex(chacha_plain, plain, sizeof plain),
-	       wlen = tst_unhex(chacha_packet, want, sizeof want);
+	size_t plen = et_unhex(chacha_plain, plain, sizeof plain),
+	       wlen = et_unhex(chacha_packet, want, sizeof want);
 	size_t glen = 0;
 	ike_esp_sa *sa = NULL;
 	ike_esp_cfg cfg = {.spi = 0x01020304,
 	                   .encr = IKE_ENCR_CHACHA20_POLY1305,
-	                   .encr_key = {key, tst_unhex(chacha_key, key, sizeof key)}};
+	                   .encr_key = {key, et_unhex(chacha_key, key, sizeof key)}};
 
-	tst_unhex("1011121314151617", iv, sizeof iv);
+	et_unhex("1011121314151617", iv, sizeof iv);
 	cr_assert(eq(int, ike_esp_sa_new(&sa, &cfg, IKE_ESP_OUT, NULL), IKE_OK));
 	cr_assert(eq(int, esp_seal_raw(sa, got, sizeof got, 5, iv, plain, plen, &glen), IKE_OK));
 	cr_assert(eq(sz, glen, wlen));
@@ -240,13 +240,13 @@ static const char cbc_packet[] = "1234abcd 00000001 f0e0d0c0b0a09080706050403020
 
 static void fixed_iv(void *user, uint8_t *out, size_t len)
 {
-	tst_unhex((const char *)user, out, len);
+	et_unhex((const char *)user, out, len);
 }
 
 static ike_esp_cfg cbc_cfg(uint8_t *ek, uint8_t *ik)
 {
-	tst_fill(ek, 16, 0x00);
-	tst_fill(ik, 32, 0x20);
+	et_fill(ek, 16, 0x00);
+	et_fill(ik, 32, 0x20);
 	return (ike_esp_cfg){.spi = 0x1234abcd,
 	                     .encr = IKE_ENCR_AES_CBC,
 	                     .integ = IKE_AUTH_HMAC_SHA2_256_128,
@@ -259,13 +259,13 @@ static ike_esp_cfg cbc_cfg(uint8_t *ek, uint8_t *ik)
 Test(esp_vectors, aes_cbc_hmac_sha256_seals_openssl_cli_vector)
 {
 	uint8_t ek[16], ik[32], buf[128], want[128];
-	size_t wlen = tst_unhex(cbc_packet, want, sizeof want), ilen, out = 0;
+	size_t wlen = et_unhex(cbc_packet, want, sizeof want), ilen, out = 0;
 	ike_esp_sa *sa = NULL;
 	ike_esp_cfg cfg = cbc_cfg(ek, ik);
 
 	cr_assert(eq(int, ike_esp_sa_new(&sa, &cfg, IKE_ESP_OUT, NULL), IKE_OK));
 	cr_assert(eq(sz, ike_esp_headroom(sa), 24));
-	ilen = tst_unhex(cbc_inner, buf + 24, sizeof buf - 24);
+	ilen = et_unhex(cbc_inner, buf + 24, sizeof buf - 24);
 	cr_assert(eq(sz, ilen, 27));
 	cr_assert(eq(int, ike_esp_seal(sa, buf, sizeof buf, ilen, &out), IKE_OK));
 	cr_assert(eq(sz, out, wlen));
@@ -276,7 +276,7 @@ Test(esp_vectors, aes_cbc_hmac_sha256_seals_openssl_cli_vector)
 Test(esp_vectors, aes_cbc_hmac_sha256_opens_openssl_cli_vector)
 {
 	uint8_t ek[16], ik[32], pkt[128], inner[64], nh = 0;
-	size_t len = tst_unhex(cbc_packet, pkt, sizeof pkt), ilen = tst_unhex(cbc_inner, inner, sizeof inner);
+	size_t len = et_unhex(cbc_packet, pkt, sizeof pkt), ilen = et_unhex(cbc_inner, inner, sizeof inner);
 	size_t off = 0, got = 0;
 	ike_esp_sa *sa = NULL;
 	ike_esp_cfg cfg = cbc_cfg(ek, ik);

@@ -86,7 +86,7 @@ Test(esp_xfrm, newsa_gcm_with_udp_encap_and_large_window)
 	                  .soft_bytes = 1000000,
 	                  .hard_packets = 5000};
 
-	tst_fill(key, sizeof key, 0x40);
+	et_fill(key, sizeof key, 0x40);
 	cr_assert(eq(int, ike_xfrm_build_newsa(buf, sizeof buf, 42, &sa, &len), IKE_OK));
 	parse(buf, len, sizeof info, &m);
 	cr_assert(eq(u16, m.h.nlmsg_type, XFRM_MSG_NEWSA));
@@ -157,8 +157,8 @@ Test(esp_xfrm, newsa_cbc_sha256_ipv6_with_esn)
 
 	cr_assert(eq(int, ike_addr_parse(&sa.src, "2001:db8::1", 0), IKE_OK));
 	cr_assert(eq(int, ike_addr_parse(&sa.dst, "2001:db8::2", 0), IKE_OK));
-	tst_fill(ek, sizeof ek, 1);
-	tst_fill(ik, sizeof ik, 100);
+	et_fill(ek, sizeof ek, 1);
+	et_fill(ik, sizeof ik, 100);
 	for (size_t i = 0; i < 3; i++) {
 		sa.integ = macs[i].integ;
 		sa.integ_key.len = macs[i].key;
