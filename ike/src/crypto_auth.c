@@ -24,12 +24,13 @@ size_t ike_auth_octets_len(uint16_t prf, size_t message_len, size_t peer_nonce_l
 
 /* octets = message | peer_nonce | prf(sk_p, id_parts...). */
 static int build_octets(uint16_t prf, ike_slice sk_p, ike_slice message, ike_slice peer_nonce,
-			const ike_slice *id_parts, size_t n, uint8_t *out, size_t cap, size_t *len)
+                        const ike_slice *id_parts, size_t n, uint8_t *out, size_t cap, size_t *len)
 {
 	if (!len)
 		return IKE_ERR_INVAL;
 	*len = 0;
-	if (!out || !message.ptr || !message.len || !peer_nonce.ptr || !peer_nonce.len || !sk_p.ptr || !sk_p.len)
+	if (!out || !message.ptr || !message.len || !peer_nonce.ptr || !peer_nonce.len || !sk_p.ptr ||
+	    !sk_p.len)
 		return IKE_ERR_INVAL;
 	size_t total = ike_auth_octets_len(prf, message.len, peer_nonce.len);
 	if (!total)
@@ -46,8 +47,8 @@ static int build_octets(uint16_t prf, ike_slice sk_p, ike_slice message, ike_sli
 	return IKE_OK;
 }
 
-int ike_auth_octets(uint16_t prf, ike_slice sk_p, ike_slice message, ike_slice peer_nonce,
-		    const ike_id *id, uint8_t *out, size_t cap, size_t *len)
+int ike_auth_octets(uint16_t prf, ike_slice sk_p, ike_slice message, ike_slice peer_nonce, const ike_id *id,
+                    uint8_t *out, size_t cap, size_t *len)
 {
 	if (!id) {
 		if (len)
@@ -55,13 +56,13 @@ int ike_auth_octets(uint16_t prf, ike_slice sk_p, ike_slice message, ike_slice p
 		return IKE_ERR_INVAL;
 	}
 	/* MACedIDFor{I,R} = prf(SK_p{i,r}, IDType | RESERVED | ID data), RESERVED zero. */
-	uint8_t hdr[4] = { id->type, 0, 0, 0 };
-	ike_slice parts[2] = { IKE_SLICE(hdr, 4), IKE_SLICE(id->data, id->len) };
+	uint8_t hdr[4] = {id->type, 0, 0, 0};
+	ike_slice parts[2] = {IKE_SLICE(hdr, 4), IKE_SLICE(id->data, id->len)};
 	return build_octets(prf, sk_p, message, peer_nonce, parts, 2, out, cap, len);
 }
 
 int ike_auth_octets_raw_id(uint16_t prf, ike_slice sk_p, ike_slice message, ike_slice peer_nonce,
-			   ike_slice id_body, uint8_t *out, size_t cap, size_t *len)
+                           ike_slice id_body, uint8_t *out, size_t cap, size_t *len)
 {
 	if (id_body.len < 4 || !id_body.ptr) {
 		if (len)
@@ -102,7 +103,8 @@ int ike_auth_psk_verify(uint16_t prf, ike_slice psk, ike_slice octets, ike_slice
 	size_t len = 0;
 
 	int rc = ike_auth_psk(prf, psk, octets, mac, sizeof mac, &len);
-	if (rc == IKE_OK && (auth_data.len != len || !auth_data.ptr || CRYPTO_memcmp(mac, auth_data.ptr, len) != 0))
+	if (rc == IKE_OK &&
+	    (auth_data.len != len || !auth_data.ptr || CRYPTO_memcmp(mac, auth_data.ptr, len) != 0))
 		rc = IKE_ERR_AUTH;
 	OPENSSL_cleanse(mac, sizeof mac);
 	return rc;
@@ -118,24 +120,24 @@ typedef struct sig_alg {
 } sig_alg;
 
 static const sig_alg pkcs1_algs[] = {
-	{ IKE_HASH_SHA1, { 0x30, 0x0d, OID_PKCS1(0x05), 0x05, 0x00 } },
-	{ IKE_HASH_SHA2_256, { 0x30, 0x0d, OID_PKCS1(0x0b), 0x05, 0x00 } },
-	{ IKE_HASH_SHA2_384, { 0x30, 0x0d, OID_PKCS1(0x0c), 0x05, 0x00 } },
-	{ IKE_HASH_SHA2_512, { 0x30, 0x0d, OID_PKCS1(0x0d), 0x05, 0x00 } },
+    {IKE_HASH_SHA1, {0x30, 0x0d, OID_PKCS1(0x05), 0x05, 0x00}},
+    {IKE_HASH_SHA2_256, {0x30, 0x0d, OID_PKCS1(0x0b), 0x05, 0x00}},
+    {IKE_HASH_SHA2_384, {0x30, 0x0d, OID_PKCS1(0x0c), 0x05, 0x00}},
+    {IKE_HASH_SHA2_512, {0x30, 0x0d, OID_PKCS1(0x0d), 0x05, 0x00}},
 };
 
-static const uint8_t oid_rsassa_pss[] = { OID_PKCS1(0x0a) };
-static const uint8_t oid_mgf1[] = { OID_PKCS1(0x08) };
+static const uint8_t oid_rsassa_pss[] = {OID_PKCS1(0x0a)};
+static const uint8_t oid_mgf1[] = {OID_PKCS1(0x08)};
 
 static const struct {
 	uint16_t hash;
 	uint8_t oid[11];
 	uint8_t len;
 } hash_oids[] = {
-	{ IKE_HASH_SHA1, { 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a }, 7 },
-	{ IKE_HASH_SHA2_256, { 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01 }, 11 },
-	{ IKE_HASH_SHA2_384, { 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02 }, 11 },
-	{ IKE_HASH_SHA2_512, { 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03 }, 11 },
+    {IKE_HASH_SHA1, {0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a}, 7},
+    {IKE_HASH_SHA2_256, {0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01}, 11},
+    {IKE_HASH_SHA2_384, {0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02}, 11},
+    {IKE_HASH_SHA2_512, {0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03}, 11},
 };
 
 /* Reads one DER TLV (definite length up to 0xffff) from *in; *whole gets the
@@ -181,7 +183,8 @@ static uint16_t parse_hash_alg(ike_slice seq_content)
 	if (!der_next(&seq_content, &tag, &oid, &whole) || tag != 0x06)
 		return 0;
 	if (seq_content.len) {
-		if (!der_next(&seq_content, &tag, &params, NULL) || tag != 0x05 || params.len || seq_content.len)
+		if (!der_next(&seq_content, &tag, &params, NULL) || tag != 0x05 || params.len ||
+		    seq_content.len)
 			return 0;
 	}
 	for (size_t i = 0; i < sizeof hash_oids / sizeof hash_oids[0]; i++)
@@ -315,8 +318,8 @@ static int rsa_sign(EVP_PKEY *pkey, uint16_t hash, ike_slice octets, uint8_t *ou
 	if (!ctx)
 		return IKE_ERR_NOMEM;
 	char pad[] = OSSL_PKEY_RSA_PAD_MODE_PKCSV15;
-	OSSL_PARAM params[2] = { OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, pad, 0),
-				 OSSL_PARAM_construct_end() };
+	OSSL_PARAM params[2] = {OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, pad, 0),
+	                        OSSL_PARAM_construct_end()};
 	if (EVP_DigestSignInit_ex(ctx, NULL, md, NULL, NULL, pkey, params) != 1 ||
 	    EVP_DigestSign(ctx, NULL, &sig_len, octets.ptr, octets.len) != 1)
 		goto out;
@@ -334,7 +337,7 @@ out:
 }
 
 int ike_auth_sign(const ike_key *key, uint8_t method, uint16_t hash, ike_slice octets, uint8_t *out,
-		  size_t cap, size_t *len)
+                  size_t cap, size_t *len)
 {
 	if (!len)
 		return IKE_ERR_INVAL;
@@ -378,10 +381,11 @@ static int rsa_verify(EVP_PKEY *pkey, const sig_scheme *s, ike_slice octets, ike
 	char pad_pkcs1[] = OSSL_PKEY_RSA_PAD_MODE_PKCSV15, pad_pss[] = OSSL_PKEY_RSA_PAD_MODE_PSS;
 	int salt = (int)s->salt_len;
 	size_t k = 0;
-	params[k++] = OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, s->pss ? pad_pss : pad_pkcs1, 0);
+	params[k++] =
+	    OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, s->pss ? pad_pss : pad_pkcs1, 0);
 	if (s->pss) {
 		params[k++] = OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_DIGEST,
-							       (char *)crypto_hash_md_name(s->mgf1_hash), 0);
+		                                               (char *)crypto_hash_md_name(s->mgf1_hash), 0);
 		params[k++] = OSSL_PARAM_construct_int(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, &salt);
 	}
 	params[k] = OSSL_PARAM_construct_end();
@@ -395,7 +399,7 @@ out:
 }
 
 int ike_auth_verify(const ike_key *key, uint8_t method, ike_slice octets, ike_slice auth_data,
-		    uint16_t *hash_used)
+                    uint16_t *hash_used)
 {
 	sig_scheme s;
 
@@ -433,7 +437,8 @@ int ike_auth_verify(const ike_key *key, uint8_t method, ike_slice octets, ike_sl
 
 uint32_t ike_sig_hashes_ours(void)
 {
-	return IKE_HASH_BIT(IKE_HASH_SHA2_256) | IKE_HASH_BIT(IKE_HASH_SHA2_384) | IKE_HASH_BIT(IKE_HASH_SHA2_512);
+	return IKE_HASH_BIT(IKE_HASH_SHA2_256) | IKE_HASH_BIT(IKE_HASH_SHA2_384) |
+	       IKE_HASH_BIT(IKE_HASH_SHA2_512);
 }
 
 int ike_sig_hashes_encode(uint32_t mask, uint8_t *out, size_t cap, size_t *len)
@@ -473,7 +478,7 @@ int ike_sig_hashes_parse(ike_slice data, uint32_t *mask)
 
 uint16_t ike_sig_hash_choose(uint32_t peer_mask)
 {
-	static const uint16_t order[] = { IKE_HASH_SHA2_256, IKE_HASH_SHA2_384, IKE_HASH_SHA2_512 };
+	static const uint16_t order[] = {IKE_HASH_SHA2_256, IKE_HASH_SHA2_384, IKE_HASH_SHA2_512};
 	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
 		if (peer_mask & IKE_HASH_BIT(order[i]))
 			return order[i];

@@ -26,13 +26,13 @@ typedef struct group_info {
 } group_info;
 
 static const group_info groups[] = {
-	{ IKE_MODP_2048, K_MODP, "modp_2048", 0, 256, 256 },
-	{ IKE_MODP_3072, K_MODP, "modp_3072", 0, 384, 384 },
-	{ IKE_MODP_4096, K_MODP, "modp_4096", 0, 512, 512 },
-	{ IKE_ECP_256, K_ECP, "P-256", NID_X9_62_prime256v1, 64, 32 },
-	{ IKE_ECP_384, K_ECP, "P-384", NID_secp384r1, 96, 48 },
-	{ IKE_ECP_521, K_ECP, "P-521", NID_secp521r1, 132, 66 },
-	{ IKE_CURVE25519, K_X25519, "X25519", 0, 32, 32 },
+    {IKE_MODP_2048, K_MODP, "modp_2048", 0, 256, 256},
+    {IKE_MODP_3072, K_MODP, "modp_3072", 0, 384, 384},
+    {IKE_MODP_4096, K_MODP, "modp_4096", 0, 512, 512},
+    {IKE_ECP_256, K_ECP, "P-256", NID_X9_62_prime256v1, 64, 32},
+    {IKE_ECP_384, K_ECP, "P-384", NID_secp384r1, 96, 48},
+    {IKE_ECP_521, K_ECP, "P-521", NID_secp521r1, 132, 66},
+    {IKE_CURVE25519, K_X25519, "X25519", 0, 32, 32},
 };
 
 struct ike_dh {
@@ -114,8 +114,8 @@ static int export_public(ike_dh *dh)
 		BIGNUM *x = NULL, *y = NULL;
 		size_t c = g->pub_len / 2;
 		if (EVP_PKEY_get_bn_param(dh->key, OSSL_PKEY_PARAM_EC_PUB_X, &x) == 1 &&
-		    EVP_PKEY_get_bn_param(dh->key, OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1 && put_bn(x, dh->pub, c) &&
-		    put_bn(y, dh->pub + c, c))
+		    EVP_PKEY_get_bn_param(dh->key, OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1 &&
+		    put_bn(x, dh->pub, c) && put_bn(y, dh->pub + c, c))
 			rc = IKE_OK;
 		BN_free(x);
 		BN_free(y);
@@ -176,8 +176,8 @@ int ike_dh_new(ike_dh **out, const ike_mem *mem, uint16_t group)
 	} else {
 		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, g->kind == K_MODP ? "DH" : "EC", NULL);
 		OSSL_PARAM params[2] = {
-			OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)g->name, 0),
-			OSSL_PARAM_construct_end(),
+		    OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)g->name, 0),
+		    OSSL_PARAM_construct_end(),
 		};
 		if (ctx && EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_CTX_set_params(ctx, params) == 1)
 			(void)EVP_PKEY_generate(ctx, &dh->key);
@@ -219,8 +219,8 @@ static EVP_PKEY *modp_from_private(const group_info *g, ike_slice priv)
 		goto out;
 	/* Get p and g from the named group, then y = g^x mod p. */
 	OSSL_PARAM gp[2] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)g->name, 0),
-		OSSL_PARAM_construct_end(),
+	    OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)g->name, 0),
+	    OSSL_PARAM_construct_end(),
 	};
 	params_key = pkey_fromdata("DH", EVP_PKEY_KEY_PARAMETERS, gp);
 	if (!params_key || !(p = modp_prime(params_key)) ||
@@ -298,8 +298,12 @@ int ike_dh_new_from_private(ike_dh **out, const ike_mem *mem, uint16_t group, ik
 		return IKE_ERR_INVAL;
 	}
 	switch (dh->g->kind) {
-	case K_MODP: dh->key = modp_from_private(dh->g, priv); break;
-	case K_ECP: dh->key = ecp_from_private(dh->g, priv); break;
+	case K_MODP:
+		dh->key = modp_from_private(dh->g, priv);
+		break;
+	case K_ECP:
+		dh->key = ecp_from_private(dh->g, priv);
+		break;
 	case K_X25519:
 		if (priv.len == 32)
 			dh->key = EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL, priv.ptr, priv.len);
@@ -346,9 +350,9 @@ static EVP_PKEY *peer_key(const ike_dh *dh, ike_slice pub)
 		point[0] = POINT_CONVERSION_UNCOMPRESSED;
 		memcpy(point + 1, pub.ptr, pub.len);
 		OSSL_PARAM params[3] = {
-			OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)g->name, 0),
-			OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, 1 + pub.len),
-			OSSL_PARAM_construct_end(),
+		    OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)g->name, 0),
+		    OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, 1 + pub.len),
+		    OSSL_PARAM_construct_end(),
 		};
 		pkey = pkey_fromdata("EC", EVP_PKEY_PUBLIC_KEY, params);
 		break;
@@ -391,8 +395,8 @@ int ike_dh_compute(ike_dh *dh, ike_slice peer_pub, uint8_t *secret, size_t cap, 
 		/* Ask for the secret padded to the prime's length (RFC 7296 2.14). */
 		unsigned int pad = 1;
 		OSSL_PARAM params[2] = {
-			OSSL_PARAM_construct_uint(OSSL_EXCHANGE_PARAM_PAD, &pad),
-			OSSL_PARAM_construct_end(),
+		    OSSL_PARAM_construct_uint(OSSL_EXCHANGE_PARAM_PAD, &pad),
+		    OSSL_PARAM_construct_end(),
 		};
 		if (EVP_PKEY_CTX_set_params(ctx, params) != 1)
 			goto out;

@@ -18,7 +18,7 @@ const char *crypto_integ_md_name(uint16_t integ, size_t *icv_len, size_t *key_le
 /* One-shot HMAC over parts with digest md_name into out (cap >= digest size);
  * *len gets the full MAC length. */
 int crypto_hmac(const char *md_name, ike_slice key, const ike_slice *parts, size_t n, uint8_t *out,
-		size_t cap, size_t *len);
+                size_t cap, size_t *len);
 
 /* The EVP_PKEY of a key (borrowed). */
 EVP_PKEY *crypto_key_pkey(const ike_key *key);

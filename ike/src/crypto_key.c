@@ -130,7 +130,8 @@ static int b64_decode(const uint8_t *in, size_t len, uint8_t *out, size_t cap, s
 			if (v[j] < 0)
 				return IKE_ERR_MALFORMED;
 		}
-		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+		uint32_t w =
+		    (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
 		size_t n = 3 - pad;
 		if (cap - o < n)
 			return IKE_ERR_MALFORMED;
@@ -174,7 +175,7 @@ static bool ssh_string(ike_slice *blob, ike_slice *s)
 	if (blob->len < 4)
 		return false;
 	uint32_t n = (uint32_t)blob->ptr[0] << 24 | (uint32_t)blob->ptr[1] << 16 |
-		     (uint32_t)blob->ptr[2] << 8 | blob->ptr[3];
+	             (uint32_t)blob->ptr[2] << 8 | blob->ptr[3];
 	if (n > blob->len - 4)
 		return false;
 	*s = IKE_SLICE(blob->ptr + 4, n);
@@ -292,7 +293,8 @@ static EVP_PKEY *decode(ike_slice data, const char *input_type, const char *keyt
 {
 	EVP_PKEY *pkey = NULL;
 	/* selection 0: whatever the input holds, private key pair or public key. */
-	OSSL_DECODER_CTX *dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, input_type, NULL, keytype, 0, NULL, NULL);
+	OSSL_DECODER_CTX *dctx =
+	    OSSL_DECODER_CTX_new_for_pkey(&pkey, input_type, NULL, keytype, 0, NULL, NULL);
 	if (!dctx)
 		return NULL;
 	const unsigned char *p = data.ptr;
@@ -328,7 +330,8 @@ int ike_key_load(ike_key **out, const ike_mem *mem, ike_slice data)
 	if (!data.ptr || !data.len)
 		return IKE_ERR_INVAL;
 	size_t skip = 0;
-	while (skip < data.len && (is_space(data.ptr[skip]) || data.ptr[skip] == '\n' || data.ptr[skip] == '\r'))
+	while (skip < data.len &&
+	       (is_space(data.ptr[skip]) || data.ptr[skip] == '\n' || data.ptr[skip] == '\r'))
 		skip++;
 	ike_slice body = IKE_SLICE(data.ptr + skip, data.len - skip);
 	if (body.len == 0)
@@ -401,10 +404,10 @@ int ike_key_generate(ike_key **out, const ike_mem *mem, unsigned bits)
 	EVP_PKEY *pkey = NULL;
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
 	size_t b = bits;
-	OSSL_PARAM params[2] = { OSSL_PARAM_construct_size_t(OSSL_PKEY_PARAM_RSA_BITS, &b),
-				 OSSL_PARAM_construct_end() };
+	OSSL_PARAM params[2] = {OSSL_PARAM_construct_size_t(OSSL_PKEY_PARAM_RSA_BITS, &b),
+	                        OSSL_PARAM_construct_end()};
 	int ok = ctx && EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_CTX_set_params(ctx, params) == 1 &&
-		 EVP_PKEY_generate(ctx, &pkey) == 1;
+	         EVP_PKEY_generate(ctx, &pkey) == 1;
 	EVP_PKEY_CTX_free(ctx);
 	if (!ok) {
 		EVP_PKEY_free(pkey);
@@ -437,8 +440,8 @@ int ike_key_public_copy(const ike_key *key, ike_key **out)
 }
 
 /* Encodes the key with OSSL_ENCODER into an OPENSSL_malloc'd buffer. */
-static int encode(const ike_key *key, int selection, const char *type, const char *structure,
-		  uint8_t **data, size_t *len)
+static int encode(const ike_key *key, int selection, const char *type, const char *structure, uint8_t **data,
+                  size_t *len)
 {
 	*data = NULL;
 	*len = 0;
@@ -478,7 +481,7 @@ int ike_key_public_der(const ike_key *key, ike_key_pub_form form, uint8_t *out, 
 		return IKE_ERR_INVAL;
 	/* "type-specific" for RSA public keys is the PKCS#1 RSAPublicKey. */
 	int rc = encode(key, EVP_PKEY_PUBLIC_KEY, "DER",
-			form == IKE_KEY_PUB_PKCS1 ? "type-specific" : "SubjectPublicKeyInfo", &der, &n);
+	                form == IKE_KEY_PUB_PKCS1 ? "type-specific" : "SubjectPublicKeyInfo", &der, &n);
 	if (rc != IKE_OK)
 		return rc;
 	rc = copy_out(der, n, out, cap, len, false);
@@ -532,8 +535,8 @@ int ike_key_public_ssh(const ike_key *key, const char *comment, char *out, size_
 		if (comment[i] == '\n' || comment[i] == '\r')
 			return IKE_ERR_INVAL;
 	if (EVP_PKEY_get_bn_param(key->pkey, OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
-	    EVP_PKEY_get_bn_param(key->pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1 || BN_num_bytes(n) > RSA_MAX_BITS / 8 ||
-	    BN_num_bytes(e) > RSA_MAX_BITS / 8)
+	    EVP_PKEY_get_bn_param(key->pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1 ||
+	    BN_num_bytes(n) > RSA_MAX_BITS / 8 || BN_num_bytes(e) > RSA_MAX_BITS / 8)
 		goto out;
 	size_t cap_blob = 4 + 7 + 4 + 1 + (size_t)BN_num_bytes(e) + 4 + 1 + (size_t)BN_num_bytes(n);
 	blob = ike_mem_malloc(key->mem, cap_blob);
@@ -671,7 +674,7 @@ int ike_key_keyid(const ike_key *key, ike_keyid_form form, uint8_t out[IKE_KEYID
 	if (!key || !out || (form != IKE_KEYID_SPK && form != IKE_KEYID_SPKI))
 		return IKE_ERR_INVAL;
 	int rc = encode(key, EVP_PKEY_PUBLIC_KEY, "DER",
-			form == IKE_KEYID_SPK ? "type-specific" : "SubjectPublicKeyInfo", &der, &n);
+	                form == IKE_KEYID_SPK ? "type-specific" : "SubjectPublicKeyInfo", &der, &n);
 	if (rc != IKE_OK)
 		return rc;
 	ike_slice part = IKE_SLICE(der, n);

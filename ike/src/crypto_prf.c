@@ -10,11 +10,16 @@
 size_t ike_prf_len(uint16_t prf)
 {
 	switch (prf) {
-	case IKE_PRF_HMAC_SHA1: return 20;
-	case IKE_PRF_HMAC_SHA2_256: return 32;
-	case IKE_PRF_HMAC_SHA2_384: return 48;
-	case IKE_PRF_HMAC_SHA2_512: return 64;
-	default: return 0;
+	case IKE_PRF_HMAC_SHA1:
+		return 20;
+	case IKE_PRF_HMAC_SHA2_256:
+		return 32;
+	case IKE_PRF_HMAC_SHA2_384:
+		return 48;
+	case IKE_PRF_HMAC_SHA2_512:
+		return 64;
+	default:
+		return 0;
 	}
 }
 
@@ -33,8 +38,7 @@ int ike_prf(uint16_t prf, ike_slice key, const ike_slice *parts, size_t n, uint8
 
 #define SEED_PARTS_MAX 8
 
-int ike_prf_plus(uint16_t prf, ike_slice key, const ike_slice *seed, size_t n, uint8_t *out,
-		 size_t out_len)
+int ike_prf_plus(uint16_t prf, ike_slice key, const ike_slice *seed, size_t n, uint8_t *out, size_t out_len)
 {
 	size_t plen = ike_prf_len(prf);
 	uint8_t t[IKE_PRF_MAX_LEN];
@@ -141,7 +145,7 @@ static void put_u64(uint8_t *p, uint64_t v)
 
 /* Splits prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) into out (RFC 7296 2.14). */
 static int sa_keys_expand(ike_sa_keys *out, const ike_crypto_suite *s, const uint8_t *skeyseed,
-			  size_t seed_len, ike_slice ni, ike_slice nr, uint64_t spi_i, uint64_t spi_r)
+                          size_t seed_len, ike_slice ni, ike_slice nr, uint64_t spi_i, uint64_t spi_r)
 {
 	size_t e_len, a_len;
 	int rc = suite_sizes(s, true, &e_len, &a_len);
@@ -151,7 +155,7 @@ static int sa_keys_expand(ike_sa_keys *out, const ike_crypto_suite *s, const uin
 	uint8_t spis[16];
 	put_u64(spis, spi_i);
 	put_u64(spis + 8, spi_r);
-	ike_slice seed[3] = { ni, nr, IKE_SLICE(spis, sizeof spis) };
+	ike_slice seed[3] = {ni, nr, IKE_SLICE(spis, sizeof spis)};
 	uint8_t km[3 * IKE_SK_MAX + 2 * IKE_SK_MAX + 2 * IKE_SK_MAX];
 	size_t total = p_len + 2 * a_len + 2 * e_len + 2 * p_len;
 
@@ -176,7 +180,7 @@ static int sa_keys_expand(ike_sa_keys *out, const ike_crypto_suite *s, const uin
 }
 
 int ike_sa_keys_derive(ike_sa_keys *out, const ike_crypto_suite *suite, ike_slice g_ir, ike_slice ni,
-		       ike_slice nr, uint64_t spi_i, uint64_t spi_r)
+                       ike_slice nr, uint64_t spi_i, uint64_t spi_r)
 {
 	uint8_t skeyseed[IKE_PRF_MAX_LEN];
 
@@ -205,7 +209,7 @@ int ike_sa_keys_derive(ike_sa_keys *out, const ike_crypto_suite *suite, ike_slic
 }
 
 int ike_sa_keys_derive_rekey(ike_sa_keys *out, const ike_crypto_suite *suite, const ike_sa_keys *old,
-			     ike_slice g_ir, ike_slice ni, ike_slice nr, uint64_t spi_i, uint64_t spi_r)
+                             ike_slice g_ir, ike_slice ni, ike_slice nr, uint64_t spi_i, uint64_t spi_r)
 {
 	uint8_t skeyseed[IKE_PRF_MAX_LEN];
 
@@ -220,7 +224,7 @@ int ike_sa_keys_derive_rekey(ike_sa_keys *out, const ike_crypto_suite *suite, co
 		return IKE_ERR_UNSUPPORTED;
 	/* RFC 7296 2.18: the rekeying exchange belongs to the old SA, so its PRF
 	 * makes SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr). */
-	ike_slice parts[3] = { g_ir, ni, nr };
+	ike_slice parts[3] = {g_ir, ni, nr};
 	int rc = ike_prf(old->prf, IKE_SLICE(old->sk_d, old->d_len), parts, 3, skeyseed, sizeof skeyseed);
 	if (rc == IKE_OK)
 		rc = sa_keys_expand(out, suite, skeyseed, old_len, ni, nr, spi_i, spi_r);
@@ -237,7 +241,7 @@ void ike_sa_keys_wipe(ike_sa_keys *keys)
 }
 
 int ike_child_keys_derive(ike_child_keys *out, const ike_crypto_suite *esp_suite, const ike_sa_keys *sa,
-			  ike_slice g_ir, ike_slice ni, ike_slice nr)
+                          ike_slice g_ir, ike_slice ni, ike_slice nr)
 {
 	size_t e_len, a_len;
 	uint8_t km[4 * IKE_SK_MAX];

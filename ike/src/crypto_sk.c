@@ -55,14 +55,15 @@ static const char *cipher_name(uint16_t encr, size_t key_len)
 }
 
 int ike_sk_cipher_new(ike_sk_cipher **out, const ike_mem *mem, uint16_t encr, uint16_t key_bits,
-		      uint16_t integ, ike_slice enc_key, ike_slice integ_key)
+                      uint16_t integ, ike_slice enc_key, ike_slice integ_key)
 {
 	if (!out)
 		return IKE_ERR_INVAL;
 	*out = NULL;
 	size_t km = ike_encr_keymat_len(encr, key_bits);
 	if (!km)
-		return encr == IKE_ENCR_AES_CBC || ike_encr_is_aead(encr) ? IKE_ERR_INVAL : IKE_ERR_UNSUPPORTED;
+		return encr == IKE_ENCR_AES_CBC || ike_encr_is_aead(encr) ? IKE_ERR_INVAL
+		                                                          : IKE_ERR_UNSUPPORTED;
 	bool aead = ike_encr_is_aead(encr);
 	size_t icv = 0, ikey = 0;
 	const char *md = NULL;
@@ -171,15 +172,15 @@ static int aead_crypt(ike_sk_cipher *c, uint8_t *msg, const ike_sk_layout *l, bo
 	if (EVP_CipherInit_ex2(c->ctx, c->cipher, NULL, NULL, enc ? 1 : 0, NULL) != 1)
 		goto out;
 	size_t ivlen = sizeof nonce;
-	OSSL_PARAM ivp[2] = { OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen),
-			      OSSL_PARAM_construct_end() };
+	OSSL_PARAM ivp[2] = {OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen),
+	                     OSSL_PARAM_construct_end()};
 	if (EVP_CIPHER_CTX_set_params(c->ctx, ivp) != 1 ||
 	    EVP_CipherInit_ex2(c->ctx, NULL, c->key, nonce, enc ? 1 : 0, NULL) != 1)
 		goto out;
 	if (!enc) {
-		OSSL_PARAM tp[2] = { OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
-								       msg + l->icv_off, c->icv_len),
-				     OSSL_PARAM_construct_end() };
+		OSSL_PARAM tp[2] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
+		                                                      msg + l->icv_off, c->icv_len),
+		                    OSSL_PARAM_construct_end()};
 		if (EVP_CIPHER_CTX_set_params(c->ctx, tp) != 1)
 			goto out;
 	}
@@ -196,9 +197,9 @@ static int aead_crypt(ike_sk_cipher *c, uint8_t *msg, const ike_sk_layout *l, bo
 		goto out;
 	}
 	if (enc) {
-		OSSL_PARAM tp[2] = { OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
-								       msg + l->icv_off, c->icv_len),
-				     OSSL_PARAM_construct_end() };
+		OSSL_PARAM tp[2] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
+		                                                      msg + l->icv_off, c->icv_len),
+		                    OSSL_PARAM_construct_end()};
 		if (EVP_CIPHER_CTX_get_params(c->ctx, tp) != 1)
 			goto out;
 	}
@@ -216,7 +217,7 @@ static int cbc_icv(const ike_sk_cipher *c, const uint8_t *msg, const ike_sk_layo
 	uint8_t full[IKE_PRF_MAX_LEN];
 	ike_slice covered = IKE_SLICE(msg + l->aad_off, l->icv_off - l->aad_off);
 	int rc = crypto_hmac(c->integ_md, IKE_SLICE(c->integ_key, c->integ_key_len), &covered, 1, full,
-			     sizeof full, NULL);
+	                     sizeof full, NULL);
 	if (rc == IKE_OK)
 		memcpy(icv, full, c->icv_len);
 	OPENSSL_cleanse(full, sizeof full);
@@ -235,7 +236,7 @@ static int cbc_crypt(ike_sk_cipher *c, uint8_t *data, size_t len, const uint8_t 
 }
 
 static int sk_encrypt(ike_sk_cipher *c, uint8_t *msg, size_t msg_len, const ike_sk_layout *l,
-		      const uint8_t *iv)
+                      const uint8_t *iv)
 {
 	if (!c || !msg || !l)
 		return IKE_ERR_INVAL;
@@ -262,7 +263,7 @@ int ike_sk_encrypt(ike_sk_cipher *c, uint8_t *msg, size_t msg_len, const ike_sk_
 }
 
 int ike_sk_encrypt_with_iv(ike_sk_cipher *c, uint8_t *msg, size_t msg_len, const ike_sk_layout *l,
-			   const uint8_t *iv)
+                           const uint8_t *iv)
 {
 	if (!iv)
 		return IKE_ERR_INVAL;
@@ -303,7 +304,7 @@ int ike_sk_strip_padding(const uint8_t *data, size_t data_len, size_t *inner_len
 }
 
 int ike_sa_sk_ciphers(const ike_sa_keys *keys, const ike_crypto_suite *suite, bool initiator,
-		      const ike_mem *mem, ike_sk_cipher **tx, ike_sk_cipher **rx)
+                      const ike_mem *mem, ike_sk_cipher **tx, ike_sk_cipher **rx)
 {
 	if (!tx || !rx)
 		return IKE_ERR_INVAL;
@@ -314,13 +315,15 @@ int ike_sa_sk_ciphers(const ike_sa_keys *keys, const ike_crypto_suite *suite, bo
 	    keys->a_len != (suite->integ ? ike_integ_key_len(suite->integ) : 0) || keys->e_len > IKE_SK_MAX ||
 	    keys->a_len > IKE_SK_MAX)
 		return IKE_ERR_INVAL;
-	const uint8_t *ek_tx = initiator ? keys->sk_ei : keys->sk_er, *ek_rx = initiator ? keys->sk_er : keys->sk_ei;
-	const uint8_t *ak_tx = initiator ? keys->sk_ai : keys->sk_ar, *ak_rx = initiator ? keys->sk_ar : keys->sk_ai;
-	int rc = ike_sk_cipher_new(tx, mem, suite->encr, suite->encr_bits, suite->integ, IKE_SLICE(ek_tx, keys->e_len),
-				   IKE_SLICE(ak_tx, keys->a_len));
+	const uint8_t *ek_tx = initiator ? keys->sk_ei : keys->sk_er,
+	              *ek_rx = initiator ? keys->sk_er : keys->sk_ei;
+	const uint8_t *ak_tx = initiator ? keys->sk_ai : keys->sk_ar,
+	              *ak_rx = initiator ? keys->sk_ar : keys->sk_ai;
+	int rc = ike_sk_cipher_new(tx, mem, suite->encr, suite->encr_bits, suite->integ,
+	                           IKE_SLICE(ek_tx, keys->e_len), IKE_SLICE(ak_tx, keys->a_len));
 	if (rc == IKE_OK)
 		rc = ike_sk_cipher_new(rx, mem, suite->encr, suite->encr_bits, suite->integ,
-				       IKE_SLICE(ek_rx, keys->e_len), IKE_SLICE(ak_rx, keys->a_len));
+		                       IKE_SLICE(ek_rx, keys->e_len), IKE_SLICE(ak_rx, keys->a_len));
 	if (rc != IKE_OK) {
 		ike_sk_cipher_free(*tx);
 		*tx = NULL;

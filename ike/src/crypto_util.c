@@ -47,22 +47,32 @@ bool ike_crypto_eq(const void *a, const void *b, size_t len)
 const char *crypto_hash_md_name(uint16_t hash)
 {
 	switch (hash) {
-	case IKE_HASH_SHA1: return "SHA1";
-	case IKE_HASH_SHA2_256: return "SHA2-256";
-	case IKE_HASH_SHA2_384: return "SHA2-384";
-	case IKE_HASH_SHA2_512: return "SHA2-512";
-	default: return NULL;
+	case IKE_HASH_SHA1:
+		return "SHA1";
+	case IKE_HASH_SHA2_256:
+		return "SHA2-256";
+	case IKE_HASH_SHA2_384:
+		return "SHA2-384";
+	case IKE_HASH_SHA2_512:
+		return "SHA2-512";
+	default:
+		return NULL;
 	}
 }
 
 const char *crypto_prf_md_name(uint16_t prf)
 {
 	switch (prf) {
-	case IKE_PRF_HMAC_SHA1: return "SHA1";
-	case IKE_PRF_HMAC_SHA2_256: return "SHA2-256";
-	case IKE_PRF_HMAC_SHA2_384: return "SHA2-384";
-	case IKE_PRF_HMAC_SHA2_512: return "SHA2-512";
-	default: return NULL;
+	case IKE_PRF_HMAC_SHA1:
+		return "SHA1";
+	case IKE_PRF_HMAC_SHA2_256:
+		return "SHA2-256";
+	case IKE_PRF_HMAC_SHA2_384:
+		return "SHA2-384";
+	case IKE_PRF_HMAC_SHA2_512:
+		return "SHA2-512";
+	default:
+		return NULL;
 	}
 }
 
@@ -72,11 +82,20 @@ const char *crypto_integ_md_name(uint16_t integ, size_t *icv_len, size_t *key_le
 	size_t icv, key;
 
 	switch (integ) {
-	case IKE_AUTH_HMAC_SHA1_96: md = "SHA1", icv = 12, key = 20; break;
-	case IKE_AUTH_HMAC_SHA2_256_128: md = "SHA2-256", icv = 16, key = 32; break;
-	case IKE_AUTH_HMAC_SHA2_384_192: md = "SHA2-384", icv = 24, key = 48; break;
-	case IKE_AUTH_HMAC_SHA2_512_256: md = "SHA2-512", icv = 32, key = 64; break;
-	default: return NULL;
+	case IKE_AUTH_HMAC_SHA1_96:
+		md = "SHA1", icv = 12, key = 20;
+		break;
+	case IKE_AUTH_HMAC_SHA2_256_128:
+		md = "SHA2-256", icv = 16, key = 32;
+		break;
+	case IKE_AUTH_HMAC_SHA2_384_192:
+		md = "SHA2-384", icv = 24, key = 48;
+		break;
+	case IKE_AUTH_HMAC_SHA2_512_256:
+		md = "SHA2-512", icv = 32, key = 64;
+		break;
+	default:
+		return NULL;
 	}
 	if (icv_len)
 		*icv_len = icv;
@@ -88,11 +107,16 @@ const char *crypto_integ_md_name(uint16_t integ, size_t *icv_len, size_t *key_le
 size_t ike_hash_len(uint16_t hash)
 {
 	switch (hash) {
-	case IKE_HASH_SHA1: return 20;
-	case IKE_HASH_SHA2_256: return 32;
-	case IKE_HASH_SHA2_384: return 48;
-	case IKE_HASH_SHA2_512: return 64;
-	default: return 0;
+	case IKE_HASH_SHA1:
+		return 20;
+	case IKE_HASH_SHA2_256:
+		return 32;
+	case IKE_HASH_SHA2_384:
+		return 48;
+	case IKE_HASH_SHA2_512:
+		return 64;
+	default:
+		return 0;
 	}
 }
 
@@ -133,7 +157,7 @@ out:
 }
 
 int crypto_hmac(const char *md_name, ike_slice key, const ike_slice *parts, size_t n, uint8_t *out,
-		size_t cap, size_t *len)
+                size_t cap, size_t *len)
 {
 	int rc = IKE_ERR_CRYPTO;
 	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);

@@ -58,14 +58,14 @@ bool ike_crypto_eq(const void *a, const void *b, size_t len);
 size_t ike_hash_len(uint16_t hash);
 /* out = hash(parts[0] | parts[1] | ... | parts[n-1]); *len gets ike_hash_len(hash)
  * (len may be NULL). Used for NAT_DETECTION (SHA-1) and ME_CONNECTAUTH (SHA-1). */
-IKE_MUST_CHECK int ike_hash(uint16_t hash, const ike_slice *parts, size_t n, uint8_t *out,
-			    size_t cap, size_t *len);
+IKE_MUST_CHECK int ike_hash(uint16_t hash, const ike_slice *parts, size_t n, uint8_t *out, size_t cap,
+                            size_t *len);
 
 /* ---- 1. Diffie-Hellman (RFC 7296 3.4, RFC 3526, RFC 5903, RFC 8031) ------- */
 
 typedef struct ike_dh ike_dh;
 
-#define IKE_DH_PUB_MAX 512    /* MODP-4096 */
+#define IKE_DH_PUB_MAX 512 /* MODP-4096 */
 #define IKE_DH_SECRET_MAX 512
 
 /* True when we implement group. */
@@ -85,8 +85,7 @@ IKE_MUST_CHECK int ike_dh_new(ike_dh **out, const ike_mem *mem, uint16_t group);
  * (MODP: big-endian exponent, at most the prime's length; ECP: big-endian scalar of
  * the coordinate length; Curve25519: the 32-byte scalar as in RFC 7748).
  * Errors: as ike_dh_new, IKE_ERR_INVAL (bad private key length or value). */
-IKE_MUST_CHECK int ike_dh_new_from_private(ike_dh **out, const ike_mem *mem, uint16_t group,
-					   ike_slice priv);
+IKE_MUST_CHECK int ike_dh_new_from_private(ike_dh **out, const ike_mem *mem, uint16_t group, ike_slice priv);
 
 /* Frees the key pair (wipes it). NULL is ignored. */
 void ike_dh_free(ike_dh *dh);
@@ -105,8 +104,7 @@ ike_slice ike_dh_public(const ike_dh *dh);
  * the curve (not infinity); Curve25519: an all-zero result is refused.
  * Errors: IKE_ERR_MALFORMED (wrong length), IKE_ERR_CRYPTO (invalid public value
  * or failed derivation), IKE_ERR_NOBUF. May be called more than once. */
-IKE_MUST_CHECK int ike_dh_compute(ike_dh *dh, ike_slice peer_pub, uint8_t *secret, size_t cap,
-				  size_t *len);
+IKE_MUST_CHECK int ike_dh_compute(ike_dh *dh, ike_slice peer_pub, uint8_t *secret, size_t cap, size_t *len);
 
 /* ---- 2. PRF, prf+ (RFC 7296 2.13) ----------------------------------------- */
 
@@ -116,14 +114,14 @@ size_t ike_prf_len(uint16_t prf);
 
 /* out = prf(key, parts[0] | ... | parts[n-1]) (HMAC; any key length). Writes
  * ike_prf_len(prf) bytes; cap must be at least that. */
-IKE_MUST_CHECK int ike_prf(uint16_t prf, ike_slice key, const ike_slice *parts, size_t n,
-			   uint8_t *out, size_t cap);
+IKE_MUST_CHECK int ike_prf(uint16_t prf, ike_slice key, const ike_slice *parts, size_t n, uint8_t *out,
+                           size_t cap);
 
 /* prf+ (RFC 7296 2.13): fills out_len bytes of out with T1 | T2 | ..., where
  * T1 = prf(K, S | 0x01), Tn = prf(K, Tn-1 | S | n), S = seed[0] | ... | seed[n-1].
  * Errors: IKE_ERR_LIMIT (out_len > 255 * ike_prf_len(prf)). */
-IKE_MUST_CHECK int ike_prf_plus(uint16_t prf, ike_slice key, const ike_slice *seed, size_t n,
-				uint8_t *out, size_t out_len);
+IKE_MUST_CHECK int ike_prf_plus(uint16_t prf, ike_slice key, const ike_slice *seed, size_t n, uint8_t *out,
+                                size_t out_len);
 
 /* ---- 3. key lengths -------------------------------------------------------- */
 
@@ -154,7 +152,7 @@ typedef struct ike_crypto_suite {
 /* The seven IKE SA keys. i = initiator's, r = responder's (SK_ei encrypts what the
  * original initiator sends). Wipe with ike_sa_keys_wipe(). */
 typedef struct ike_sa_keys {
-	uint16_t prf;                     /* the PRF they were made with (for SK_d, SK_p) */
+	uint16_t prf;                       /* the PRF they were made with (for SK_d, SK_p) */
 	uint8_t d_len, a_len, e_len, p_len; /* SK_d, SK_a*, SK_e*, SK_p* lengths */
 	uint8_t sk_d[IKE_SK_MAX];
 	uint8_t sk_ai[IKE_SK_MAX], sk_ar[IKE_SK_MAX];
@@ -169,17 +167,16 @@ typedef struct ike_sa_keys {
  * spi_i/spi_r are the SPIs in host order (encoded big-endian, as on the wire).
  * Errors: IKE_ERR_UNSUPPORTED (suite), IKE_ERR_INVAL (AEAD with integ or
  * non-AEAD without integ). On error *out is zeroed. */
-IKE_MUST_CHECK int ike_sa_keys_derive(ike_sa_keys *out, const ike_crypto_suite *suite,
-				      ike_slice g_ir, ike_slice ni, ike_slice nr, uint64_t spi_i,
-				      uint64_t spi_r);
+IKE_MUST_CHECK int ike_sa_keys_derive(ike_sa_keys *out, const ike_crypto_suite *suite, ike_slice g_ir,
+                                      ike_slice ni, ike_slice nr, uint64_t spi_i, uint64_t spi_r);
 
 /* Rekeyed IKE SA (RFC 7296 2.18): SKEYSEED = prf_old(SK_d(old), g^ir(new) | Ni | Nr),
  * with the OLD SA's PRF (old->prf, old->sk_d); then prf+ with the NEW suite's PRF
  * over Ni | Nr | SPIi | SPIr, where SPIs, nonces (Ni = the CREATE_CHILD_SA
  * request's, Nr = the response's) and suite are the new SA's. */
 IKE_MUST_CHECK int ike_sa_keys_derive_rekey(ike_sa_keys *out, const ike_crypto_suite *suite,
-					    const ike_sa_keys *old, ike_slice g_ir, ike_slice ni,
-					    ike_slice nr, uint64_t spi_i, uint64_t spi_r);
+                                            const ike_sa_keys *old, ike_slice g_ir, ike_slice ni,
+                                            ike_slice nr, uint64_t spi_i, uint64_t spi_r);
 
 /* Wipes *keys (NULL is ignored). */
 void ike_sa_keys_wipe(ike_sa_keys *keys);
@@ -190,7 +187,7 @@ void ike_sa_keys_wipe(ike_sa_keys *keys);
  * with enc_ir, the responder decrypts with it), "ri" = the reverse. "Initiator"
  * is the initiator of the exchange that created the CHILD_SA (RFC 7296 2.17). */
 typedef struct ike_child_keys {
-	uint8_t enc_len, integ_len;            /* enc_len includes the AEAD salt */
+	uint8_t enc_len, integ_len; /* enc_len includes the AEAD salt */
 	uint8_t enc_ir[IKE_SK_MAX], integ_ir[IKE_SK_MAX];
 	uint8_t enc_ri[IKE_SK_MAX], integ_ri[IKE_SK_MAX];
 } ike_child_keys;
@@ -201,8 +198,7 @@ typedef struct ike_child_keys {
  * Ni/Nr are the nonces of the exchange that created the CHILD_SA (IKE_AUTH: those of
  * IKE_SA_INIT). On error *out is zeroed. */
 IKE_MUST_CHECK int ike_child_keys_derive(ike_child_keys *out, const ike_crypto_suite *esp_suite,
-					 const ike_sa_keys *sa, ike_slice g_ir, ike_slice ni,
-					 ike_slice nr);
+                                         const ike_sa_keys *sa, ike_slice g_ir, ike_slice ni, ike_slice nr);
 
 /* Wipes *keys (NULL is ignored). */
 void ike_child_keys_wipe(ike_child_keys *keys);
@@ -240,8 +236,8 @@ typedef struct ike_sk_layout {
  * Errors: IKE_ERR_UNSUPPORTED, IKE_ERR_INVAL (key lengths, AEAD with integ or CBC
  * without), IKE_ERR_NOMEM, IKE_ERR_CRYPTO. */
 IKE_MUST_CHECK int ike_sk_cipher_new(ike_sk_cipher **out, const ike_mem *mem, uint16_t encr,
-				     uint16_t key_bits, uint16_t integ, ike_slice enc_key,
-				     ike_slice integ_key);
+                                     uint16_t key_bits, uint16_t integ, ike_slice enc_key,
+                                     ike_slice integ_key);
 
 /* Frees (and wipes) the cipher. NULL is ignored. */
 void ike_sk_cipher_free(ike_sk_cipher *c);
@@ -268,13 +264,12 @@ size_t ike_sk_overhead(const ike_sk_cipher *c, size_t inner_len);
  * and SK header with their final lengths (they are authenticated).
  * Errors: IKE_ERR_INVAL (layout out of msg_len, not contiguous, data_len not a
  * multiple of the block size), IKE_ERR_CRYPTO. */
-IKE_MUST_CHECK int ike_sk_encrypt(ike_sk_cipher *c, uint8_t *msg, size_t msg_len,
-				  const ike_sk_layout *l);
+IKE_MUST_CHECK int ike_sk_encrypt(ike_sk_cipher *c, uint8_t *msg, size_t msg_len, const ike_sk_layout *l);
 
 /* FOR KNOWN-ANSWER TESTS ONLY: ike_sk_encrypt() with the given IV (iv_len bytes)
  * instead of a random one. Reusing an IV with one key breaks AES-GCM. */
 IKE_MUST_CHECK int ike_sk_encrypt_with_iv(ike_sk_cipher *c, uint8_t *msg, size_t msg_len,
-					  const ike_sk_layout *l, const uint8_t *iv);
+                                          const ike_sk_layout *l, const uint8_t *iv);
 
 /* Verifies the ICV and decrypts [data_off, data_off + data_len) in place. CBC: the
  * HMAC is checked (CRYPTO_memcmp) before anything is decrypted. AEAD: the tag is
@@ -283,8 +278,7 @@ IKE_MUST_CHECK int ike_sk_encrypt_with_iv(ike_sk_cipher *c, uint8_t *msg, size_t
  * length byte at data_off + data_len - 1 yourself.
  * Errors: IKE_ERR_INTEGRITY (bad ICV or tag), IKE_ERR_INVAL (layout; CBC data_len
  * not a positive multiple of 16), IKE_ERR_CRYPTO. */
-IKE_MUST_CHECK int ike_sk_decrypt(ike_sk_cipher *c, uint8_t *msg, size_t msg_len,
-				  const ike_sk_layout *l);
+IKE_MUST_CHECK int ike_sk_decrypt(ike_sk_cipher *c, uint8_t *msg, size_t msg_len, const ike_sk_layout *l);
 
 /* After ike_sk_decrypt(): checks the Pad Length byte (the last of data_len bytes at
  * data) and gives the length of the inner payloads, data_len - pad_len - 1.
@@ -297,9 +291,8 @@ IKE_MUST_CHECK int ike_sk_strip_padding(const uint8_t *data, size_t data_len, si
  * SA (then tx uses SK_ei/SK_ai, rx SK_er/SK_ar; the reverse for the responder).
  * suite gives encr, encr_bits and integ. On error both are NULL. Errors: those of
  * ike_sk_cipher_new(), IKE_ERR_INVAL (keys not made for this suite). */
-IKE_MUST_CHECK int ike_sa_sk_ciphers(const ike_sa_keys *keys, const ike_crypto_suite *suite,
-				     bool initiator, const ike_mem *mem, ike_sk_cipher **tx,
-				     ike_sk_cipher **rx);
+IKE_MUST_CHECK int ike_sa_sk_ciphers(const ike_sa_keys *keys, const ike_crypto_suite *suite, bool initiator,
+                                     const ike_mem *mem, ike_sk_cipher **tx, ike_sk_cipher **rx);
 
 /* ---- 7. AUTH payload (RFC 7296 2.15, RFC 7427) ------------------------------ */
 
@@ -312,26 +305,24 @@ size_t ike_auth_octets_len(uint16_t prf, size_t message_len, size_t peer_nonce_l
  *   prf(SK_p, IDType | RESERVED(3) = 0 | ID data)
  * where sk_p is SK_pi for the initiator's AUTH and SK_pr for the responder's, and id
  * the sender's own IDi/IDr. *len gets ike_auth_octets_len(). */
-IKE_MUST_CHECK int ike_auth_octets(uint16_t prf, ike_slice sk_p, ike_slice message,
-				   ike_slice peer_nonce, const ike_id *id, uint8_t *out, size_t cap,
-				   size_t *len);
+IKE_MUST_CHECK int ike_auth_octets(uint16_t prf, ike_slice sk_p, ike_slice message, ike_slice peer_nonce,
+                                   const ike_id *id, uint8_t *out, size_t cap, size_t *len);
 
 /* Same as ike_auth_octets() with the ID payload body exactly as on the wire
  * (IDType | RESERVED(3) | ID data, id_body.len >= 4), so RESERVED bytes a peer
  * set are MACed as received (strongSwan does the same). */
 IKE_MUST_CHECK int ike_auth_octets_raw_id(uint16_t prf, ike_slice sk_p, ike_slice message,
-					  ike_slice peer_nonce, ike_slice id_body, uint8_t *out,
-					  size_t cap, size_t *len);
+                                          ike_slice peer_nonce, ike_slice id_body, uint8_t *out, size_t cap,
+                                          size_t *len);
 
 /* PSK (method 2): AUTH = prf(prf(psk, "Key Pad for IKEv2"), octets); writes
  * ike_prf_len(prf) bytes, *len gets that. */
-IKE_MUST_CHECK int ike_auth_psk(uint16_t prf, ike_slice psk, ike_slice octets, uint8_t *out,
-				size_t cap, size_t *len);
+IKE_MUST_CHECK int ike_auth_psk(uint16_t prf, ike_slice psk, ike_slice octets, uint8_t *out, size_t cap,
+                                size_t *len);
 
 /* Recomputes the PSK AUTH and compares in constant time.
  * Errors: IKE_ERR_AUTH (mismatch or wrong length). */
-IKE_MUST_CHECK int ike_auth_psk_verify(uint16_t prf, ike_slice psk, ike_slice octets,
-				       ike_slice auth_data);
+IKE_MUST_CHECK int ike_auth_psk_verify(uint16_t prf, ike_slice psk, ike_slice octets, ike_slice auth_data);
 
 /* Largest AUTH data ike_auth_sign() writes for key (signature + method 14 header). */
 size_t ike_auth_sign_max(const ike_key *key);
@@ -343,8 +334,8 @@ size_t ike_auth_sign_max(const ike_key *key);
  *     NULL parameters) | RSASSA-PKCS1-v1_5 signature.
  * Errors: IKE_ERR_INVAL (not a private key, bad method or hash), IKE_ERR_NOBUF,
  * IKE_ERR_CRYPTO. */
-IKE_MUST_CHECK int ike_auth_sign(const ike_key *key, uint8_t method, uint16_t hash,
-				 ike_slice octets, uint8_t *out, size_t cap, size_t *len);
+IKE_MUST_CHECK int ike_auth_sign(const ike_key *key, uint8_t method, uint16_t hash, ike_slice octets,
+                                 uint8_t *out, size_t cap, size_t *len);
 
 /* Verifies the AUTH data of method 1 or 14 over octets with (the public part of)
  * key. Method 14 accepts sha1/sha256/sha384/sha512WithRSAEncryption and
@@ -352,8 +343,8 @@ IKE_MUST_CHECK int ike_auth_sign(const ike_key *key, uint8_t method, uint16_t ha
  * salt length as encoded) AlgorithmIdentifiers. *hash_used (may be NULL) gets the
  * IANA hash of the signature. Errors: IKE_ERR_AUTH (bad signature),
  * IKE_ERR_MALFORMED (method 14 header), IKE_ERR_UNSUPPORTED (method or algorithm). */
-IKE_MUST_CHECK int ike_auth_verify(const ike_key *key, uint8_t method, ike_slice octets,
-				   ike_slice auth_data, uint16_t *hash_used);
+IKE_MUST_CHECK int ike_auth_verify(const ike_key *key, uint8_t method, ike_slice octets, ike_slice auth_data,
+                                   uint16_t *hash_used);
 
 /* ---- 8. SIGNATURE_HASH_ALGORITHMS notify (RFC 7427 4) ----------------------- */
 

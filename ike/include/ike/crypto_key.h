@@ -82,8 +82,8 @@ typedef enum ike_key_pub_form {
 /* Writes the DER public key in `form` into out (cap bytes); *len gets its length.
  * With out == NULL only *len is set (the size needed). Errors: IKE_ERR_NOBUF
  * (*len still set to the size needed), IKE_ERR_CRYPTO. */
-IKE_MUST_CHECK int ike_key_public_der(const ike_key *key, ike_key_pub_form form, uint8_t *out,
-				      size_t cap, size_t *len);
+IKE_MUST_CHECK int ike_key_public_der(const ike_key *key, ike_key_pub_form form, uint8_t *out, size_t cap,
+                                      size_t *len);
 
 /* Writes the public key as PEM "-----BEGIN PUBLIC KEY-----" (SPKI) into out, NUL
  * terminated; *len gets the length without the NUL. out == NULL: size query as
@@ -94,23 +94,21 @@ IKE_MUST_CHECK int ike_key_public_pem(const ike_key *key, char *out, size_t cap,
 /* Writes the public key as an OpenSSH line "ssh-rsa AAAA... comment\n" (no comment
  * part if comment is NULL or empty; a comment must not contain a newline, else
  * IKE_ERR_INVAL). Size query and errors as ike_key_public_pem(). */
-IKE_MUST_CHECK int ike_key_public_ssh(const ike_key *key, const char *comment, char *out,
-				      size_t cap, size_t *len);
+IKE_MUST_CHECK int ike_key_public_ssh(const ike_key *key, const char *comment, char *out, size_t cap,
+                                      size_t *len);
 
 /* Writes the private key as unencrypted PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----")
  * into a new buffer *out (NUL terminated, *len without the NUL) allocated with mem;
  * free it with ike_mem_freezero(mem, *out, *len + 1). Errors: IKE_ERR_INVAL (not a
  * private key), IKE_ERR_CRYPTO, IKE_ERR_NOMEM. */
-IKE_MUST_CHECK int ike_key_private_pem(const ike_key *key, const ike_mem *mem, char **out,
-				       size_t *len);
+IKE_MUST_CHECK int ike_key_private_pem(const ike_key *key, const ike_mem *mem, char **out, size_t *len);
 
 /* Creates the file at path (which must not exist: O_CREAT|O_EXCL, mode 0600,
  * then fchmod 0600 so the umask cannot widen or narrow it) and writes the private
  * key as PKCS#8 PEM. On a write error the partial file is removed.
  * Errors: IKE_ERR_EXISTS (path exists), IKE_ERR_IO (errno kept), IKE_ERR_INVAL
  * (not a private key), IKE_ERR_CRYPTO, IKE_ERR_NOMEM. */
-IKE_MUST_CHECK int ike_key_write_private_file(const ike_key *key, const ike_mem *mem,
-					      const char *path);
+IKE_MUST_CHECK int ike_key_write_private_file(const ike_key *key, const ike_mem *mem, const char *path);
 
 /* Like ike_key_write_private_file() for the public key as SPKI PEM, mode 0644. */
 IKE_MUST_CHECK int ike_key_write_public_file(const ike_key *key, const char *path);
@@ -126,8 +124,7 @@ typedef enum ike_keyid_form {
 } ike_keyid_form;
 
 /* Computes the key's KEY_ID in `form` into out. Errors: IKE_ERR_INVAL, IKE_ERR_CRYPTO. */
-IKE_MUST_CHECK int ike_key_keyid(const ike_key *key, ike_keyid_form form,
-				 uint8_t out[IKE_KEYID_LEN]);
+IKE_MUST_CHECK int ike_key_keyid(const ike_key *key, ike_keyid_form form, uint8_t out[IKE_KEYID_LEN]);
 
 /* Fills *id with an ID_KEY_ID identity holding the key's KEY_ID in `form`
  * (IKE_KEYID_SPK for what we send). Errors: those of ike_key_keyid(). */
@@ -145,8 +142,7 @@ void ike_hex_encode(const uint8_t *in, size_t len, char *out);
  * strongSwan prints them, but then every pair must be) of text_len chars into out.
  * *len gets the byte count. Errors: IKE_ERR_MALFORMED (odd digits, bad character,
  * misplaced separator, empty), IKE_ERR_NOBUF (more than cap bytes). */
-IKE_MUST_CHECK int ike_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t cap,
-				  size_t *len);
+IKE_MUST_CHECK int ike_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t cap, size_t *len);
 
 /* Parses a KEY_ID as shown ("0123...cdef", 40 hex digits, or the colon form),
  * NUL-terminated text. Errors: IKE_ERR_MALFORMED (not exactly 20 bytes of hex). */

@@ -14,38 +14,43 @@ Test(ike_crypto_auth, octets_end_with_prf_of_id)
 {
 	uint8_t skp[32], out[128], expect[32];
 	size_t len = 0;
-	ike_id id = { .type = IKE_ID_KEY_ID, .len = 20 };
+	ike_id id = {.type = IKE_ID_KEY_ID, .len = 20};
 	memset(skp, 0x77, sizeof skp);
 	for (int i = 0; i < 20; i++)
 		id.data[i] = (uint8_t)i;
 	tst_unhex("37283d65ee15d76043883f8899da82200ba61d019916b4c93c67af9181076852", expect, sizeof expect);
 	ike_slice msg = IKE_SLICE("message-bytes", 13), nonce = IKE_SLICE("peer-nonce", 10);
 	cr_assert(eq(sz, ike_auth_octets_len(IKE_PRF_HMAC_SHA2_256, 13, 10), 55));
-	cr_assert(eq(int, ike_auth_octets(IKE_PRF_HMAC_SHA2_256, IKE_SLICE(skp, 32), msg, nonce, &id, out, 54, &len),
-		     IKE_ERR_NOBUF));
-	cr_assert(eq(int, ike_auth_octets(IKE_PRF_HMAC_SHA2_256, IKE_SLICE(skp, 32), msg, nonce, &id, out, sizeof out,
-					  &len),
-		     IKE_OK));
+	cr_assert(eq(
+	    int, ike_auth_octets(IKE_PRF_HMAC_SHA2_256, IKE_SLICE(skp, 32), msg, nonce, &id, out, 54, &len),
+	    IKE_ERR_NOBUF));
+	cr_assert(eq(int,
+	             ike_auth_octets(IKE_PRF_HMAC_SHA2_256, IKE_SLICE(skp, 32), msg, nonce, &id, out,
+	                             sizeof out, &len),
+	             IKE_OK));
 	cr_assert(eq(sz, len, 55));
 	cr_assert(eq(int, memcmp(out, "message-bytespeer-nonce", 23), 0));
 	cr_assert(eq(u8[32], out + 23, expect));
 	/* The raw ID payload body gives the same octets. */
-	uint8_t body[24] = { IKE_ID_KEY_ID, 0, 0, 0 }, raw[128];
+	uint8_t body[24] = {IKE_ID_KEY_ID, 0, 0, 0}, raw[128];
 	memcpy(body + 4, id.data, 20);
 	size_t rlen = 0;
-	cr_assert(eq(int, ike_auth_octets_raw_id(IKE_PRF_HMAC_SHA2_256, IKE_SLICE(skp, 32), msg, nonce,
-						 IKE_SLICE(body, 24), raw, sizeof raw, &rlen),
-		     IKE_OK));
+	cr_assert(eq(int,
+	             ike_auth_octets_raw_id(IKE_PRF_HMAC_SHA2_256, IKE_SLICE(skp, 32), msg, nonce,
+	                                    IKE_SLICE(body, 24), raw, sizeof raw, &rlen),
+	             IKE_OK));
 	cr_assert(eq(sz, rlen, 55));
 	cr_assert(eq(u8[55], raw, out));
 	body[2] = 1; /* a non-zero RESERVED byte changes the MAC */
-	cr_assert(eq(int, ike_auth_octets_raw_id(IKE_PRF_HMAC_SHA2_256, IKE_SLICE(skp, 32), msg, nonce,
-						 IKE_SLICE(body, 24), raw, sizeof raw, &rlen),
-		     IKE_OK));
+	cr_assert(eq(int,
+	             ike_auth_octets_raw_id(IKE_PRF_HMAC_SHA2_256, IKE_SLICE(skp, 32), msg, nonce,
+	                                    IKE_SLICE(body, 24), raw, sizeof raw, &rlen),
+	             IKE_OK));
 	cr_assert(ne(u8[32], raw + 23, out + 23));
-	cr_assert(eq(int, ike_auth_octets_raw_id(IKE_PRF_HMAC_SHA2_256, IKE_SLICE(skp, 32), msg, nonce,
-						 IKE_SLICE(body, 3), raw, sizeof raw, &rlen),
-		     IKE_ERR_INVAL));
+	cr_assert(eq(int,
+	             ike_auth_octets_raw_id(IKE_PRF_HMAC_SHA2_256, IKE_SLICE(skp, 32), msg, nonce,
+	                                    IKE_SLICE(body, 3), raw, sizeof raw, &rlen),
+	             IKE_ERR_INVAL));
 }
 
 Test(ike_crypto_auth, psk_matches_independent_value)
@@ -59,17 +64,21 @@ Test(ike_crypto_auth, psk_matches_independent_value)
 	cr_assert(eq(int, ike_auth_psk(IKE_PRF_HMAC_SHA2_256, psk, oct, out, sizeof out, &len), IKE_OK));
 	cr_assert(eq(sz, len, 32));
 	cr_assert(eq(u8[32], out, expect));
-	cr_assert(eq(int, ike_auth_psk_verify(IKE_PRF_HMAC_SHA2_256, psk, oct, IKE_SLICE(expect, 32)), IKE_OK));
+	cr_assert(
+	    eq(int, ike_auth_psk_verify(IKE_PRF_HMAC_SHA2_256, psk, oct, IKE_SLICE(expect, 32)), IKE_OK));
 	for (size_t i = 0; i < 32; i++) {
 		expect[i] ^= 0x80;
-		cr_assert(eq(int, ike_auth_psk_verify(IKE_PRF_HMAC_SHA2_256, psk, oct, IKE_SLICE(expect, 32)), IKE_ERR_AUTH),
-			  "flip in byte %zu accepted", i);
+		cr_assert(eq(int, ike_auth_psk_verify(IKE_PRF_HMAC_SHA2_256, psk, oct, IKE_SLICE(expect, 32)),
+		             IKE_ERR_AUTH),
+		          "flip in byte %zu accepted", i);
 		expect[i] ^= 0x80;
 	}
-	cr_assert(eq(int, ike_auth_psk_verify(IKE_PRF_HMAC_SHA2_256, psk, oct, IKE_SLICE(expect, 31)), IKE_ERR_AUTH));
-	cr_assert(eq(int, ike_auth_psk_verify(IKE_PRF_HMAC_SHA2_256, IKE_SLICE("very secret psK", 15), oct,
-					      IKE_SLICE(expect, 32)),
-		     IKE_ERR_AUTH));
+	cr_assert(eq(int, ike_auth_psk_verify(IKE_PRF_HMAC_SHA2_256, psk, oct, IKE_SLICE(expect, 31)),
+	             IKE_ERR_AUTH));
+	cr_assert(eq(int,
+	             ike_auth_psk_verify(IKE_PRF_HMAC_SHA2_256, IKE_SLICE("very secret psK", 15), oct,
+	                                 IKE_SLICE(expect, 32)),
+	             IKE_ERR_AUTH));
 }
 
 static void sign_verify(uint8_t method, uint16_t hash)
@@ -123,28 +132,34 @@ Test(ike_crypto_auth, method14_header_is_rfc7427_and_bound_to_the_hash)
 	size_t len = 0;
 	ike_slice oct = IKE_SLICE("octets", 6);
 	tst_unhex("0f 300d06092a864886f70d01010b0500", expect, sizeof expect); /* sha256WithRSAEncryption */
-	cr_assert(eq(int, ike_auth_sign(priv, IKE_AUTH_DIGITAL_SIGNATURE, IKE_HASH_SHA2_256, oct, sig, sizeof sig, &len),
-		     IKE_OK));
+	cr_assert(
+	    eq(int,
+	       ike_auth_sign(priv, IKE_AUTH_DIGITAL_SIGNATURE, IKE_HASH_SHA2_256, oct, sig, sizeof sig, &len),
+	       IKE_OK));
 	cr_assert(eq(u8[16], sig, expect));
 	/* Claiming sha384 for a sha256 signature fails. */
 	sig[13] = 0x0c;
-	cr_assert(eq(int, ike_auth_verify(priv, IKE_AUTH_DIGITAL_SIGNATURE, oct, IKE_SLICE(sig, len), NULL), IKE_ERR_AUTH));
+	cr_assert(eq(int, ike_auth_verify(priv, IKE_AUTH_DIGITAL_SIGNATURE, oct, IKE_SLICE(sig, len), NULL),
+	             IKE_ERR_AUTH));
 	/* Length byte beyond the data, zero, unknown algorithm. */
 	sig[13] = 0x0b;
 	sig[0] = 0xff;
 	cr_assert(eq(int, ike_auth_verify(priv, IKE_AUTH_DIGITAL_SIGNATURE, oct, IKE_SLICE(sig, 10), NULL),
-		     IKE_ERR_MALFORMED));
+	             IKE_ERR_MALFORMED));
 	sig[0] = 0;
 	cr_assert(eq(int, ike_auth_verify(priv, IKE_AUTH_DIGITAL_SIGNATURE, oct, IKE_SLICE(sig, len), NULL),
-		     IKE_ERR_MALFORMED));
+	             IKE_ERR_MALFORMED));
 	sig[0] = 0x0f;
 	sig[13] = 0x04; /* md5WithRSAEncryption */
 	cr_assert(eq(int, ike_auth_verify(priv, IKE_AUTH_DIGITAL_SIGNATURE, oct, IKE_SLICE(sig, len), NULL),
-		     IKE_ERR_UNSUPPORTED));
-	cr_assert(eq(int, ike_auth_sign(priv, IKE_AUTH_DIGITAL_SIGNATURE, IKE_HASH_SHA1 + 10, oct, sig, sizeof sig, &len),
-		     IKE_ERR_INVAL));
-	cr_assert(eq(int, ike_auth_sign(priv, IKE_AUTH_DIGITAL_SIGNATURE, IKE_HASH_SHA2_256, oct, sig, 100, &len),
-		     IKE_ERR_NOBUF));
+	             IKE_ERR_UNSUPPORTED));
+	cr_assert(eq(
+	    int,
+	    ike_auth_sign(priv, IKE_AUTH_DIGITAL_SIGNATURE, IKE_HASH_SHA1 + 10, oct, sig, sizeof sig, &len),
+	    IKE_ERR_INVAL));
+	cr_assert(eq(int,
+	             ike_auth_sign(priv, IKE_AUTH_DIGITAL_SIGNATURE, IKE_HASH_SHA2_256, oct, sig, 100, &len),
+	             IKE_ERR_NOBUF));
 	ike_key_free(priv);
 }
 
@@ -166,55 +181,63 @@ static int verify_external(uint8_t method, const char *header_hex, const char *s
 	return rc;
 }
 
-#define PSS256_HDR(salt)                                                                              \
-	"43 3041 06092a864886f70d01010a 3034 a00f300d0609608648016503040201 0500"                      \
+#define PSS256_HDR(salt)                                                                                     \
+	"43 3041 06092a864886f70d01010a 3034 a00f300d0609608648016503040201 0500"                            \
 	"a11c301a06092a864886f70d010108300d0609608648016503040201 0500 a203 0201" salt
 
 Test(ike_crypto_auth, verifies_signatures_made_by_openssl)
 {
 	cr_assert(eq(int, verify_external(IKE_AUTH_RSA_SIG, NULL, "msg.sig.sha1", "rsa1.pub.pem"), IKE_OK));
 	cr_assert(eq(int,
-		     verify_external(IKE_AUTH_DIGITAL_SIGNATURE, "0f 300d06092a864886f70d01010b0500", "msg.sig.sha256",
-				     "rsa1.pub.der"),
-		     IKE_OK));
+	             verify_external(IKE_AUTH_DIGITAL_SIGNATURE, "0f 300d06092a864886f70d01010b0500",
+	                             "msg.sig.sha256", "rsa1.pub.der"),
+	             IKE_OK));
 	/* AlgorithmIdentifier without the NULL parameters is accepted too. */
 	cr_assert(eq(int,
-		     verify_external(IKE_AUTH_DIGITAL_SIGNATURE, "0d 300b06092a864886f70d01010b", "msg.sig.sha256",
-				     "rsa1.pub.der"),
-		     IKE_OK));
-	cr_assert(eq(int, verify_external(IKE_AUTH_DIGITAL_SIGNATURE, PSS256_HDR("20"), "msg.sig.pss256", "rsa1.pub.ssh"),
-		     IKE_OK));
+	             verify_external(IKE_AUTH_DIGITAL_SIGNATURE, "0d 300b06092a864886f70d01010b",
+	                             "msg.sig.sha256", "rsa1.pub.der"),
+	             IKE_OK));
+	cr_assert(eq(
+	    int,
+	    verify_external(IKE_AUTH_DIGITAL_SIGNATURE, PSS256_HDR("20"), "msg.sig.pss256", "rsa1.pub.ssh"),
+	    IKE_OK));
 	/* Wrong key; PSS with another salt length; a PKCS#1 signature labelled PSS. */
-	cr_assert(eq(int, verify_external(IKE_AUTH_RSA_SIG, NULL, "msg.sig.sha1", "rsa2.pub.pem"), IKE_ERR_AUTH));
-	cr_assert(eq(int, verify_external(IKE_AUTH_DIGITAL_SIGNATURE, PSS256_HDR("40"), "msg.sig.pss256", "rsa1.pub.ssh"),
-		     IKE_ERR_AUTH));
-	cr_assert(eq(int, verify_external(IKE_AUTH_DIGITAL_SIGNATURE, PSS256_HDR("20"), "msg.sig.sha256", "rsa1.pub.ssh"),
-		     IKE_ERR_AUTH));
+	cr_assert(
+	    eq(int, verify_external(IKE_AUTH_RSA_SIG, NULL, "msg.sig.sha1", "rsa2.pub.pem"), IKE_ERR_AUTH));
+	cr_assert(eq(
+	    int,
+	    verify_external(IKE_AUTH_DIGITAL_SIGNATURE, PSS256_HDR("40"), "msg.sig.pss256", "rsa1.pub.ssh"),
+	    IKE_ERR_AUTH));
+	cr_assert(eq(
+	    int,
+	    verify_external(IKE_AUTH_DIGITAL_SIGNATURE, PSS256_HDR("20"), "msg.sig.sha256", "rsa1.pub.ssh"),
+	    IKE_ERR_AUTH));
 	/* The SHA-1 signature presented as method 14 sha256. */
 	cr_assert(eq(int,
-		     verify_external(IKE_AUTH_DIGITAL_SIGNATURE, "0f 300d06092a864886f70d01010b0500", "msg.sig.sha1",
-				     "rsa1.pub.pem"),
-		     IKE_ERR_AUTH));
+	             verify_external(IKE_AUTH_DIGITAL_SIGNATURE, "0f 300d06092a864886f70d01010b0500",
+	                             "msg.sig.sha1", "rsa1.pub.pem"),
+	             IKE_ERR_AUTH));
 }
 
 Test(ike_crypto_auth, pss_params_are_parsed_strictly)
 {
 	/* MGF1 hash different from the message hash (sha384), and a truncated SEQUENCE. */
+	cr_assert(
+	    eq(int,
+	       verify_external(IKE_AUTH_DIGITAL_SIGNATURE,
+	                       "43 3041 06092a864886f70d01010a 3034 a00f300d0609608648016503040201 0500"
+	                       "a11c301a06092a864886f70d010108300d0609608648016503040202 0500 a203 020120",
+	                       "msg.sig.pss256", "rsa1.pub.pem"),
+	       IKE_ERR_UNSUPPORTED));
 	cr_assert(eq(int,
-		     verify_external(IKE_AUTH_DIGITAL_SIGNATURE,
-				     "43 3041 06092a864886f70d01010a 3034 a00f300d0609608648016503040201 0500"
-				     "a11c301a06092a864886f70d010108300d0609608648016503040202 0500 a203 020120",
-				     "msg.sig.pss256", "rsa1.pub.pem"),
-		     IKE_ERR_UNSUPPORTED));
-	cr_assert(eq(int,
-		     verify_external(IKE_AUTH_DIGITAL_SIGNATURE, "0e 3041 06092a864886f70d01010a 3034 a00f", "msg.sig.pss256",
-				     "rsa1.pub.pem"),
-		     IKE_ERR_MALFORMED));
+	             verify_external(IKE_AUTH_DIGITAL_SIGNATURE, "0e 3041 06092a864886f70d01010a 3034 a00f",
+	                             "msg.sig.pss256", "rsa1.pub.pem"),
+	             IKE_ERR_MALFORMED));
 	/* PSS without parameters is refused. */
 	cr_assert(eq(int,
-		     verify_external(IKE_AUTH_DIGITAL_SIGNATURE, "0d 300b 06092a864886f70d01010a", "msg.sig.pss256",
-				     "rsa1.pub.pem"),
-		     IKE_ERR_MALFORMED));
+	             verify_external(IKE_AUTH_DIGITAL_SIGNATURE, "0d 300b 06092a864886f70d01010a",
+	                             "msg.sig.pss256", "rsa1.pub.pem"),
+	             IKE_ERR_MALFORMED));
 }
 
 Test(ike_crypto_auth, signature_hash_notify_helpers)
@@ -233,7 +256,9 @@ Test(ike_crypto_auth, signature_hash_notify_helpers)
 	uint8_t theirs[12];
 	tst_unhex("0001 0002 0003 0004 0005 1234", theirs, sizeof theirs);
 	cr_assert(eq(int, ike_sig_hashes_parse(IKE_SLICE(theirs, 12), &mask), IKE_OK));
-	cr_assert(eq(u32, mask, IKE_HASH_BIT(1) | IKE_HASH_BIT(2) | IKE_HASH_BIT(3) | IKE_HASH_BIT(4) | IKE_HASH_BIT(5)));
+	cr_assert(
+	    eq(u32, mask,
+	       IKE_HASH_BIT(1) | IKE_HASH_BIT(2) | IKE_HASH_BIT(3) | IKE_HASH_BIT(4) | IKE_HASH_BIT(5)));
 	cr_assert(eq(u16, ike_sig_hash_choose(mask), IKE_HASH_SHA2_256));
 	cr_assert(eq(u16, ike_sig_hash_choose(IKE_HASH_BIT(IKE_HASH_SHA2_512)), IKE_HASH_SHA2_512));
 	cr_assert(eq(u16, ike_sig_hash_choose(IKE_HASH_BIT(IKE_HASH_SHA1)), 0));
@@ -248,7 +273,7 @@ Test(ike_crypto_auth, hashes_for_nat_detection_and_connectauth)
 	uint8_t out[20], expect[20];
 	size_t len;
 	tst_unhex("a9993e364706816aba3e25717850c26c9cd0d89d", expect, sizeof expect);
-	ike_slice parts[2] = { IKE_SLICE("a", 1), IKE_SLICE("bc", 2) };
+	ike_slice parts[2] = {IKE_SLICE("a", 1), IKE_SLICE("bc", 2)};
 	cr_assert(eq(int, ike_hash(IKE_HASH_SHA1, parts, 2, out, sizeof out, &len), IKE_OK));
 	cr_assert(eq(sz, len, 20));
 	cr_assert(eq(u8[20], out, expect));
@@ -274,22 +299,25 @@ Test(ike_crypto_auth, openssl_verifies_our_signatures)
 		uint8_t method;
 		uint16_t hash;
 		const char *dgst;
-	} cases[] = { { IKE_AUTH_RSA_SIG, 0, "sha1" },
-		      { IKE_AUTH_DIGITAL_SIGNATURE, IKE_HASH_SHA2_256, "sha256" },
-		      { IKE_AUTH_DIGITAL_SIGNATURE, IKE_HASH_SHA2_512, "sha512" } };
+	} cases[] = {{IKE_AUTH_RSA_SIG, 0, "sha1"},
+	             {IKE_AUTH_DIGITAL_SIGNATURE, IKE_HASH_SHA2_256, "sha256"},
+	             {IKE_AUTH_DIGITAL_SIGNATURE, IKE_HASH_SHA2_512, "sha512"}};
 	for (size_t i = 0; i < 3; i++) {
 		uint8_t sig[600];
 		size_t len = 0, hdr = cases[i].method == IKE_AUTH_RSA_SIG ? 0 : 16;
-		cr_assert(eq(int, ike_auth_sign(priv, cases[i].method, cases[i].hash, IKE_SLICE(octets, sizeof octets), sig,
-						sizeof sig, &len),
-			     IKE_OK));
+		cr_assert(eq(int,
+		             ike_auth_sign(priv, cases[i].method, cases[i].hash,
+		                           IKE_SLICE(octets, sizeof octets), sig, sizeof sig, &len),
+		             IKE_OK));
 		snprintf(path, sizeof path, "%s/sig", dir);
 		f = fopen(path, "wb");
 		cr_assert(f != NULL);
 		fwrite(sig + hdr, 1, len - hdr, f);
 		fclose(f);
-		snprintf(cmd, sizeof cmd, "openssl dgst -%s -verify %s/crypto/rsa1.pub.pem -signature %s/sig %s/msg >/dev/null 2>&1",
-			 cases[i].dgst, TEST_DATA_DIR, dir, dir);
+		snprintf(cmd, sizeof cmd,
+		         "openssl dgst -%s -verify %s/crypto/rsa1.pub.pem -signature %s/sig %s/msg "
+		         ">/dev/null 2>&1",
+		         cases[i].dgst, TEST_DATA_DIR, dir, dir);
 		cr_assert(eq(int, system(cmd), 0), "openssl rejected case %zu", i);
 		unlink(path);
 	}

@@ -36,8 +36,10 @@ static void check_shared(ike_dh *dh, ike_slice peer, const char *hex)
 
 Test(ike_crypto_dh, x25519_matches_rfc7748)
 {
-	ike_dh *a = from_private(IKE_CURVE25519, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
-	ike_dh *b = from_private(IKE_CURVE25519, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
+	ike_dh *a =
+	    from_private(IKE_CURVE25519, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+	ike_dh *b =
+	    from_private(IKE_CURVE25519, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
 	check_public(a, "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
 	check_public(b, "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
 	const char *k = "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742";
@@ -50,7 +52,7 @@ Test(ike_crypto_dh, x25519_matches_rfc7748)
 Test(ike_crypto_dh, x25519_refuses_low_order_point)
 {
 	ike_dh *a = NULL;
-	uint8_t zero[32] = { 0 }, one[32] = { 1 }, out[32];
+	uint8_t zero[32] = {0}, one[32] = {1}, out[32];
 	size_t len = 99;
 	cr_assert(eq(int, ike_dh_new(&a, NULL, IKE_CURVE25519), IKE_OK));
 	/* u = 0 and u = 1 are of small order: the result would be all zero. */
@@ -63,12 +65,14 @@ Test(ike_crypto_dh, x25519_refuses_low_order_point)
 
 Test(ike_crypto_dh, ecp256_matches_rfc5903)
 {
-	ike_dh *i = from_private(IKE_ECP_256, "C88F01F5 10D9AC3F 70A292DA A2316DE5 44E9AAB8 AFE84049 C62A9C57 862D1433");
-	ike_dh *r = from_private(IKE_ECP_256, "C6EF9C5D 78AE012A 011164AC B397CE20 88685D8F 06BF9BE0 B283AB46 476BEE53");
+	ike_dh *i = from_private(IKE_ECP_256,
+	                         "C88F01F5 10D9AC3F 70A292DA A2316DE5 44E9AAB8 AFE84049 C62A9C57 862D1433");
+	ike_dh *r = from_private(IKE_ECP_256,
+	                         "C6EF9C5D 78AE012A 011164AC B397CE20 88685D8F 06BF9BE0 B283AB46 476BEE53");
 	check_public(i, "DAD0B653 94221CF9 B051E1FE CA5787D0 98DFE637 FC90B9EF 945D0C37 72581180"
-			"5271A046 1CDB8252 D61F1C45 6FA3E59A B1F45B33 ACCF5F58 389E0577 B8990BB3");
+	                "5271A046 1CDB8252 D61F1C45 6FA3E59A B1F45B33 ACCF5F58 389E0577 B8990BB3");
 	check_public(r, "D12DFB52 89C8D4F8 1208B702 70398C34 2296970A 0BCCB74C 736FC755 4494BF63"
-			"56FBF3CA 366CC23E 8157854C 13C58D6A AC23F046 ADA30F83 53E74F33 039872AB");
+	                "56FBF3CA 366CC23E 8157854C 13C58D6A AC23F046 ADA30F83 53E74F33 039872AB");
 	const char *girx = "D6840F6B 42F6EDAF D13116E0 E1256520 2FEF8E9E CE7DCE03 812464D0 4B9442DE";
 	check_shared(i, ike_dh_public(r), girx);
 	check_shared(r, ike_dh_public(i), girx);
@@ -78,15 +82,19 @@ Test(ike_crypto_dh, ecp256_matches_rfc5903)
 
 Test(ike_crypto_dh, ecp384_matches_rfc5903)
 {
-	ike_dh *i = from_private(IKE_ECP_384, "099F3C70 34D4A2C6 99884D73 A375A67F 7624EF7C 6B3C0F16 0647B674 14DCE655"
-					      "E35B5380 41E649EE 3FAEF896 783AB194");
-	ike_dh *r = from_private(IKE_ECP_384, "41CB0779 B4BDB85D 47846725 FBEC3C94 30FAB46C C8DC5060 855CC9BD A0AA2942"
-					      "E0308312 916B8ED2 960E4BD5 5A7448FC");
-	check_public(i, "667842D7 D180AC2C DE6F74F3 7551F557 55C7645C 20EF73E3 1634FE72 B4C55EE6 DE3AC808 ACB4BDB4"
-			"C88732AE E95F41AA 9482ED1F C0EEB9CA FC498462 5CCFC23F 65032149 E0E144AD A0241815 35A0F38E"
-			"EB9FCFF3 C2C947DA E69B4C63 4573A81C");
-	const char *girx = "11187331 C279962D 93D60424 3FD592CB 9D0A926F 422E4718 7521287E 7156C5C4 D6031355 69B9E9D0"
-			   "9CF5D4A2 70F59746";
+	ike_dh *i = from_private(IKE_ECP_384,
+	                         "099F3C70 34D4A2C6 99884D73 A375A67F 7624EF7C 6B3C0F16 0647B674 14DCE655"
+	                         "E35B5380 41E649EE 3FAEF896 783AB194");
+	ike_dh *r = from_private(IKE_ECP_384,
+	                         "41CB0779 B4BDB85D 47846725 FBEC3C94 30FAB46C C8DC5060 855CC9BD A0AA2942"
+	                         "E0308312 916B8ED2 960E4BD5 5A7448FC");
+	check_public(
+	    i, "667842D7 D180AC2C DE6F74F3 7551F557 55C7645C 20EF73E3 1634FE72 B4C55EE6 DE3AC808 ACB4BDB4"
+	       "C88732AE E95F41AA 9482ED1F C0EEB9CA FC498462 5CCFC23F 65032149 E0E144AD A0241815 35A0F38E"
+	       "EB9FCFF3 C2C947DA E69B4C63 4573A81C");
+	const char *girx =
+	    "11187331 C279962D 93D60424 3FD592CB 9D0A926F 422E4718 7521287E 7156C5C4 D6031355 69B9E9D0"
+	    "9CF5D4A2 70F59746";
 	check_shared(i, ike_dh_public(r), girx);
 	check_shared(r, ike_dh_public(i), girx);
 	ike_dh_free(i);
@@ -151,7 +159,7 @@ Test(ike_crypto_dh, modp_from_private_is_self_consistent)
 	cr_assert(eq(u8, p1.ptr[255], 2));
 	cr_assert(eq(u8, p2.ptr[255], 4));
 	/* (g^1)^2 == (g^2)^1 == 4, padded to 256 bytes. */
-	uint8_t s[256], expect[256] = { 0 };
+	uint8_t s[256], expect[256] = {0};
 	size_t len;
 	expect[255] = 4;
 	cr_assert(eq(int, ike_dh_compute(two, p1, s, sizeof s, &len), IKE_OK));
@@ -169,20 +177,21 @@ Test(ike_crypto_dh, modp_refuses_invalid_public_values)
 	size_t len;
 	/* The RFC 3526 2048-bit prime. */
 	static const char prime[] =
-		"FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD"
-		"EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
-		"EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
-		"83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
-		"E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
-		"15728E5A8AACAA68FFFFFFFFFFFFFFFF";
+	    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+	    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+	    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
+	    "83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
+	    "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
+	    "15728E5A8AACAA68FFFFFFFFFFFFFFFF";
 	cr_assert(eq(int, ike_dh_new(&a, NULL, IKE_MODP_2048), IKE_OK));
 	memset(v, 0, sizeof v); /* 0 */
 	cr_assert(eq(int, ike_dh_compute(a, IKE_SLICE(v, 256), out, sizeof out, &len), IKE_ERR_CRYPTO));
 	v[255] = 1; /* 1 */
 	cr_assert(eq(int, ike_dh_compute(a, IKE_SLICE(v, 256), out, sizeof out, &len), IKE_ERR_CRYPTO));
 	cr_assert(eq(sz, tst_unhex(prime, v, sizeof v), 256));
-	cr_assert(eq(int, ike_dh_compute(a, IKE_SLICE(v, 256), out, sizeof out, &len), IKE_ERR_CRYPTO)); /* p */
-	v[255] -= 1; /* p - 1 */
+	cr_assert(
+	    eq(int, ike_dh_compute(a, IKE_SLICE(v, 256), out, sizeof out, &len), IKE_ERR_CRYPTO)); /* p */
+	v[255] -= 1;                                                                               /* p - 1 */
 	cr_assert(eq(int, ike_dh_compute(a, IKE_SLICE(v, 256), out, sizeof out, &len), IKE_ERR_CRYPTO));
 	memset(v, 0xff, sizeof v); /* > p */
 	cr_assert(eq(int, ike_dh_compute(a, IKE_SLICE(v, 256), out, sizeof out, &len), IKE_ERR_CRYPTO));
@@ -190,7 +199,8 @@ Test(ike_crypto_dh, modp_refuses_invalid_public_values)
 	v[255] = 2; /* 2 is fine */
 	cr_assert(eq(int, ike_dh_compute(a, IKE_SLICE(v, 256), out, sizeof out, &len), IKE_OK));
 	/* Wrong lengths: the value must be padded to exactly the prime's length. */
-	cr_assert(eq(int, ike_dh_compute(a, IKE_SLICE(v + 1, 255), out, sizeof out, &len), IKE_ERR_MALFORMED));
+	cr_assert(
+	    eq(int, ike_dh_compute(a, IKE_SLICE(v + 1, 255), out, sizeof out, &len), IKE_ERR_MALFORMED));
 	ike_dh_free(a);
 }
 
@@ -202,28 +212,34 @@ Test(ike_crypto_dh, unsupported_group_is_refused)
 	cr_assert(not(ike_dh_supported(IKE_CURVE448)));
 	cr_assert(eq(sz, ike_dh_pub_len(IKE_ECP_521), 132));
 	cr_assert(eq(sz, ike_dh_secret_len(IKE_ECP_521), 66));
-	uint8_t k[33] = { 1 };
-	cr_assert(eq(int, ike_dh_new_from_private(&a, NULL, IKE_CURVE25519, IKE_SLICE(k, 33)), IKE_ERR_INVAL));
+	uint8_t k[33] = {1};
+	cr_assert(
+	    eq(int, ike_dh_new_from_private(&a, NULL, IKE_CURVE25519, IKE_SLICE(k, 33)), IKE_ERR_INVAL));
 }
 
 /* Values computed with Python's pow() over the RFC 3526 prime (x and y chosen so
  * that g^x and g^xy have a leading zero byte, to check the padding). */
 Test(ike_crypto_dh, modp2048_matches_independent_values_with_leading_zeros)
 {
-	ike_dh *i = from_private(IKE_MODP_2048, "98e798415b892cbb3e4e24368fcebec72164e167e1088d95babc3fdefcc4f163");
-	ike_dh *r = from_private(IKE_MODP_2048, "88cdc20acea0ab300363c4b81a02ad397089599b5dce6d71e92b07bec960ac3a");
-	check_public(i, "0025a742ec125c21e3f5c1c18b5346636243dfe9b966dc7b23cc25a5e2bd7676d0e0af58568cc5bacc5ba7698766a29a"
-			"fb1098e5e147fbc02f32706765b11f6c3f7c496ba1b169865726143df3e24a43f05e71ab3602b233b75fa2fa4651b0c2"
-			"1db2e1db61675a3c557ca0a340a06f9dc307c23f6962fb25e634d5e69952e267ce441db3b4938e36816b503aeae97790"
-			"52f5c376850c6c4a7e7eda9ada67edb3e39be567043b8661b5deaedaa32d4c1de61549ef464b537b781b33c6dcd496db"
-			"74588d5df9e45b262859d10dcd075e38df148bf6473e650f2046ab9c0bf786be665b6a9edf768ac068b33e6a0ce3d0c1"
-			"6b5b6a6cc8779fb1516acb0c9c273723");
-	const char *s = "00f2c3875e935be4116276a6d8045deae5989f24595bd70e2409cd5b7361db59708be865a7aa504a11e2f36bf25ba0e1"
-			"4498311863d9757b382df0ee87c52b6e6e819b80084613b9018cd1b58bf3abb9466f38b65204c844d04ae47e9965598d"
-			"936f45b8f59569c154a8e2245f5ecc12c0f9cc3dbe5ff16efc645ba7cfeb41b9e4a01fae8957a6adb4d8f091f6e69246"
-			"a9c516dda3ae3ae20e76b6204787e6da6cfccba66a05ad5ccbf8e920cf40e8781941348be0e63c287444e92d593cfdb6"
-			"3590d2fa629f822774f0065c76294a843f5ef0fffb337cdf4b20b343f4ed6265edccc4e0b1f25ffb0c7c74dc8714a4f1"
-			"9d79511a588a276fe347d0493af51b8d";
+	ike_dh *i =
+	    from_private(IKE_MODP_2048, "98e798415b892cbb3e4e24368fcebec72164e167e1088d95babc3fdefcc4f163");
+	ike_dh *r =
+	    from_private(IKE_MODP_2048, "88cdc20acea0ab300363c4b81a02ad397089599b5dce6d71e92b07bec960ac3a");
+	check_public(
+	    i,
+	    "0025a742ec125c21e3f5c1c18b5346636243dfe9b966dc7b23cc25a5e2bd7676d0e0af58568cc5bacc5ba7698766a29a"
+	    "fb1098e5e147fbc02f32706765b11f6c3f7c496ba1b169865726143df3e24a43f05e71ab3602b233b75fa2fa4651b0c2"
+	    "1db2e1db61675a3c557ca0a340a06f9dc307c23f6962fb25e634d5e69952e267ce441db3b4938e36816b503aeae97790"
+	    "52f5c376850c6c4a7e7eda9ada67edb3e39be567043b8661b5deaedaa32d4c1de61549ef464b537b781b33c6dcd496db"
+	    "74588d5df9e45b262859d10dcd075e38df148bf6473e650f2046ab9c0bf786be665b6a9edf768ac068b33e6a0ce3d0c1"
+	    "6b5b6a6cc8779fb1516acb0c9c273723");
+	const char *s =
+	    "00f2c3875e935be4116276a6d8045deae5989f24595bd70e2409cd5b7361db59708be865a7aa504a11e2f36bf25ba0e1"
+	    "4498311863d9757b382df0ee87c52b6e6e819b80084613b9018cd1b58bf3abb9466f38b65204c844d04ae47e9965598d"
+	    "936f45b8f59569c154a8e2245f5ecc12c0f9cc3dbe5ff16efc645ba7cfeb41b9e4a01fae8957a6adb4d8f091f6e69246"
+	    "a9c516dda3ae3ae20e76b6204787e6da6cfccba66a05ad5ccbf8e920cf40e8781941348be0e63c287444e92d593cfdb6"
+	    "3590d2fa629f822774f0065c76294a843f5ef0fffb337cdf4b20b343f4ed6265edccc4e0b1f25ffb0c7c74dc8714a4f1"
+	    "9d79511a588a276fe347d0493af51b8d";
 	check_shared(i, ike_dh_public(r), s);
 	check_shared(r, ike_dh_public(i), s);
 	ike_dh_free(i);

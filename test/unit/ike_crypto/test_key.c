@@ -43,8 +43,8 @@ static void check_keyids(const char *key_file, int n)
 
 Test(ike_crypto_key, keyid_matches_pki_for_every_input_form)
 {
-	static const char *forms[] = { "pub.pem", "pub.der", "pub.pkcs1.pem", "pub.pkcs1.der", "pub.ssh",
-				       "key.pem", "key.der", "key.pkcs8.pem", "key.pkcs8.der" };
+	static const char *forms[] = {"pub.pem", "pub.der", "pub.pkcs1.pem", "pub.pkcs1.der", "pub.ssh",
+	                              "key.pem", "key.der", "key.pkcs8.pem", "key.pkcs8.der"};
 	char name[64];
 	for (int n = 1; n <= 2; n++) {
 		for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
@@ -141,8 +141,9 @@ Test(ike_crypto_key, ssh_line_variants)
 	snprintf(buf, sizeof buf, "ssh-rsa %s", b64);
 	buf[20] = '*';
 	cr_assert(eq(int, load_str(buf, &k), IKE_ERR_MALFORMED));
-	cr_assert(eq(int, load_str("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG5vdCBhIHJlYWwga2V5IGF0IGFsbCEhISEh", &k),
-		     IKE_ERR_UNSUPPORTED));
+	cr_assert(eq(int,
+	             load_str("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG5vdCBhIHJlYWwga2V5IGF0IGFsbCEhISEh", &k),
+	             IKE_ERR_UNSUPPORTED));
 	/* The blob claims "ssh-dss". */
 	cr_assert(eq(int, load_str("ssh-rsa AAAAB3NzaC1kc3MAAAABAQAAAAEB", &k), IKE_ERR_MALFORMED));
 	cr_assert(eq(ptr, k, NULL));
@@ -153,13 +154,15 @@ Test(ike_crypto_key, ssh_line_variants)
 Test(ike_crypto_key, ssh_blob_lengths_are_bounds_checked)
 {
 	/* Blob: string "ssh-rsa", then e claiming 0x7fffffff bytes. */
-	static const uint8_t blob[] = { 0, 0, 0, 7, 's', 's', 'h', '-', 'r', 's', 'a', 0x7f, 0xff, 0xff, 0xff, 1 };
+	static const uint8_t blob[] = {0,   0,   0,   7,    's',  's',  'h',  '-',
+	                               'r', 's', 'a', 0x7f, 0xff, 0xff, 0xff, 1};
 	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	char line[64] = "ssh-rsa ";
 	size_t o = 8;
 	for (size_t i = 0; i < sizeof blob; i += 3) {
-		uint32_t w = (uint32_t)blob[i] << 16 | (i + 1 < sizeof blob ? (uint32_t)blob[i + 1] << 8 : 0) |
-			     (i + 2 < sizeof blob ? blob[i + 2] : 0);
+		uint32_t w = (uint32_t)blob[i] << 16 |
+		             (i + 1 < sizeof blob ? (uint32_t)blob[i + 1] << 8 : 0) |
+		             (i + 2 < sizeof blob ? blob[i + 2] : 0);
 		line[o++] = tbl[w >> 18 & 63];
 		line[o++] = tbl[w >> 12 & 63];
 		line[o++] = i + 1 < sizeof blob ? tbl[w >> 6 & 63] : '=';
@@ -175,15 +178,18 @@ Test(ike_crypto_key, garbage_and_foreign_keys_are_refused)
 	ike_key *k = NULL;
 	cr_assert(eq(int, load_str("hello", &k), IKE_ERR_MALFORMED));
 	cr_assert(eq(int, load_str("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", &k),
-		     IKE_ERR_MALFORMED));
-	cr_assert(eq(int, load_str("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n", &k),
-		     IKE_ERR_UNSUPPORTED));
+	             IKE_ERR_MALFORMED));
+	cr_assert(
+	    eq(int,
+	       load_str("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
+	                &k),
+	       IKE_ERR_UNSUPPORTED));
 	/* An EC key is not RSA. */
 	size_t len;
 	uint8_t *ec = tst_read_fixture("ec256.pub.pem", &len);
 	cr_assert(eq(int, ike_key_load(&k, NULL, IKE_SLICE(ec, len)), IKE_ERR_UNSUPPORTED));
 	free(ec);
-	uint8_t der[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
+	uint8_t der[] = {0x30, 0x03, 0x02, 0x01, 0x01};
 	cr_assert(eq(int, ike_key_load(&k, NULL, IKE_SLICE(der, sizeof der)), IKE_ERR_MALFORMED));
 	cr_assert(eq(int, ike_key_load(&k, NULL, IKE_SLICE(NULL, 0)), IKE_ERR_INVAL));
 	cr_assert(eq(ptr, k, NULL));
@@ -284,11 +290,14 @@ Test(ike_crypto_key, hex_helpers)
 	cr_assert(eq(str, text, "00112233445566778899aabbccddeeff10213243"));
 	cr_assert(eq(int, ike_keyid_parse(text, out), IKE_OK));
 	cr_assert(eq(u8[20], out, b));
-	cr_assert(eq(int, ike_keyid_parse("00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:10:21:32:43", out), IKE_OK));
+	cr_assert(eq(int, ike_keyid_parse("00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:10:21:32:43", out),
+	             IKE_OK));
 	cr_assert(eq(u8[20], out, b));
 	cr_assert(eq(int, ike_keyid_parse("00112233445566778899aabbccddeeff001122", out), IKE_ERR_MALFORMED));
-	cr_assert(eq(int, ike_keyid_parse("00112233445566778899aabbccddeeff0011223g", out), IKE_ERR_MALFORMED));
-	cr_assert(eq(int, ike_keyid_parse("00112233445566778899aabbccddeeff001122334", out), IKE_ERR_MALFORMED));
+	cr_assert(
+	    eq(int, ike_keyid_parse("00112233445566778899aabbccddeeff0011223g", out), IKE_ERR_MALFORMED));
+	cr_assert(
+	    eq(int, ike_keyid_parse("00112233445566778899aabbccddeeff001122334", out), IKE_ERR_MALFORMED));
 	cr_assert(eq(int, ike_keyid_parse("00:1122", out), IKE_ERR_MALFORMED));
 	cr_assert(eq(int, ike_hex_decode("0a0b", 4, out, 1, &n), IKE_ERR_NOBUF));
 	cr_assert(eq(int, ike_hex_decode("", 0, out, 1, &n), IKE_ERR_MALFORMED));

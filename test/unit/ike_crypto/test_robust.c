@@ -7,7 +7,8 @@
 
 Test(ike_crypto_robust, every_truncated_der_key_is_refused)
 {
-	static const char *files[] = { "rsa1.pub.der", "rsa1.pub.pkcs1.der", "rsa1.key.der", "rsa1.key.pkcs8.der" };
+	static const char *files[] = {"rsa1.pub.der", "rsa1.pub.pkcs1.der", "rsa1.key.der",
+	                              "rsa1.key.pkcs8.der"};
 	for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
 		size_t len;
 		uint8_t *der = tst_read_fixture(files[f], &len);
@@ -27,7 +28,7 @@ Test(ike_crypto_robust, every_truncated_der_key_is_refused)
 
 Test(ike_crypto_robust, every_truncated_pem_key_is_refused)
 {
-	static const char *files[] = { "rsa2.pub.pem", "rsa2.key.pem" };
+	static const char *files[] = {"rsa2.pub.pem", "rsa2.key.pem"};
 	for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
 		size_t len;
 		uint8_t *pem = tst_read_fixture(files[f], &len);
@@ -110,10 +111,10 @@ static void c_free(void *user, void *p)
 Test(ike_crypto_robust, allocation_failures_are_reported_without_leaks)
 {
 	counting c;
-	ike_mem mem = { &c, c_malloc, c_free, c_calloc, c_realloc };
+	ike_mem mem = {&c, c_malloc, c_free, c_calloc, c_realloc};
 	size_t len;
 	uint8_t *ssh = tst_read_fixture("rsa1.pub.ssh", &len);
-	uint8_t key[36] = { 0 };
+	uint8_t key[36] = {0};
 
 	for (int budget = 0; budget < 4; budget++) {
 		c.budget = budget, c.live = 0;
@@ -126,7 +127,8 @@ Test(ike_crypto_robust, allocation_failures_are_reported_without_leaks)
 
 		c.budget = budget, c.live = 0;
 		ike_sk_cipher *sk = NULL;
-		rc = ike_sk_cipher_new(&sk, &mem, IKE_ENCR_AES_GCM_16, 256, 0, IKE_SLICE(key, 36), IKE_SLICE(NULL, 0));
+		rc = ike_sk_cipher_new(&sk, &mem, IKE_ENCR_AES_GCM_16, 256, 0, IKE_SLICE(key, 36),
+		                       IKE_SLICE(NULL, 0));
 		cr_assert(eq(int, rc == IKE_OK, budget >= 1));
 		ike_sk_cipher_free(sk);
 		cr_assert(eq(int, c.live, 0));
@@ -157,7 +159,7 @@ Test(ike_crypto_robust, free_functions_accept_null)
 
 Test(ike_crypto_robust, rand_fills_and_eq_compares)
 {
-	uint8_t a[64] = { 0 }, b[64] = { 0 };
+	uint8_t a[64] = {0}, b[64] = {0};
 	cr_assert(eq(int, ike_rand(a, sizeof a), IKE_OK));
 	cr_assert(eq(int, ike_rand(b, sizeof b), IKE_OK));
 	cr_assert(not(ike_crypto_eq(a, b, sizeof a)));
