@@ -536,7 +536,7 @@ int hp_session_new(hp_session **out, const hp_config *cfg, const hp_callbacks *c
 	s->log_max = cfg->log_max;
 	s->next_id = 1;
 	s->nominate_at = IKE_NEVER;
-	s->fail_at = add_ms(now, cfg->fail_after_ms);
+	s->fail_at = cfg->fail_after_ms ? add_ms(now, cfg->fail_after_ms) : IKE_NEVER; /* 0: no bound */
 
 	rc = copy_bytes(s->cid, &s->cid_len, cfg->connect_id, cfg->connect_id_len, HP_CONNECT_ID_MAX);
 	if (rc == IKE_OK)

@@ -139,7 +139,7 @@ typedef struct hp_config {
 	 * A success on the highest-priority pair not yet failed is nominated at once. */
 	ike_ms nominate_wait_ms;
 	/* Both roles: report FAILED if no pair was chosen this long after hp_session_new
-	 * (default 8000 ms; strongSwan has no bound and goes silent after ~36 s). */
+	 * (default 8000 ms; 0 = no bound, like strongSwan, which goes silent after ~36 s). */
 	ike_ms fail_after_ms;
 	size_t max_endpoints; /* per side, learned peer-reflexive ones included (16) */
 	size_t max_pairs;     /* (64) */
