@@ -289,3 +289,44 @@ Test(esp_vectors, aes_cbc_hmac_sha256_opens_openssl_cli_vector)
 	cr_assert(eq(int, memcmp(pkt + off, inner, ilen), 0));
 	ike_esp_sa_free(sa);
 }
+
+/* The HMAC context is re-initialised per packet with its stored key: every packet's
+ * ICV must equal a one-shot HMAC computed independently. */
+Test(esp_vectors, cbc_icv_of_every_packet_matches_one_shot_hmac)
+{
+	static const struct {
+		uint16_t integ;
+		const char *md;
+		size_t key, icv;
+	} macs[] = {{IKE_AUTH_HMAC_SHA2_256_128, "SHA256", 32, 16},
+	            {IKE_AUTH_HMAC_SHA2_384_192, "SHA384", 48, 24},
+	            {IKE_AUTH_HMAC_SHA2_512_256, "SHA512", 64, 32}};
+
+	for (size_t m = 0; m < 3; m++) {
+		uint8_t ek[16], ik[64], buf[256], full[64];
+		ike_esp_cfg cfg = {.spi = 0x4242,
+		                   .encr = IKE_ENCR_AES_CBC,
+		                   .integ = macs[m].integ,
+		                   .encr_key = {ek, 16},
+		                   .integ_key = {ik, macs[m].key}};
+		ike_esp_sa *sa = NULL;
+
+		et_fill(ek, sizeof ek, 3);
+		et_fill(ik, sizeof ik, 77);
+		cr_assert(eq(int, ike_esp_sa_new(&sa, &cfg, IKE_ESP_OUT, NULL), IKE_OK));
+		for (int i = 0; i < 3; i++) {
+			size_t len = 0, n = 0;
+
+			et_inner(buf + 24, 50 + (size_t)i * 30, 4, (uint8_t)i);
+			cr_assert(
+			    eq(int, ike_esp_seal(sa, buf, sizeof buf, 50 + (size_t)i * 30, &len), IKE_OK));
+			cr_assert(not(eq(ptr,
+			                 EVP_Q_mac(NULL, "HMAC", NULL, macs[m].md, NULL, ik, macs[m].key, buf,
+			                           len - macs[m].icv, full, sizeof full, &n),
+			                 NULL)));
+			cr_assert(eq(int, memcmp(buf + len - macs[m].icv, full, macs[m].icv), 0),
+			          "%s packet %d", macs[m].md, i);
+		}
+		ike_esp_sa_free(sa);
+	}
+}
