@@ -127,6 +127,9 @@ static const sig_alg pkcs1_algs[] = {
 };
 
 static const uint8_t oid_rsassa_pss[] = {OID_PKCS1(0x0a)};
+/* Length of our RSASSA-PSS AlgorithmIdentifier (SHA-2 hashes, explicit parameters). */
+#define PSS_ALG_LEN 67
+
 static const uint8_t oid_mgf1[] = {OID_PKCS1(0x08)};
 
 static const struct {
@@ -305,10 +308,11 @@ size_t ike_auth_sign_max(const ike_key *key)
 {
 	EVP_PKEY *pkey = crypto_key_pkey(key);
 	int size = pkey ? EVP_PKEY_get_size(pkey) : 0;
-	return size > 0 ? (size_t)size + 1 + sizeof pkcs1_algs[0].der : 0;
+	return size > 0 ? (size_t)size + 1 + PSS_ALG_LEN : 0; /* the longest header: PSS */
 }
 
-static int rsa_sign(EVP_PKEY *pkey, uint16_t hash, ike_slice octets, uint8_t *out, size_t cap, size_t *len)
+static int rsa_sign(EVP_PKEY *pkey, uint16_t hash, bool pss, ike_slice octets, uint8_t *out, size_t cap,
+                    size_t *len)
 {
 	const char *md = crypto_hash_md_name(hash);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -317,9 +321,19 @@ static int rsa_sign(EVP_PKEY *pkey, uint16_t hash, ike_slice octets, uint8_t *ou
 
 	if (!ctx)
 		return IKE_ERR_NOMEM;
-	char pad[] = OSSL_PKEY_RSA_PAD_MODE_PKCSV15;
-	OSSL_PARAM params[2] = {OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, pad, 0),
-	                        OSSL_PARAM_construct_end()};
+	char pad_pkcs1[] = OSSL_PKEY_RSA_PAD_MODE_PKCSV15, pad_pss[] = OSSL_PKEY_RSA_PAD_MODE_PSS;
+	/* PSS as strongSwan's rsa/pss schemes: MGF1 with the same hash, salt = hash length. */
+	int salt = (int)ike_hash_len(hash);
+	OSSL_PARAM params[4];
+	size_t k = 0;
+	params[k++] =
+	    OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_PAD_MODE, pss ? pad_pss : pad_pkcs1, 0);
+	if (pss) {
+		params[k++] =
+		    OSSL_PARAM_construct_utf8_string(OSSL_SIGNATURE_PARAM_MGF1_DIGEST, (char *)md, 0);
+		params[k++] = OSSL_PARAM_construct_int(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, &salt);
+	}
+	params[k] = OSSL_PARAM_construct_end();
 	if (EVP_DigestSignInit_ex(ctx, NULL, md, NULL, NULL, pkey, params) != 1 ||
 	    EVP_DigestSign(ctx, NULL, &sig_len, octets.ptr, octets.len) != 1)
 		goto out;
@@ -336,6 +350,62 @@ out:
 	return rc;
 }
 
+/* Writes the DER AlgorithmIdentifier of RSASSA-PSS with hash, MGF1(hash) and salt =
+ * hash length (RFC 4055 3.1; trailerField left at its default). Returns its length. */
+static size_t pss_alg_der(uint16_t hash, uint8_t out[PSS_ALG_LEN])
+{
+	const uint8_t *oid = NULL;
+	for (size_t i = 0; i < sizeof hash_oids / sizeof hash_oids[0]; i++)
+		if (hash_oids[i].hash == hash && hash_oids[i].len == 11)
+			oid = hash_oids[i].oid;
+	if (!oid)
+		return 0;
+	uint8_t *p = out;
+	*p++ = 0x30, *p++ = 0x41; /* AlgorithmIdentifier */
+	memcpy(p, oid_rsassa_pss, sizeof oid_rsassa_pss), p += sizeof oid_rsassa_pss;
+	*p++ = 0x30, *p++ = 0x34; /* RSASSA-PSS-params */
+	*p++ = 0xa0, *p++ = 0x0f; /* [0] hashAlgorithm */
+	*p++ = 0x30, *p++ = 0x0d;
+	memcpy(p, oid, 11), p += 11;
+	*p++ = 0x05, *p++ = 0x00;
+	*p++ = 0xa1, *p++ = 0x1c; /* [1] maskGenAlgorithm */
+	*p++ = 0x30, *p++ = 0x1a;
+	memcpy(p, oid_mgf1, sizeof oid_mgf1), p += sizeof oid_mgf1;
+	*p++ = 0x30, *p++ = 0x0d;
+	memcpy(p, oid, 11), p += 11;
+	*p++ = 0x05, *p++ = 0x00;
+	*p++ = 0xa2, *p++ = 0x03; /* [2] saltLength */
+	*p++ = 0x02, *p++ = 0x01, *p++ = (uint8_t)ike_hash_len(hash);
+	return (size_t)(p - out);
+}
+
+int ike_auth_sign_pss(const ike_key *key, uint16_t hash, ike_slice octets, uint8_t *out, size_t cap,
+                      size_t *len)
+{
+	uint8_t alg[PSS_ALG_LEN];
+
+	if (!len)
+		return IKE_ERR_INVAL;
+	*len = 0;
+	if (!key || !ike_key_is_private(key) || !out || !octets.ptr || !octets.len)
+		return IKE_ERR_INVAL;
+	if (hash != IKE_HASH_SHA2_256 && hash != IKE_HASH_SHA2_384 && hash != IKE_HASH_SHA2_512)
+		return IKE_ERR_INVAL;
+	size_t alen = pss_alg_der(hash, alg);
+	if (alen != PSS_ALG_LEN)
+		return IKE_ERR_CRYPTO;
+	if (cap < 1 + alen)
+		return IKE_ERR_NOBUF;
+	out[0] = (uint8_t)alen;
+	memcpy(out + 1, alg, alen);
+	size_t sig_len = 0;
+	int rc = rsa_sign(crypto_key_pkey(key), hash, true, octets, out + 1 + alen, cap - 1 - alen, &sig_len);
+	if (rc != IKE_OK)
+		return rc;
+	*len = 1 + alen + sig_len;
+	return IKE_OK;
+}
+
 int ike_auth_sign(const ike_key *key, uint8_t method, uint16_t hash, ike_slice octets, uint8_t *out,
                   size_t cap, size_t *len)
 {
@@ -346,7 +416,7 @@ int ike_auth_sign(const ike_key *key, uint8_t method, uint16_t hash, ike_slice o
 		return IKE_ERR_INVAL;
 	EVP_PKEY *pkey = crypto_key_pkey(key);
 	if (method == IKE_AUTH_RSA_SIG)
-		return rsa_sign(pkey, IKE_HASH_SHA1, octets, out, cap, len);
+		return rsa_sign(pkey, IKE_HASH_SHA1, false, octets, out, cap, len);
 	if (method != IKE_AUTH_DIGITAL_SIGNATURE)
 		return IKE_ERR_INVAL;
 	const sig_alg *alg = NULL;
@@ -362,7 +432,7 @@ int ike_auth_sign(const ike_key *key, uint8_t method, uint16_t hash, ike_slice o
 	out[0] = (uint8_t)sizeof alg->der;
 	memcpy(out + 1, alg->der, sizeof alg->der);
 	size_t sig_len = 0;
-	int rc = rsa_sign(pkey, hash, octets, out + hdr, cap - hdr, &sig_len);
+	int rc = rsa_sign(pkey, hash, false, octets, out + hdr, cap - hdr, &sig_len);
 	if (rc != IKE_OK)
 		return rc;
 	*len = hdr + sig_len;

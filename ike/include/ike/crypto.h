@@ -324,7 +324,8 @@ IKE_MUST_CHECK int ike_auth_psk(uint16_t prf, ike_slice psk, ike_slice octets, u
  * Errors: IKE_ERR_AUTH (mismatch or wrong length). */
 IKE_MUST_CHECK int ike_auth_psk_verify(uint16_t prf, ike_slice psk, ike_slice octets, ike_slice auth_data);
 
-/* Largest AUTH data ike_auth_sign() writes for key (signature + method 14 header). */
+/* Largest AUTH data ike_auth_sign() or ike_auth_sign_pss() writes for key
+ * (signature + the longest method 14 header). */
 size_t ike_auth_sign_max(const ike_key *key);
 
 /* Signs octets with the private key for the AUTH payload's data.
@@ -336,6 +337,12 @@ size_t ike_auth_sign_max(const ike_key *key);
  * IKE_ERR_CRYPTO. */
 IKE_MUST_CHECK int ike_auth_sign(const ike_key *key, uint8_t method, uint16_t hash, ike_slice octets,
                                  uint8_t *out, size_t cap, size_t *len);
+
+/* Method 14 data with RSASSA-PSS instead of PKCS#1 v1.5 (what strongSwan sends
+ * with charon.rsa_pss = yes): hash SHA2-256/384/512, MGF1 with the same hash, salt
+ * length = hash length, parameters explicit. Errors as ike_auth_sign(). */
+IKE_MUST_CHECK int ike_auth_sign_pss(const ike_key *key, uint16_t hash, ike_slice octets, uint8_t *out,
+                                     size_t cap, size_t *len);
 
 /* Verifies the AUTH data of method 1 or 14 over octets with (the public part of)
  * key. Method 14 accepts sha1/sha256/sha384/sha512WithRSAEncryption and

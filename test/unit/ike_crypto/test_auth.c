@@ -326,3 +326,42 @@ Test(ike_crypto_auth, openssl_verifies_our_signatures)
 	rmdir(dir);
 	ike_key_free(priv);
 }
+
+/* The expected SHA-256 header is the one strongSwan 5.9's signature_params tests
+ * build for RSA-PSS SHA-256 (RFC 7427 with the errata: no trailerField). */
+Test(ike_crypto_auth, pss_signatures_round_trip_with_strongswan_encoding)
+{
+	ike_key *priv = tst_load_key("rsa1.key.pem"), *pub = tst_load_key("rsa1.pub.pem");
+	ike_key *other = tst_load_key("rsa2.pub.pem");
+	static const uint16_t hashes[] = {IKE_HASH_SHA2_256, IKE_HASH_SHA2_384, IKE_HASH_SHA2_512};
+	uint8_t sig[700], hdr[68];
+	size_t len = 0;
+	ike_slice oct = IKE_SLICE("octets", 6);
+	cr_assert(eq(sz, tst_unhex(PSS256_HDR("20"), hdr, sizeof hdr), 68));
+	for (size_t i = 0; i < 3; i++) {
+		uint16_t used = 0;
+		cr_assert(eq(int, ike_auth_sign_pss(priv, hashes[i], oct, sig, sizeof sig, &len), IKE_OK));
+		cr_assert(eq(sz, len, 68 + 256));
+		cr_assert(le(sz, len, ike_auth_sign_max(priv)));
+		if (hashes[i] == IKE_HASH_SHA2_256)
+			cr_assert(eq(u8[68], sig, hdr), "PSS header differs from strongSwan's (RFC 7427 errata form)");
+		cr_assert(
+		    eq(int, ike_auth_verify(pub, IKE_AUTH_DIGITAL_SIGNATURE, oct, IKE_SLICE(sig, len), &used),
+		       IKE_OK));
+		cr_assert(eq(u16, used, hashes[i]));
+		cr_assert(eq(
+		    int, ike_auth_verify(other, IKE_AUTH_DIGITAL_SIGNATURE, oct, IKE_SLICE(sig, len), NULL),
+		    IKE_ERR_AUTH));
+		sig[100] ^= 4;
+		cr_assert(eq(int,
+		             ike_auth_verify(pub, IKE_AUTH_DIGITAL_SIGNATURE, oct, IKE_SLICE(sig, len), NULL),
+		             IKE_ERR_AUTH));
+	}
+	cr_assert(eq(int, ike_auth_sign_pss(priv, IKE_HASH_SHA1, oct, sig, sizeof sig, &len), IKE_ERR_INVAL));
+	cr_assert(
+	    eq(int, ike_auth_sign_pss(pub, IKE_HASH_SHA2_256, oct, sig, sizeof sig, &len), IKE_ERR_INVAL));
+	cr_assert(eq(int, ike_auth_sign_pss(priv, IKE_HASH_SHA2_256, oct, sig, 100, &len), IKE_ERR_NOBUF));
+	ike_key_free(priv);
+	ike_key_free(pub);
+	ike_key_free(other);
+}
