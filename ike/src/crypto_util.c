@@ -279,3 +279,34 @@ const char *ike_keyid_format(const uint8_t keyid[IKE_KEYID_LEN], char out[IKE_KE
 	ike_hex_encode(keyid, IKE_KEYID_LEN, out);
 	return out;
 }
+
+int ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const ike_addr *addr, uint8_t out[IKE_NATD_LEN])
+{
+	uint8_t spis[16], port[2];
+
+	if (!addr || !out || (addr->family != IKE_AF_INET && addr->family != IKE_AF_INET6))
+		return IKE_ERR_INVAL;
+	for (int i = 0; i < 8; i++) {
+		spis[i] = (uint8_t)(spi_i >> (56 - 8 * i));
+		spis[8 + i] = (uint8_t)(spi_r >> (56 - 8 * i));
+	}
+	port[0] = (uint8_t)(addr->port >> 8);
+	port[1] = (uint8_t)addr->port;
+	ike_slice parts[3] = {IKE_SLICE(spis, 16),
+	                      IKE_SLICE(addr->ip, addr->family == IKE_AF_INET ? 4u : 16u),
+	                      IKE_SLICE(port, 2)};
+	return ike_hash(IKE_HASH_SHA1, parts, 3, out, IKE_NATD_LEN, NULL);
+}
+
+int ike_me_connectauth(uint32_t message_id, ike_slice connect_id, ike_slice endpoint, ike_slice key,
+                       uint8_t out[IKE_ME_CONNECTAUTH_LEN])
+{
+	uint8_t mid[4] = {(uint8_t)(message_id >> 24), (uint8_t)(message_id >> 16),
+	                  (uint8_t)(message_id >> 8), (uint8_t)message_id};
+
+	if (!out || (connect_id.len && !connect_id.ptr) || (endpoint.len && !endpoint.ptr) ||
+	    (key.len && !key.ptr))
+		return IKE_ERR_INVAL;
+	ike_slice parts[4] = {IKE_SLICE(mid, 4), connect_id, endpoint, key};
+	return ike_hash(IKE_HASH_SHA1, parts, 4, out, IKE_ME_CONNECTAUTH_LEN, NULL);
+}

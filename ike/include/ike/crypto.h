@@ -375,4 +375,22 @@ IKE_MUST_CHECK int ike_sig_hashes_parse(ike_slice data, uint32_t *mask);
  * use AUTH method 1). */
 uint16_t ike_sig_hash_choose(uint32_t peer_mask);
 
+/* ---- 9. NAT detection and mediation hashes --------------------------------- */
+
+#define IKE_NATD_LEN 20
+/* NAT_DETECTION_*_IP data (RFC 7296 2.23): SHA-1(SPIi | SPIr | IP address | port),
+ * SPIs in host order (encoded big-endian; SPIr 0 in the IKE_SA_INIT request), the
+ * address 4 or 16 bytes as in addr->ip, the port addr->port big-endian.
+ * Errors: IKE_ERR_INVAL (NULL, family not IPv4/IPv6), IKE_ERR_CRYPTO. */
+IKE_MUST_CHECK int ike_natd_hash(uint64_t spi_i, uint64_t spi_r, const ike_addr *addr,
+                                 uint8_t out[IKE_NATD_LEN]);
+
+#define IKE_ME_CONNECTAUTH_LEN 20
+/* ME_CONNECTAUTH data (draft-brunner-ikev2-mediation, as strongSwan computes it):
+ * SHA-1(message ID (4 bytes, big-endian) | connect ID | ME_ENDPOINT notify data as
+ * sent | key), key = the ME_CONNECTKEY of the side sending the check.
+ * Errors: IKE_ERR_INVAL, IKE_ERR_CRYPTO. Compare with ike_crypto_eq(). */
+IKE_MUST_CHECK int ike_me_connectauth(uint32_t message_id, ike_slice connect_id, ike_slice endpoint,
+                                      ike_slice key, uint8_t out[IKE_ME_CONNECTAUTH_LEN]);
+
 #endif /* IKE_CRYPTO_H */

@@ -344,7 +344,8 @@ Test(ike_crypto_auth, pss_signatures_round_trip_with_strongswan_encoding)
 		cr_assert(eq(sz, len, 68 + 256));
 		cr_assert(le(sz, len, ike_auth_sign_max(priv)));
 		if (hashes[i] == IKE_HASH_SHA2_256)
-			cr_assert(eq(u8[68], sig, hdr), "PSS header differs from strongSwan's (RFC 7427 errata form)");
+			cr_assert(eq(u8[68], sig, hdr),
+			          "PSS header differs from strongSwan's (RFC 7427 errata form)");
 		cr_assert(
 		    eq(int, ike_auth_verify(pub, IKE_AUTH_DIGITAL_SIGNATURE, oct, IKE_SLICE(sig, len), &used),
 		       IKE_OK));
@@ -364,4 +365,32 @@ Test(ike_crypto_auth, pss_signatures_round_trip_with_strongswan_encoding)
 	ike_key_free(priv);
 	ike_key_free(pub);
 	ike_key_free(other);
+}
+
+/* Expected values: Python hashlib.sha1 over the concatenations, recorded here. */
+Test(ike_crypto_auth, natd_and_connectauth_hashes)
+{
+	uint8_t out[20], expect[20];
+	ike_addr a4 = {.family = IKE_AF_INET, .ip = {198, 51, 100, 7}, .port = 4500};
+	ike_addr a6 = {.family = IKE_AF_INET6, .port = 500};
+	tst_unhex("20010db8000000000000000000000001", a6.ip, 16);
+	cr_assert(eq(int, ike_natd_hash(0x0102030405060708ull, 0x1112131415161718ull, &a4, out), IKE_OK));
+	tst_unhex("09aefdcb65602faed1067c64e3e64e39122f5e3f", expect, 20);
+	cr_assert(eq(u8[20], out, expect));
+	cr_assert(eq(int, ike_natd_hash(0x0102030405060708ull, 0, &a6, out), IKE_OK));
+	tst_unhex("7fa12a60a3a27ef1b3fed26cc6d5b8fbf553292f", expect, 20);
+	cr_assert(eq(u8[20], out, expect));
+	a4.family = 0;
+	cr_assert(eq(int, ike_natd_hash(1, 2, &a4, out), IKE_ERR_INVAL));
+
+	uint8_t cid[4], ep[14], key[16];
+	tst_unhex("deadbeef", cid, 4);
+	tst_unhex("00ffffff01030101c63364071194", ep, 14);
+	for (int i = 0; i < 16; i++)
+		key[i] = (uint8_t)i;
+	cr_assert(eq(int,
+	             ike_me_connectauth(7, IKE_SLICE(cid, 4), IKE_SLICE(ep, 14), IKE_SLICE(key, 16), out),
+	             IKE_OK));
+	tst_unhex("a93e5b2f69fc5cde88f0417687e26f98f037d9f2", expect, 20);
+	cr_assert(eq(u8[20], out, expect));
 }
