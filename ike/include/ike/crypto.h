@@ -229,12 +229,11 @@ typedef struct ike_sk_layout {
 } ike_sk_layout;
 
 /* Creates an SK cipher. encr: ENCR_AES_GCM_16, ENCR_AES_CBC or
- * ENCR_CHACHA20_POLY1305; key_bits the Key Length attribute (0 = default where the
- * cipher has one); integ: 0 for AEAD, else an AUTH_HMAC_* id. enc_key must be
- * exactly ike_encr_keymat_len(encr, key_bits) bytes (AEAD: key | salt), integ_key
- * exactly ike_integ_key_len(integ) (empty for AEAD). Keys are copied.
- * Errors: IKE_ERR_UNSUPPORTED, IKE_ERR_INVAL (key lengths, AEAD with integ or CBC
- * without), IKE_ERR_NOMEM, IKE_ERR_CRYPTO. */
+ * ENCR_CHACHA20_POLY1305 (ENCR_AES_GCM_8/_12 work too, with 8/12-byte ICVs); key_bits the Key Length
+ * attribute (0 = default where the cipher has one); integ: 0 for AEAD, else an AUTH_HMAC_* id. enc_key must
+ * be exactly ike_encr_keymat_len(encr, key_bits) bytes (AEAD: key | salt), integ_key exactly
+ * ike_integ_key_len(integ) (empty for AEAD). Keys are copied. Errors: IKE_ERR_UNSUPPORTED, IKE_ERR_INVAL (key
+ * lengths, AEAD with integ or CBC without), IKE_ERR_NOMEM, IKE_ERR_CRYPTO. */
 IKE_MUST_CHECK int ike_sk_cipher_new(ike_sk_cipher **out, const ike_mem *mem, uint16_t encr,
                                      uint16_t key_bits, uint16_t integ, ike_slice enc_key,
                                      ike_slice integ_key);
@@ -247,7 +246,8 @@ size_t ike_sk_iv_len(const ike_sk_cipher *c);
 /* Block size the plaintext (payloads + padding + pad length byte) must be a
  * multiple of: 16 for AES-CBC, 1 for the AEADs (RFC 5282 3: no alignment). */
 size_t ike_sk_block_len(const ike_sk_cipher *c);
-/* ICV length: the INTEG truncation for CBC (16, 24, 32, 12), 16 for the AEADs. */
+/* ICV length: the INTEG truncation for CBC (16, 24, 32, 12), 16 for the AEADs
+ * (8 / 12 for AES-GCM-8 / -12). */
 size_t ike_sk_icv_len(const ike_sk_cipher *c);
 /* Padding bytes to add after inner_len bytes of payloads so that inner_len +
  * padding + 1 (the Pad Length byte) is a multiple of the block size. */
