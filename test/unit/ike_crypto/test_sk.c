@@ -339,3 +339,9 @@ Test(ike_crypto_sk, strip_padding_checks_pad_length)
 	cr_assert(eq(int, ike_sk_strip_padding(d, 8, &inner), IKE_ERR_MALFORMED));
 	cr_assert(eq(int, ike_sk_strip_padding(d, 0, &inner), IKE_ERR_MALFORMED));
 }
+
+Test(ike_crypto_sk, aes_gcm_8_and_12_use_shorter_icvs)
+{
+	round_trip_and_tamper(IKE_ENCR_AES_GCM_8, 128, 0, 8);
+	round_trip_and_tamper(IKE_ENCR_AES_GCM_12, 256, 0, 12);
+}
