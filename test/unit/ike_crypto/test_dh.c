@@ -245,3 +245,28 @@ Test(ike_crypto_dh, modp2048_matches_independent_values_with_leading_zeros)
 	ike_dh_free(i);
 	ike_dh_free(r);
 }
+
+/* ECP-521 values computed with Python's `cryptography` package (a separate
+ * implementation), private keys derived from SHA-512 of fixed seeds. Coordinates
+ * and the secret are padded to 66 bytes (the secret starts with 0x00 here). */
+Test(ike_crypto_dh, ecp521_matches_independent_values)
+{
+	ike_dh *i = from_private(
+	    IKE_ECP_521, "00507b553b106b1b9963b7affb34e5ed14bc1160bbdea24c094405b306bdcb2520823a0c7db7d"
+	                 "a4b51cf45cbdbad519eeca9affd7103b131d1e65a4974ba56b18db9");
+	ike_dh *r = from_private(
+	    IKE_ECP_521, "00a882f0ac848b0b6b4ca7b42bfa1d266afd0ddeba9204ae57a984a69376d59816b1ef3f4d442"
+	                 "ea8a70396067ff5b70e0ae8eab3935b617b8e366d8e35c3bfe14c34");
+	check_public(
+	    i,
+	    "01efe8332a9c7d1bf4d5021a0a50cad5372a8634d4514a0ce001b0933e2fcb5e72138e715261b58baa3f4c21cb08bc"
+	    "285f66dc28740176e4c3dd52b9a8af99db188901bcbe87f14db85ff0ca802859249628828baf657f80e3bf6e96005c"
+	    "3fd527ed55bcf4c091900ea0e39c997f6dc5ab9d89a6eb08b5e83405dd147e9fcae85cc613be");
+	const char *s =
+	    "00eb9ebca21ed3f8a769e4110e88f589d131a36eed3ce35f356b2cf9a0fb8ee8241a34cae78118328b8e1c7d0e35b067"
+	    "8f2a5b47309b00c7651eb06c44bb517a27c1";
+	check_shared(i, ike_dh_public(r), s);
+	check_shared(r, ike_dh_public(i), s);
+	ike_dh_free(i);
+	ike_dh_free(r);
+}
