@@ -13,7 +13,7 @@ PKGS=(
 	iproute2 nftables tcpdump iputils-ping iperf3 procps util-linux psmisc
 	# the independent peer
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
-	libstrongswan-extra-plugins strongswan-pki
+	libstrongswan-extra-plugins strongswan-pki libstrongswan-standard-plugins
 	# web tests
 	lighttpd chromium
 )

@@ -1,0 +1,538 @@
+# SPDX-License-Identifier: MIT
+# test/lab/lab.sh - network-namespace lab for integration and interop tests.
+# Source it from a test script (bash), then:
+#
+#   lab_require_root_and_tools [extra tools...]   # exit 77 when not possible
+#   lab_init                                      # temp dir, names, cleanup trap
+#   lab_topology cone|symmetric [cone|symmetric]  # NAT A type, NAT B type (default: same)
+#   lab_in alice ping -c1 198.51.100.10           # run in a host: srv alice bob nata natb net
+#   lab_capture_start NAME; lab_capture_stop NAME # tcpdump on the "internet" bridge
+#   lab_wait SECONDS CMD...                       # poll CMD every 0.1 s until it succeeds
+#   lab_keygen NAME                               # RSA key pair in $LAB_DIR/keys, prints KEY_ID
+#   lab_charon_start HOST ROLE; lab_swanctl HOST ARGS...
+#
+# Topology (see docs/lab.md and ../shared/lab/README.md):
+#   alice 10.1.0.10 -- 10.1.0.1 [NAT A] 198.51.100.21 --+
+#                                                       +-- bridge br0 in ns "net" (198.51.100.0/24)
+#   bob   10.2.0.10 -- 10.2.0.1 [NAT B] 198.51.100.22 --+
+#                                                       |
+#                                mediation server 198.51.100.10 (ns "srv")
+#
+# Every namespace is named "$LAB_PREFIX-<host>" (prefix = lab<PID>), so runs never
+# collide; nothing is created in the host's own namespace (veth pairs are made
+# inside the lab namespaces). lab_cleanup (installed on EXIT; INT/TERM exit
+# through it) stops the processes the lab started, by PID, then every process
+# left inside the lab namespaces, then deletes the namespaces and the temp dir
+# (kept when LAB_KEEP=1, for debugging).
+
+LAB_HOSTS="net srv nata natb alice bob"
+LAB_SRV_IP=198.51.100.10
+LAB_NATA_IP=198.51.100.21
+LAB_NATB_IP=198.51.100.22
+LAB_ALICE_IP=10.1.0.10
+LAB_BOB_IP=10.2.0.10
+LAB_ALICE_TUN=10.91.0.1
+LAB_BOB_TUN=10.92.0.1
+LAB_IKE_PROPOSAL=aes128gcm16-prfsha256-x25519
+LAB_ESP_PROPOSAL=aes128gcm16
+LAB_PLUGINS_CLIENT="random nonce openssl pem pkcs1 pkcs8 pubkey curve25519 sha1 sha2 hmac kdf aes gcm vici kernel-libipsec kernel-netlink socket-default"
+LAB_PLUGINS_SERVER="random nonce openssl pem pkcs1 pkcs8 pubkey curve25519 sha1 sha2 hmac kdf aes gcm vici kernel-netlink socket-default"
+LAB_CHARON=${LAB_CHARON:-/usr/lib/ipsec/charon}
+
+LAB_PIDS=()
+LAB_CLEANED=0
+
+lab_log() {
+	printf '%s lab: %s\n' "$(date -u +%H:%M:%S.%3N)" "$*" >&2
+}
+
+lab_fail() {
+	lab_log "FAIL: $*"
+	exit 1
+}
+
+lab_skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+# Exits 77 unless run as root with the tools the lab needs (and any extra named).
+lab_require_root_and_tools() {
+	local t
+	[ "$(id -u)" = 0 ] || lab_skip "lab tests need root (network namespaces)"
+	for t in ip nft tcpdump unshare ping timeout "$@"; do
+		command -v "$t" >/dev/null 2>&1 || lab_skip "missing tool: $t"
+	done
+	ip netns list >/dev/null 2>&1 || lab_skip "network namespaces not available"
+}
+
+# Exits 77 unless Debian's strongSwan (charon, swanctl, pki) is installed.
+lab_require_strongswan() {
+	lab_require_root_and_tools swanctl pki
+	[ -x "$LAB_CHARON" ] || lab_skip "missing $LAB_CHARON (apt-get install strongswan-charon)"
+	local p
+	for p in kernel-libipsec:libcharon-extra-plugins openssl:libstrongswan-standard-plugins \
+		gcm:libstrongswan-standard-plugins curve25519:libstrongswan-extra-plugins; do
+		[ -e "/usr/lib/ipsec/plugins/libstrongswan-${p%%:*}.so" ] ||
+			lab_skip "missing strongSwan plugin ${p%%:*} (apt-get install ${p#*:})"
+	done
+}
+
+lab_init() {
+	LAB_PREFIX=${LAB_PREFIX:-lab$$}
+	LAB_DIR=$(mktemp -d "/tmp/$LAB_PREFIX.XXXXXX")
+	mkdir -p "$LAB_DIR/keys" "$LAB_DIR/cap"
+	# pki reads STRONGSWAN_CONF too: an explicit plugin list keeps it quiet.
+	printf 'pki {\n\tload = random pem pkcs1 pkcs8 pubkey openssl sha1 sha2\n}\n' >"$LAB_DIR/pki.conf"
+	trap lab_cleanup EXIT
+	trap 'lab_log "interrupted"; exit 130' INT
+	trap 'lab_log "terminated"; exit 143' TERM
+	lab_log "prefix $LAB_PREFIX, files in $LAB_DIR"
+}
+
+lab_ns() {
+	echo "$LAB_PREFIX-$1"
+}
+
+# Runs a command inside a lab host's namespace.
+lab_in() {
+	local host=$1
+	shift
+	ip netns exec "$(lab_ns "$host")" "$@"
+}
+
+# Starts a command in the background inside a host; remembers its PID for cleanup
+# and stores it in LAB_LAST_PID. Output goes to $LAB_DIR/<logname>.log.
+lab_bg() {
+	local host=$1 logname=$2
+	shift 2
+	ip netns exec "$(lab_ns "$host")" "$@" >"$LAB_DIR/$logname.log" 2>&1 &
+	LAB_LAST_PID=$!
+	LAB_PIDS+=("$LAB_LAST_PID")
+}
+
+# Stops one process started with lab_bg (TERM, then KILL after 2 s).
+lab_stop_pid() {
+	local pid=$1 i
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for i in $(seq 20); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+lab_cleanup() {
+	local rc=$? pid host ns
+	[ "$LAB_CLEANED" = 1 ] && return
+	LAB_CLEANED=1
+	trap - INT TERM
+	for pid in "${LAB_PIDS[@]}"; do
+		lab_stop_pid "$pid"
+	done
+	# Anything else still running inside our own namespaces was started by this test.
+	for host in $LAB_HOSTS; do
+		ns=$(lab_ns "$host")
+		ip netns pids "$ns" 2>/dev/null | while read -r pid; do
+			kill -KILL "$pid" 2>/dev/null
+		done
+	done
+	for host in $LAB_HOSTS; do
+		ns=$(lab_ns "$host")
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ "${LAB_KEEP:-0}" = 1 ] || { [ "$rc" != 0 ] && [ "$rc" != 77 ] && [ "${LAB_KEEP_ON_FAIL:-0}" = 1 ]; }; then
+		lab_log "kept $LAB_DIR"
+	elif [ -n "${LAB_DIR:-}" ] && [ -d "$LAB_DIR" ]; then
+		if [ "$rc" != 0 ] && [ "$rc" != 77 ]; then
+			lab_dump_logs
+		fi
+		rm -rf "$LAB_DIR"
+	fi
+	exit "$rc"
+}
+
+# On failure: the tail of every log, so the test output says what happened.
+lab_dump_logs() {
+	local f
+	for f in "$LAB_DIR"/*.log "$LAB_DIR"/*/charon.log; do
+		[ -f "$f" ] || continue
+		echo "----- ${f#"$LAB_DIR"/} (last 40 lines)" >&2
+		tail -n 40 "$f" >&2
+	done
+}
+
+# Polls "$@" every 0.1 s until it succeeds or SECONDS pass. Returns 1 on timeout.
+lab_wait() {
+	local secs=$1 end
+	shift
+	end=$(($(date +%s%N) / 1000000 + secs * 1000))
+	while ! "$@" >/dev/null 2>&1; do
+		[ $(($(date +%s%N) / 1000000)) -lt "$end" ] || return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+lab_now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# Makes veth pair: end $2 in host $1, end $4 in host $3.
+lab_link() {
+	ip -n "$(lab_ns "$1")" link add "$2" type veth peer name "$4" netns "$(lab_ns "$3")"
+	ip -n "$(lab_ns "$1")" link set "$2" up
+	ip -n "$(lab_ns "$3")" link set "$4" up
+}
+
+# nftables for a NAT router: masquerade out of wan (cone: endpoint-independent
+# mapping while the port is free; symmetric: fully-random ports per 5-tuple), and
+# drop unsolicited inbound (ct state new arriving on wan), like a home router.
+# The input chain matters for hole punching: a peer's check that arrives before
+# our own went out would otherwise be accepted locally and leave a conntrack
+# entry (peer:4500 -> router:4500) that makes masquerade pick another port for
+# our outgoing check. Dropped in input, the entry is never confirmed.
+lab_nat_rules() {
+	local host=$1 kind=$2 masq
+	case $kind in
+	cone) masq="masquerade" ;;
+	symmetric) masq="masquerade fully-random" ;;
+	*) lab_fail "NAT type must be cone or symmetric, not '$kind'" ;;
+	esac
+	lab_in "$host" nft -f - <<EOF
+table ip labnat {
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "wan" $masq
+	}
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		iifname "wan" ct state new drop
+	}
+	chain input {
+		type filter hook input priority filter; policy accept;
+		iifname "wan" ct state new drop
+	}
+}
+EOF
+}
+
+# Builds the whole topology. $1 = NAT A type, $2 = NAT B type (default: $1).
+lab_topology() {
+	local ka=${1:-cone} kb=${2:-${1:-cone}} host
+	for host in $LAB_HOSTS; do
+		ip netns add "$(lab_ns "$host")" || lab_fail "cannot create namespace $(lab_ns "$host")"
+		lab_in "$host" ip link set lo up
+	done
+	# The "internet": a bridge in its own namespace. Its ports do not learn MAC
+	# addresses, so it floods every frame like a hub, to br0 itself too: otherwise
+	# a capture on br0 stops seeing unicast once the bridge has learned.
+	lab_in net ip link add br0 type bridge
+	lab_in net ip link set br0 up
+	lab_link net p-srv srv eth0
+	lab_link net p-nata nata wan
+	lab_link net p-natb natb wan
+	for host in srv nata natb; do
+		lab_in net ip link set "p-$host" master br0
+		lab_in net ip link set "p-$host" type bridge_slave learning off flood on
+	done
+	lab_in srv ip addr add "$LAB_SRV_IP/24" dev eth0
+	lab_in nata ip addr add "$LAB_NATA_IP/24" dev wan
+	lab_in natb ip addr add "$LAB_NATB_IP/24" dev wan
+	# The LANs behind the NAT routers.
+	lab_link nata lan alice eth0
+	lab_link natb lan bob eth0
+	lab_in nata ip addr add 10.1.0.1/24 dev lan
+	lab_in natb ip addr add 10.2.0.1/24 dev lan
+	lab_in alice ip addr add "$LAB_ALICE_IP/24" dev eth0
+	lab_in bob ip addr add "$LAB_BOB_IP/24" dev eth0
+	lab_in alice ip route add default via 10.1.0.1
+	lab_in bob ip route add default via 10.2.0.1
+	for host in nata natb; do
+		lab_in "$host" sysctl -qw net.ipv4.ip_forward=1
+	done
+	lab_nat_rules nata "$ka"
+	lab_nat_rules natb "$kb"
+	# Tunnel addresses for traffic selectors.
+	lab_in alice ip addr add "$LAB_ALICE_TUN/32" dev lo
+	lab_in bob ip addr add "$LAB_BOB_TUN/32" dev lo
+	lab_wait 5 lab_in alice ping -c1 -W1 "$LAB_SRV_IP" || lab_fail "alice cannot reach the server"
+	lab_wait 5 lab_in bob ping -c1 -W1 "$LAB_SRV_IP" || lab_fail "bob cannot reach the server"
+	lab_log "topology up: NAT A $ka, NAT B $kb"
+}
+
+# Packet capture on the bridge: lab_capture_start NAME [filter] -> $LAB_DIR/cap/NAME.pcap
+lab_capture_start() {
+	local name=$1 filter=${2:-udp}
+	lab_bg net "tcpdump-$name" tcpdump -i br0 -n -U --immediate-mode -w "$LAB_DIR/cap/$name.pcap" $filter
+	eval "LAB_CAP_PID_$name=$LAB_LAST_PID"
+	# tcpdump says "listening on" once the capture runs.
+	lab_wait 5 grep -q "listening on" "$LAB_DIR/tcpdump-$name.log" || lab_fail "tcpdump did not start"
+}
+
+lab_capture_stop() {
+	local name=$1 var="LAB_CAP_PID_$1"
+	sleep 0.5 # let the last packets be written
+	lab_stop_pid "${!var}"
+}
+
+# Counts packets of capture NAME matching a tcpdump filter.
+lab_capture_count() {
+	tcpdump -r "$LAB_DIR/cap/$1.pcap" -n "$2" 2>/dev/null | wc -l
+}
+
+# ---------------------------------------------------------------------------
+# strongSwan: one charon per namespace (own strongswan.conf, vici socket,
+# swanctl dir, private /run), as ../shared/lab/README.md describes.
+
+# RSA 2048 key pair: $LAB_DIR/keys/NAME.pem (private, PEM), NAME.pub (PEM public key).
+# Prints the KEY_ID (SHA-1 of the DER PKCS#1 RSAPublicKey, pki --keyid --id spk).
+lab_keygen() {
+	local name=$1 k="$LAB_DIR/keys/$1"
+	local -x STRONGSWAN_CONF="$LAB_DIR/pki.conf"
+	(umask 077 && pki --gen --type rsa --size 2048 --outform pem >"$k.pem" 2>>"$LAB_DIR/pki.log") || lab_fail "pki --gen"
+	pki --pub --type rsa --in "$k.pem" --outform pem >"$k.pub" 2>>"$LAB_DIR/pki.log" || lab_fail "pki --pub"
+	pki --keyid --type pub --in "$k.pub" --id spk --format hex 2>>"$LAB_DIR/pki.log" || lab_fail "pki --keyid"
+}
+
+# The charon state dir of a host.
+lab_sw_dir() {
+	echo "$LAB_DIR/sw-$1"
+}
+
+lab_vici_uri() {
+	echo "unix://$(lab_sw_dir "$1")/charon.vici"
+}
+
+# Writes strongswan.conf for HOST. ROLE: client (kernel-libipsec first) or server.
+lab_strongswan_conf() {
+	local host=$1 role=$2 d plugins
+	d=$(lab_sw_dir "$host")
+	mkdir -p "$d/run" "$d/swanctl/pubkey" "$d/swanctl/private" "$d/swanctl/x509" "$d/swanctl/conf.d"
+	if [ "$role" = server ]; then plugins=$LAB_PLUGINS_SERVER; else plugins=$LAB_PLUGINS_CLIENT; fi
+	cat >"$d/strongswan.conf" <<EOF
+charon {
+	load_modular = no
+	load = $plugins
+	install_virtual_ip = no
+	retransmit_tries = 3
+	retransmit_timeout = 1.0
+	plugins {
+		vici {
+			socket = unix://$d/charon.vici
+		}
+	}
+	syslog {
+		identifier = charon-$LAB_PREFIX-$host
+	}
+	filelog {
+		charon {
+			path = $d/charon.log
+			time_format = %H:%M:%S
+			time_add_ms = yes
+			ike_name = yes
+			flush_line = yes
+			append = no
+			default = 1
+			ike = 2
+			net = 1
+			cfg = 1
+		}
+	}
+}
+swanctl {
+	socket = unix://$d/charon.vici
+	load = random nonce openssl pem pkcs1 pkcs8 pubkey sha1 sha2
+}
+EOF
+}
+
+# Starts charon in HOST (ROLE client|server) and waits for its vici socket.
+lab_charon_start() {
+	local host=$1 role=${2:-client} d
+	d=$(lab_sw_dir "$host")
+	[ -f "$d/strongswan.conf" ] || lab_strongswan_conf "$host" "$role"
+	lab_bg "$host" "charon-$host" unshare --mount --propagation private \
+		sh -c "mount --bind '$d/run' /run && exec env STRONGSWAN_CONF='$d/strongswan.conf' '$LAB_CHARON'"
+	eval "LAB_CHARON_PID_$host=$LAB_LAST_PID"
+	lab_wait 10 test -S "$d/charon.vici" || lab_fail "charon in $host did not open its vici socket"
+	lab_wait 5 lab_swanctl "$host" --stats || lab_fail "charon in $host does not answer"
+}
+
+lab_charon_stop() {
+	local var="LAB_CHARON_PID_$1"
+	[ -n "${!var:-}" ] && lab_stop_pid "${!var}"
+}
+
+# swanctl against HOST's charon, with its config dir: lab_swanctl HOST --command [options]
+# (swanctl takes its options after the command).
+lab_swanctl() {
+	local host=$1 cmd=$2 d
+	shift 2
+	d=$(lab_sw_dir "$host")
+	lab_in "$host" env STRONGSWAN_CONF="$d/strongswan.conf" SWANCTL_DIR="$d/swanctl" \
+		swanctl "$cmd" --uri "$(lab_vici_uri "$host")" "$@"
+}
+
+# Loads swanctl.conf, keys and secrets into HOST's charon.
+lab_swanctl_load() {
+	lab_swanctl "$1" --load-all --noprompt >"$LAB_DIR/load-$1.log" 2>&1 ||
+		{ cat "$LAB_DIR/load-$1.log" >&2; lab_fail "swanctl --load-all in $1"; }
+}
+
+# Installs key NAME's private key in HOST (its own) and public keys of the others.
+lab_sw_keys() {
+	local host=$1 own=$2 d k
+	shift 2
+	d=$(lab_sw_dir "$host")/swanctl
+	cp "$LAB_DIR/keys/$own.pem" "$d/private/$own.pem"
+	cp "$LAB_DIR/keys/$own.pub" "$d/pubkey/$own.pub"
+	for k in "$@"; do
+		cp "$LAB_DIR/keys/$k.pub" "$d/pubkey/$k.pub"
+	done
+}
+
+# Mediation server: lab_swanctl_medsrv HOST OWNKEY OWNKEYID ADDR CLIENTKEY...
+# (the clients' public keys are trusted raw keys; any of them may register).
+lab_swanctl_medsrv() {
+	local host=$1 key=$2 keyid=$3 addr=$4
+	shift 4
+	lab_strongswan_conf "$host" server
+	lab_sw_keys "$host" "$key" "$@"
+	cat >"$(lab_sw_dir "$host")/swanctl/swanctl.conf" <<EOF
+connections {
+	medsrv {
+		local_addrs = $addr
+		mediation = yes
+		mobike = no
+		proposals = $LAB_IKE_PROPOSAL
+		local {
+			auth = pubkey
+			pubkeys = $key.pub
+			id = "@#$keyid"
+		}
+		remote {
+			auth = pubkey
+			id = %any
+		}
+	}
+}
+EOF
+}
+
+# Mediation client: lab_swanctl_medcli HOST OWNKEY OWNKEYID SRVADDR SRVKEY SRVKEYID PEERKEY PEERKEYID LOCAL_TS REMOTE_TS
+# Connection "medsrv" registers; connection/child "peer" is mediated by it.
+lab_swanctl_medcli() {
+	local host=$1 key=$2 keyid=$3 srvaddr=$4 srvkey=$5 srvkeyid=$6 peerkey=$7 peerkeyid=$8 lts=$9 rts=${10}
+	lab_strongswan_conf "$host" client
+	lab_sw_keys "$host" "$key" "$srvkey" "$peerkey"
+	cat >"$(lab_sw_dir "$host")/swanctl/swanctl.conf" <<EOF
+connections {
+	medsrv {
+		remote_addrs = $srvaddr
+		mediation = yes
+		mobike = no
+		proposals = $LAB_IKE_PROPOSAL
+		local {
+			auth = pubkey
+			pubkeys = $key.pub
+			id = "@#$keyid"
+		}
+		remote {
+			auth = pubkey
+			id = "@#$srvkeyid"
+		}
+	}
+	peer {
+		mediated_by = medsrv
+		mediation_peer = "@#$peerkeyid"
+		proposals = $LAB_IKE_PROPOSAL
+		local {
+			auth = pubkey
+			pubkeys = $key.pub
+			id = "@#$keyid"
+		}
+		remote {
+			auth = pubkey
+			id = "@#$peerkeyid"
+		}
+		children {
+			peer {
+				local_ts = $lts
+				remote_ts = $rts
+				esp_proposals = $LAB_ESP_PROPOSAL
+			}
+		}
+	}
+}
+EOF
+}
+
+# Plain site-to-site (for the engine interop tests), connection and child "s2s".
+# lab_swanctl_s2s HOST ROLE(initiator|responder) AUTH(pubkey|psk) LOCAL_ADDR REMOTE_ADDR
+#                 LOCAL_ID REMOTE_ID LOCAL_TS REMOTE_TS [OWNKEY PEERKEY | PSK]
+# IDs are swanctl identities: "@#<hex keyid>" for ID_KEY_ID, "@fqdn", an IP...
+# The responder accepts any remote address (the initiator may be behind NAT).
+lab_swanctl_s2s() {
+	local host=$1 role=$2 auth=$3 laddr=$4 raddr=$5 lid=$6 rid=$7 lts=$8 rts=$9 a=${10:-} b=${11:-}
+	local d lauth rauth secrets=""
+	lab_strongswan_conf "$host" client
+	d=$(lab_sw_dir "$host")/swanctl
+	if [ "$auth" = pubkey ]; then
+		lab_sw_keys "$host" "$a" "$b"
+		lauth="auth = pubkey
+			pubkeys = $a.pub"
+		rauth="auth = pubkey
+			pubkeys = $b.pub"
+	else
+		lauth="auth = psk"
+		rauth="auth = psk"
+		secrets="secrets {
+	ike-peer {
+		id-1 = $lid
+		id-2 = $rid
+		secret = \"$a\"
+	}
+}"
+	fi
+	[ "$role" = responder ] && raddr=%any
+	cat >"$d/swanctl.conf" <<EOF
+connections {
+	s2s {
+		local_addrs = $laddr
+		remote_addrs = $raddr
+		proposals = $LAB_IKE_PROPOSAL
+		mobike = no
+		dpd_delay = 10s
+		local {
+			$lauth
+			id = "$lid"
+		}
+		remote {
+			$rauth
+			id = "$rid"
+		}
+		children {
+			s2s {
+				local_ts = $lts
+				remote_ts = $rts
+				esp_proposals = $LAB_ESP_PROPOSAL
+			}
+		}
+	}
+}
+$secrets
+EOF
+}
+
+# Number of IKE_SAs HOST's charon lists as ESTABLISHED (optionally for connection $2).
+lab_sw_established() {
+	lab_swanctl "$1" --list-sas ${2:+--ike "$2"} 2>/dev/null | grep -c ESTABLISHED
+}
+
+# Succeeds when HOST has at least N established IKE_SAs.
+lab_sw_has_sas() {
+	[ "$(lab_sw_established "$1")" -ge "$2" ]
+}
