@@ -121,3 +121,14 @@ Test(hp_cand, ignores_bytes_after_the_address_like_strongswan)
 	cr_assert(eq(int, hp_endpoint_decode(IKE_SLICE(data, sizeof data), &d), IKE_OK));
 	cr_assert(eq(u16, d.addr.port, 4500));
 }
+
+Test(hp_cand, accepts_six_byte_addressless_endpoint_too)
+{
+	/* strongSwan sends 8 bytes (with a zero port) but reads only 6 for family 0. */
+	const uint8_t data[] = {0x00, 0x40, 0xff, 0xff, 0, 3};
+	hp_candidate d;
+
+	cr_assert(eq(int, hp_endpoint_decode(IKE_SLICE(data, sizeof data), &d), IKE_OK));
+	cr_assert(eq(u8, d.type, HP_CAND_SERVER_REFLEXIVE));
+	cr_assert(eq(u8, d.addr.family, IKE_AF_NONE));
+}

@@ -663,9 +663,9 @@ Test(hp_session, allocation_failures_return_nomem_without_leaks)
 
 Test(hp_session, starts_checking_when_remote_candidates_arrive_later)
 {
-	capture c = { .now = 500 };
-	hp_candidate a[1] = { cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL) };
-	hp_candidate b[1] = { cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL) };
+	capture c = {.now = 500};
+	hp_candidate a[1] = {cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL)};
+	hp_candidate b[1] = {cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL)};
 	hp_session *s = make(&c, HP_INITIATOR, a, 1, NULL, 0, NULL);
 
 	cr_assert(eq(sz, hp_session_pairs(s, NULL, 0), 0));
@@ -677,5 +677,39 @@ Test(hp_session, starts_checking_when_remote_candidates_arrive_later)
 	cr_assert(eq(sz, c.n, 1));
 	cr_assert(path_is(&c.out[0].path, "10.0.1.2", 4500, "10.0.2.2", 4500));
 	cr_assert(eq(u64, hp_session_stats(s)->checks_sent, 1));
+	hp_session_free(s);
+}
+
+Test(hp_check, single_bit_flips_anywhere_never_validate_signed_fields)
+{
+	capture c = {.now = 0};
+	hp_candidate a[1] = {cand(HP_CAND_HOST, "10.0.1.2", 4500, NULL)};
+	hp_candidate b[1] = {cand(HP_CAND_HOST, "10.0.2.2", 4500, NULL)};
+	hp_session *s = make(&c, HP_RESPONDER, b, 1, a, 1, NULL);
+	hp_candidate ep = {.type = HP_CAND_PEER_REFLEXIVE, .priority = 0x0080ffff};
+	uint8_t pkt[HP_CHECK_MAX], bad[HP_CHECK_MAX];
+	size_t len = peer_check(pkt, 9, false, &ep, key_i);
+	ike_path path = {b[0].addr, a[0].addr};
+
+	for (size_t byte = 0; byte < len; byte++) {
+		for (int bit = 0; bit < 8; bit++) {
+			size_t before = c.n;
+			int rc;
+
+			memcpy(bad, pkt, len);
+			bad[byte] ^= (uint8_t)(1u << bit);
+			rc = hp_session_recv(s, &path, bad, len, 0);
+			if (rc != IKE_OK) {
+				cr_assert(eq(sz, c.n, before), "a dropped check was answered");
+				continue;
+			}
+			/* Only unsigned framing may change: the version's minor bits (17), the flags
+			 * (19), and in each notify header the flags byte and the protocol ID (29/32,
+			 * 41/44, 57/60), none of which strongSwan looks at. */
+			cr_assert(byte == 17 || byte == 19 || byte == 29 || byte == 32 || byte == 41 ||
+			              byte == 44 || byte == 57 || byte == 60,
+			          "flip %zu.%d accepted", byte, bit);
+		}
+	}
 	hp_session_free(s);
 }
