@@ -221,7 +221,8 @@ IKE_MUST_CHECK int hp_session_add_remote(hp_session *s, const hp_candidate *c, s
  * Returns IKE_OK when the check was valid; a dropped datagram returns
  * IKE_ERR_MALFORMED/IKE_ERR_TRUNCATED (not a check), IKE_ERR_NOT_FOUND (another
  * connect ID, or a response to no pair of ours), IKE_ERR_AUTH (ME_CONNECTAUTH wrong);
- * the drop is counted and logged and the session is unchanged. */
+ * the drop is counted and logged (at most 10 lines a second) and the session is unchanged.
+ * IKE_ERR_NOMEM or IKE_ERR_CRYPTO if SHA-1 could not be computed (nothing changed). */
 int hp_session_recv(hp_session *s, const ike_path *path, const uint8_t *pkt, size_t len, ike_ms now);
 
 /* Runs everything due at or before now: the next paced check, retransmissions, pair
