@@ -20,6 +20,11 @@ void ike__ts_host(ike_ts *ts, const ike_addr *a)
 	memcpy(ts->hi, a->ip, ip_len(a->family));
 }
 
+bool ike__ts_is_host(const ike_ts *ts)
+{
+	return memcmp(ts->lo, ts->hi, ip_len(ts->family)) == 0;
+}
+
 bool ike__ts_intersect(const ike_ts *a, const ike_ts *b, ike_ts *out)
 {
 	size_t n = ip_len(a->family);

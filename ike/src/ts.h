@@ -8,6 +8,8 @@
 
 /* A TS covering exactly one host address (any protocol and port). */
 void ike__ts_host(ike_ts *ts, const ike_addr *a);
+/* True when ts covers exactly one address. */
+bool ike__ts_is_host(const ike_ts *ts);
 /* The intersection of a and b in *out; false when they do not overlap. */
 bool ike__ts_intersect(const ike_ts *a, const ike_ts *b, ike_ts *out);
 /* True when inner lies entirely inside outer. */

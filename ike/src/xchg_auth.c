@@ -267,6 +267,12 @@ int ike__auth_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms 
 		for (unsigned i = 0; i < ours.n; i++)
 			ours.p[i].n_dh = 0;
 		default_ts(sa, &cfg_local, &cfg_remote);
+		/* A "dynamic" remote side (no TS configured) accepts the initiator's own
+		 * host address even when a NAT hides it, as strongSwan does. */
+		if (!sa->peer.ts[1].n && m->tsi.n && ike__ts_is_host(&m->tsi.ts[0])) {
+			cfg_remote.n = 1;
+			cfg_remote.ts[0] = m->tsi.ts[0];
+		}
 		if (!ike__prop_select(&ours, &m->sa.props, true, &es, &num) || m->sa.proto[num - 1] != IKE_PROTO_ESP ||
 		    m->sa.spi_len[num - 1] != 4)
 			child_err = IKE_NO_PROPOSAL_CHOSEN;

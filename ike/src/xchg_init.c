@@ -96,12 +96,18 @@ int ike__init_start(ike_engine *e, ike_sa *sa, ike_ms now)
 		x = sa->x;
 		x->dh_group = ike__prop_first_dh(&props);
 	}
-	ike_dh_free(x->dh);
-	x->dh = NULL;
-	if ((rc = ike_dh_new(&x->dh, e->mem, x->dh_group)) != IKE_OK)
+	/* RFC 7296 2.6: a retry with a COOKIE leaves every other payload unchanged;
+	 * after INVALID_KE_PAYLOAD only the KE changes. */
+	if (x->dh && ike_dh_group(x->dh) != x->dh_group) {
+		ike_dh_free(x->dh);
+		x->dh = NULL;
+	}
+	if (!x->dh && (rc = ike_dh_new(&x->dh, e->mem, x->dh_group)) != IKE_OK)
 		return rc == IKE_ERR_NOMEM ? rc : IKE_ERR_CRYPTO;
-	x->ni_len = NONCE_LEN;
-	ike__rand(e, x->ni, NONCE_LEN);
+	if (!x->ni_len) {
+		x->ni_len = NONCE_LEN;
+		ike__rand(e, x->ni, NONCE_LEN);
+	}
 	sa->spi_r = 0;
 	sa->mid_out = 0;
 	ike__mb_begin_spi(&b, sa->spi_i, 0, IKE_IKE_SA_INIT, IKE_FLAG_INITIATOR, 0, NULL);
@@ -150,8 +156,9 @@ int ike__init_recv_response(ike_engine *e, ike_sa *sa, const uint8_t *pkt, const
 		/* RFC 7296 2.6: repeat the request with the cookie, at most once per cookie. */
 		if (n->data.len < 1 || n->data.len > 64)
 			return ike__drop(e, sa, &sa->path, IKE_ERR_MALFORMED, "bad COOKIE");
-		if (x->cookie && x->cookie_len == n->data.len && !memcmp(x->cookie, n->data.ptr, n->data.len))
-			return ike__drop(e, sa, &sa->path, IKE_ERR_COOKIE, "same COOKIE again");
+		if ((x->cookie && x->cookie_len == n->data.len && !memcmp(x->cookie, n->data.ptr, n->data.len)) ||
+		    x->cookie_rounds++ >= 3)
+			return ike__drop(e, sa, &sa->path, IKE_ERR_COOKIE, "COOKIE demanded again");
 		ike_mem_free(e->mem, x->cookie);
 		x->cookie = ike_mem_dup(e->mem, n->data.ptr, n->data.len);
 		if (!x->cookie)

@@ -118,7 +118,7 @@ typedef struct ike__xchg {
 	ike__suite suite;        /* proposed/negotiated for this exchange */
 	ike_ts_list tsi, tsr;
 	uint32_t del_spi;
-	uint8_t ke_retries;
+	uint8_t ke_retries, cookie_rounds;
 } ike__xchg;
 
 /* sa.c */

@@ -44,6 +44,8 @@ typedef struct tst_link {
 	size_t n;
 	unsigned drop_next[2];      /* drop the next n datagrams sent by side i */
 	unsigned dup_next[2];       /* duplicate the next n datagrams sent by side i */
+	uint32_t drop_mask[2];      /* drop datagram k (0-based count of side i's sends) if bit k is set */
+	bool blackhole[2];          /* drop everything side i sends */
 	uint64_t sent[2];
 	/* A NAT in front of side i: rewrites source on send and destination back
 	 * on delivery (one static mapping). */
@@ -85,6 +87,8 @@ typedef struct tst_side {
 	tst_events events;
 	ike_addr addr;          /* its own address (port 500) */
 	unsigned log_lines, drop_lines, tick_errors;
+	bool terminate_on_up;   /* the SA_UP callback terminates the SA (re-entry) */
+	int reentry_rc;
 	char last_log[256];
 } tst_side;
 

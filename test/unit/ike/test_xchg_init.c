@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <string.h>
+
+#include "tst.h"
+
+static void assert_both_up(tst_pair *px)
+{
+	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_SA_UP), 1));
+	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_SA_UP), 1));
+	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_CHILD_UP), 1));
+	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_CHILD_UP), 1));
+}
+
+static void lose(tst_pair *px, int side, unsigned which)
+{
+	px->link.drop_mask[side] = 1u << which;
+	tst_pair_initiate(px);
+	tst_pair_run(px, 10000);
+	assert_both_up(px);
+}
+
+ENGINE_TEST(ike_xchg_init, retransmits_request_when_init_request_lost)
+{
+	lose(px, ALICE, 0);
+	cr_assert(eq(u64, px->link.sent[ALICE], 3));
+	cr_assert(eq(u64, px->link.sent[BOB], 2));
+}
+
+ENGINE_TEST(ike_xchg_init, answers_from_cache_when_init_response_lost)
+{
+	ike_stats st;
+
+	lose(px, BOB, 0);
+	cr_assert(eq(u64, px->link.sent[ALICE], 3));
+	cr_assert(eq(u64, px->link.sent[BOB], 3));
+	ike_engine_stats(px->side[BOB].e, &st);
+	cr_assert(eq(u32, st.sas, 1)); /* the retransmission made no second SA */
+}
+
+ENGINE_TEST(ike_xchg_init, retransmits_request_when_auth_request_lost)
+{
+	lose(px, ALICE, 1);
+	cr_assert(eq(u64, px->link.sent[ALICE], 3));
+}
+
+ENGINE_TEST(ike_xchg_init, answers_from_cache_when_auth_response_lost)
+{
+	lose(px, BOB, 1);
+	cr_assert(eq(u64, px->link.sent[BOB], 3));
+	/* bob authenticated once: one lookup, one SA_UP */
+	cr_assert(eq(u32, px->side[BOB].lookups, 1));
+}
+
+ENGINE_TEST(ike_xchg_init, resends_identical_cached_response_once_per_copy)
+{
+	tst_dgram req, r1, r2;
+
+	tst_pair_initiate(px);
+	cr_assert(eq(int, tst_pair_deliver(px), IKE_OK));   /* INIT request to bob */
+	cr_assert(eq(int, tst_pair_deliver(px), IKE_OK));   /* INIT response to alice, AUTH request out */
+	cr_assert(eq(sz, px->link.n, 1));
+	req = px->link.q[0];
+	cr_assert(eq(int, tst_pair_deliver(px), IKE_OK));   /* bob answers IKE_AUTH */
+	cr_assert(tst_link_take(&px->link, 0, &r1));
+	/* the same request again: the same bytes again, and nothing else */
+	tst_link_push(&px->link, ALICE, &req.path, req.data, req.len);
+	cr_assert(eq(int, tst_pair_deliver(px), IKE_ERR_RETRANSMIT));
+	cr_assert(eq(sz, px->link.n, 1));
+	cr_assert(tst_link_take(&px->link, 0, &r2));
+	cr_assert(eq(sz, r1.len, r2.len));
+	cr_assert(eq(int, memcmp(r1.data, r2.data, r1.len), 0));
+	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_SA_UP), 1));
+	tst_link_push(&px->link, BOB, &r1.path, r1.data, r1.len);
+	tst_link_push(&px->link, BOB, &r2.path, r2.data, r2.len);
+	cr_assert(eq(int, tst_pair_deliver(px), IKE_OK));
+	cr_assert(eq(int, tst_pair_deliver(px), IKE_ERR_BAD_MID)); /* the duplicate answer is dropped */
+	assert_both_up(px);
+}
+
+ENGINE_TEST(ike_xchg_init, survives_duplication_of_every_message)
+{
+	px->link.dup_next[ALICE] = 10;
+	px->link.dup_next[BOB] = 10;
+	tst_pair_initiate(px);
+	tst_pair_run(px, 10000);
+	assert_both_up(px);
+}
+
+ENGINE_TEST(ike_xchg_init, survives_reordered_retransmission)
+{
+	tst_pair_initiate(px);
+	tst_pair_advance(px, 1000); /* alice retransmits IKE_SA_INIT: two copies queued */
+	cr_assert(eq(sz, px->link.n, 2));
+	tst_link_swap(&px->link, 0, 1);
+	tst_pair_run(px, 10000);
+	assert_both_up(px);
+}
+
+ENGINE_TEST(ike_xchg_init, gives_up_after_configured_tries)
+{
+	px->side[ALICE].cfg.retransmit_tries = 3;
+	px->side[ALICE].cfg.retransmit_base_ms = 500;
+	px->link.blackhole[BOB] = true;
+	tst_pair_initiate(px);
+	/* 500 + 1000 + 2000 ms after the first send */
+	tst_pair_advance(px, 3499);
+	cr_assert(eq(u64, px->link.sent[ALICE], 3));
+	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_SA_DOWN), 0));
+	tst_pair_advance(px, 1);
+	cr_assert(eq(u64, px->link.sent[ALICE], 3));
+	cr_assert(eq(int, tst_events_last(px, ALICE, IKE_EV_SA_DOWN)->ev.u.sa_down.reason, IKE_ERR_TIMEOUT));
+}
+
+ENGINE_TEST(ike_xchg_init, retries_with_group_the_responder_asks_for)
+{
+	px->side[ALICE].peer.ike_proposals = "aes128gcm16-prfsha256-x25519-ecp256";
+	px->side[BOB].cfg.ike_proposals = "aes128gcm16-prfsha256-ecp256";
+	tst_pair_initiate(px);
+	tst_pair_run(px, 10000);
+	assert_both_up(px);
+	cr_assert(eq(u64, px->link.sent[ALICE], 3)); /* INIT(x25519), INIT(ecp256), AUTH */
+}
+
+ENGINE_TEST(ike_xchg_init, answers_cookie_then_completes)
+{
+	ike_stats st;
+
+	px->side[BOB].cfg.cookie_threshold = 0; /* always demand a cookie */
+	tst_pair_initiate(px);
+	cr_assert(eq(int, tst_pair_deliver(px), IKE_ERR_COOKIE));
+	ike_engine_stats(px->side[BOB].e, &st);
+	cr_assert(eq(u32, st.sas, 0)); /* stateless until the cookie comes back */
+	tst_pair_run(px, 10000);
+	assert_both_up(px);
+	ike_engine_stats(px->side[BOB].e, &st);
+	cr_assert(eq(u64, st.cookies_sent, 1));
+}
+
+ENGINE_TEST(ike_xchg_init, fails_with_no_proposal_chosen)
+{
+	px->side[ALICE].peer.ike_proposals = "aes128gcm16-prfsha256-x25519";
+	px->side[BOB].cfg.ike_proposals = "aes256-sha512-modp2048";
+	tst_pair_initiate(px);
+	tst_pair_run(px, 10000);
+	cr_assert(eq(int, tst_events_last(px, ALICE, IKE_EV_SA_DOWN)->ev.u.sa_down.reason, IKE_ERR_NO_PROPOSAL));
+	cr_assert(eq(u16, tst_events_last(px, ALICE, IKE_EV_SA_DOWN)->ev.u.sa_down.notify, IKE_NO_PROPOSAL_CHOSEN));
+	cr_assert(eq(u64, ike_engine_next_deadline(px->side[BOB].e), IKE_NEVER));
+}
+
+ENGINE_TEST(ike_xchg_init, frees_half_open_sa_after_timeout)
+{
+	ike_stats st;
+
+	px->side[BOB].cfg.half_open_timeout_ms = 5000;
+	px->link.blackhole[ALICE] = false;
+	px->link.drop_mask[ALICE] = ~1u; /* only the first IKE_SA_INIT reaches bob */
+	tst_pair_initiate(px);
+	tst_pair_run(px, 3000);
+	ike_engine_stats(px->side[BOB].e, &st);
+	cr_assert(eq(u32, st.half_open, 1));
+	tst_pair_run(px, 60000);
+	ike_engine_stats(px->side[BOB].e, &st);
+	cr_assert(eq(u32, st.sas, 0));
+	cr_assert(eq(u32, st.half_open, 0));
+	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_SA_DOWN), 0)); /* never reported up */
+}
+
+ENGINE_TEST(ike_xchg_init, drops_garbage_with_one_log_line_each)
+{
+	uint8_t junk[40];
+	ike_path p = { px->side[BOB].addr, px->side[ALICE].addr };
+	unsigned before;
+
+	tst_pair_start(px);
+	memset(junk, 0x41, sizeof junk);
+	before = px->side[BOB].drop_lines;
+	cr_assert(eq(int, ike_engine_recv(px->side[BOB].e, &p, junk, 10, px->clock.now), IKE_ERR_TRUNCATED));
+	cr_assert(lt(int, ike_engine_recv(px->side[BOB].e, &p, junk, sizeof junk, px->clock.now), 0));
+	cr_assert(eq(u32, px->side[BOB].drop_lines, before + 2));
+}
+
+ENGINE_TEST(ike_xchg_init, floats_to_4500_behind_nat)
+{
+	const tst_rec_event *a, *b;
+
+	(void)ike_addr_parse(&px->side[ALICE].addr, "10.0.0.1", 500);
+	px->side[ALICE].peer.local = px->side[ALICE].addr;
+	px->link.nat[ALICE] = true;
+	px->link.nat_private[ALICE] = px->side[ALICE].addr;
+	(void)ike_addr_parse(&px->link.nat_public[ALICE], "198.51.100.100", 0);
+	tst_pair_initiate(px);
+	tst_pair_run(px, 10000);
+	assert_both_up(px);
+	a = tst_events_last(px, ALICE, IKE_EV_SA_UP);
+	b = tst_events_last(px, BOB, IKE_EV_SA_UP);
+	cr_assert(a->ev.u.sa_up.nat_local);
+	cr_assert(not(a->ev.u.sa_up.nat_remote));
+	cr_assert(b->ev.u.sa_up.nat_remote);
+	cr_assert(eq(u16, a->ev.u.sa_up.path.local.port, 4500));
+	cr_assert(eq(u16, a->ev.u.sa_up.path.remote.port, 4500));
+	cr_assert(eq(u16, b->ev.u.sa_up.path.local.port, 4500));
+	cr_assert(eq(u16, b->ev.u.sa_up.path.remote.port, 24500)); /* the NAT's mapping of 4500 */
+	cr_assert(tst_events_last(px, ALICE, IKE_EV_CHILD_UP)->child.encap_udp);
+	cr_assert(tst_events_last(px, BOB, IKE_EV_CHILD_UP)->child.encap_udp);
+	/* alice, behind the NAT, keeps the mapping alive; bob does not */
+	tst_pair_advance(px, 21000);
+	cr_assert(ge(sz, tst_events_count(px, ALICE, IKE_EV_KEEPALIVE), 1));
+	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_KEEPALIVE), 0));
+}
