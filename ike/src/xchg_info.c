@@ -103,17 +103,14 @@ int ike__info_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms
 {
 	ike__xchg *x = sa->x;
 	int kind = x ? x->kind : INFO_DPD;
+	uint32_t del = x ? x->del_spi : 0;
 
 	(void)m;
-	(void)now;
 	ike__xchg_free(e, sa);
 	if (kind == INFO_DELETE_IKE) {
 		ike__sa_kill(e, sa, IKE_OK, 0);
 	} else if (kind == INFO_DELETE_CHILD) {
-		ike__child *c = x ? NULL : NULL;
-		for (c = sa->children; c; c = c->next)
-			if (c->rekeying)
-				break;
+		ike__child *c = find_child(sa, del, true);
 		if (c)
 			ike__child_remove(e, sa, c, IKE_OK);
 	}
