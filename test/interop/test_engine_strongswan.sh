@@ -51,10 +51,13 @@ stop_case() {
 	lab_wait 5 sh -c "! kill -0 $pid 2>/dev/null" || lab_fail "$case: ikedrv did not stop"
 	wait "$pid" 2>/dev/null
 	grep -q '^SA_DOWN' "$LAB_DIR/$log.log" || lab_fail "$case: ikedrv reported no SA_DOWN after DELETE"
+	! grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error' "$LAB_DIR/$log.log" ||
+		lab_fail "$case: sanitizer report from ikedrv (ASan build)"
 	lab_wait 5 sh -c "[ \$(ip netns exec $(lab_ns "$host") env STRONGSWAN_CONF=$(lab_sw_dir "$host")/strongswan.conf \
 		swanctl --list-sas --uri $(lab_vici_uri "$host") | grep -c ESTABLISHED) = 0 ]" ||
 		lab_fail "$case: strongSwan still lists the SA after our DELETE"
 	lab_charon_stop "$host"
+	mv "$(lab_sw_dir "$host")/charon.log" "$LAB_DIR/$log-charon.log" # kept for LAB_KEEP=1 debugging
 	rm -rf "$(lab_sw_dir "$host")"
 }
 

@@ -158,6 +158,7 @@ lab_cleanup() {
 lab_dump_logs() {
 	local f
 	for f in "$LAB_DIR"/*.log "$LAB_DIR"/*/charon.log; do
+		case $f in */pki.log | */load-*.log) [ -s "$f" ] && grep -q -i "fail\|error" "$f" || continue ;; esac
 		[ -f "$f" ] || continue
 		echo "----- ${f#"$LAB_DIR"/} (last 40 lines)" >&2
 		tail -n 40 "$f" >&2
