@@ -195,6 +195,29 @@ nomem:
 	return IKE_ERR_NOMEM;
 }
 
+int ike__peer_clone(ike_engine *e, ike__peer *d, const ike__peer *s)
+{
+	memset(d, 0, sizeof *d);
+	*d = *s;
+	d->name = NULL;
+	d->ike_props = d->esp_props = NULL;
+	d->local_id.data = d->remote_id.data = NULL;
+	d->psk = d->pubkey = NULL;
+	d->ts = NULL;
+	d->pubkey_len = 0;
+	if ((s->name && !(d->name = dup_str(e, s->name))) ||
+	    (s->ike_props && !(d->ike_props = dup_str(e, s->ike_props))) ||
+	    (s->esp_props && !(d->esp_props = dup_str(e, s->esp_props))) ||
+	    (s->local_id.len && !(d->local_id.data = ike_mem_dup(e->mem, s->local_id.data, s->local_id.len))) ||
+	    (s->remote_id.len && !(d->remote_id.data = ike_mem_dup(e->mem, s->remote_id.data, s->remote_id.len))) ||
+	    (s->psk_len && !(d->psk = ike_mem_dup(e->mem, s->psk, s->psk_len))) ||
+	    (s->ts && !(d->ts = ike_mem_dup(e->mem, s->ts, 2 * sizeof *s->ts)))) {
+		ike__peer_clear(e, d);
+		return IKE_ERR_NOMEM;
+	}
+	return IKE_OK;
+}
+
 void ike__sa_free_mem(ike_engine *e, ike_sa *sa)
 {
 	ike__child *c, *n;
@@ -227,7 +250,7 @@ void ike__sa_kill(ike_engine *e, ike_sa *sa, int reason, uint16_t notify)
 		e->stats.half_open--;
 	sa->state = SA_DEAD;
 	e->need_reap = true;
-	if (sa->was_up) {
+	if (sa->was_up && !sa->rekeyed) {
 		for (c = sa->children; c; c = c->next) {
 			memset(&ev, 0, sizeof ev);
 			ev.type = IKE_EV_CHILD_DOWN;
@@ -241,7 +264,7 @@ void ike__sa_kill(ike_engine *e, ike_sa *sa, int reason, uint16_t notify)
 	}
 	/* Half-open responder SAs that never authenticated are not reported: the
 	 * program never heard of them. */
-	if (sa->was_up || sa->initiator) {
+	if ((sa->was_up || sa->initiator) && !sa->rekeyed) {
 		memset(&ev, 0, sizeof ev);
 		ev.type = IKE_EV_SA_DOWN;
 		ev.sa = ike__sa_ref(e, sa);

@@ -19,6 +19,7 @@ typedef enum sa_state {
 	SA_R_INIT,      /* responder: IKE_SA_INIT answered, waiting for IKE_AUTH */
 	SA_ESTABLISHED,
 	SA_DELETING,    /* our DELETE is out */
+	SA_REKEYED,     /* replaced by a new IKE_SA, waiting for its DELETE */
 	SA_DEAD,        /* waiting to be freed at the end of the outermost call */
 } sa_state;
 
@@ -72,6 +73,7 @@ typedef struct ike_sa {
 	bool natt;                /* the peer sent NAT_DETECTION_* */
 	bool floated;             /* moved to the NAT-T port */
 	bool me_requested;        /* the peer sent ME_MEDIATION */
+	bool rekeyed;             /* replaced by a rekeyed IKE_SA: goes away silently */
 	bool in_remote_map;
 	bool dead_notified;
 	uint8_t tries;            /* sends of the outstanding request */
@@ -178,6 +180,7 @@ void ike__emit(ike_engine *e, ike_event *ev);
  * at the end of the outermost engine call. */
 void ike__sa_kill(ike_engine *e, ike_sa *sa, int reason, uint16_t notify);
 void ike__peer_clear(ike_engine *e, ike__peer *p);
+int ike__peer_clone(ike_engine *e, ike__peer *dst, const ike__peer *src);
 int ike__peer_copy(ike_engine *e, ike__peer *dst, const ike_peer_cfg *src);
 int ike__cid_set(ike_engine *e, ike__cid *dst, const ike_id *src);
 void ike__cid_get(const ike__cid *src, ike_id *dst);

@@ -121,7 +121,8 @@ int tst_pair_deliver(tst_pair *px);
 /* Delivers everything; advances the clock to deadlines and ticks, until idle or
  * until `limit_ms` of fake time passed. */
 void tst_pair_run(tst_pair *px, ike_ms limit_ms);
-/* Advances the clock by ms, ticking both engines at every deadline on the way. */
+/* Advances the clock by ms, ticking both engines at every deadline on the way;
+ * delivers nothing (what is sent stays queued). */
 void tst_pair_advance(tst_pair *px, ike_ms ms);
 /* Number of recorded events of type on side i, and the last one. */
 size_t tst_events_count(const tst_pair *px, int side, ike_event_type type);

@@ -150,3 +150,73 @@ ENGINE_TEST(ike_xchg_child, refuses_child_without_common_esp_proposal)
 	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_CHILD_UP), 0));
 	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_CHILD_UP), 0));
 }
+
+static void assert_ike_rekeyed(tst_pair *px, ike_sa_ref old_a, ike_sa_ref old_b)
+{
+	const tst_rec_event *a = tst_events_last(px, ALICE, IKE_EV_SA_REKEYED);
+	const tst_rec_event *b = tst_events_last(px, BOB, IKE_EV_SA_REKEYED);
+	uint32_t child_in;
+
+	cr_assert(a && b, "no SA_REKEYED");
+	cr_assert(ike_sa_ref_eq(a->ev.u.sa_rekeyed.old_sa, old_a));
+	cr_assert(ike_sa_ref_eq(b->ev.u.sa_rekeyed.old_sa, old_b));
+	cr_assert(ike_engine_sa_is_up(px->side[ALICE].e, a->ev.sa));
+	cr_assert(ike_engine_sa_is_up(px->side[BOB].e, b->ev.sa));
+	/* the old SAs are gone without SA_DOWN or CHILD_DOWN */
+	cr_assert(not(ike_engine_sa_is_up(px->side[ALICE].e, old_a)));
+	cr_assert(not(ike_engine_sa_is_up(px->side[BOB].e, old_b)));
+	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_SA_DOWN), 0));
+	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_SA_DOWN), 0));
+	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_CHILD_DOWN), 0));
+	/* the CHILD_SA moved to the new IKE_SA: it can be rekeyed there */
+	child_in = tst_events_last(px, ALICE, IKE_EV_CHILD_UP)->child.spi_in;
+	cr_assert(eq(int, ike_engine_rekey(px->side[ALICE].e, a->ev.sa, child_in, px->clock.now), IKE_OK));
+	tst_pair_run(px, 5000);
+	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_CHILD_REKEYED), 1));
+	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_CHILD_REKEYED), 1));
+	/* and the new IKE_SA can be deleted cleanly */
+	cr_assert(eq(int, ike_engine_terminate(px->side[ALICE].e, a->ev.sa, px->clock.now), IKE_OK));
+	tst_pair_run(px, 5000);
+	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_SA_DOWN), 1));
+	cr_assert(eq(u64, ike_engine_next_deadline(px->side[ALICE].e), IKE_NEVER));
+	cr_assert(eq(u64, ike_engine_next_deadline(px->side[BOB].e), IKE_NEVER));
+}
+
+ENGINE_TEST(ike_xchg_child, rekeys_ike_sa_and_moves_children)
+{
+	ike_sa_ref a, b;
+
+	bring_up(px);
+	a = px->sa[ALICE];
+	b = px->sa[BOB];
+	cr_assert(eq(int, ike_engine_rekey(px->side[ALICE].e, a, 0, px->clock.now), IKE_OK));
+	tst_pair_run(px, 5000);
+	assert_ike_rekeyed(px, a, b);
+}
+
+ENGINE_TEST(ike_xchg_child, responder_rekeys_ike_sa)
+{
+	ike_sa_ref a, b;
+
+	bring_up(px);
+	a = px->sa[ALICE];
+	b = px->sa[BOB];
+	cr_assert(eq(int, ike_engine_rekey(px->side[BOB].e, b, 0, px->clock.now), IKE_OK));
+	tst_pair_run(px, 5000);
+	assert_ike_rekeyed(px, a, b);
+}
+
+ENGINE_TEST(ike_xchg_child, rekeys_ike_sa_when_its_time_comes)
+{
+	ike_sa_ref a, b;
+
+	px->side[ALICE].cfg.ike_rekey_ms = 100000;
+	px->side[ALICE].cfg.dpd_interval_ms = 0; /* tst_pair_advance only ticks */
+	px->side[BOB].cfg.dpd_interval_ms = 0;
+	bring_up(px);
+	a = px->sa[ALICE];
+	b = px->sa[BOB];
+	tst_pair_advance(px, 100000);
+	tst_pair_run(px, 5000);
+	assert_ike_rekeyed(px, a, b);
+}
