@@ -8,7 +8,7 @@
  *   ikedrv --role initiator|responder --local ADDR [--remote ADDR]
  *          (--key PRIV.pem --peer-pubkey PEER.pub | --psk SECRET --id ID --peer-id ID)
  *          [--local-ts CIDR] [--remote-ts CIDR] [--port 500] [--natt-port 4500]
- *          [--timeout SECONDS] [--log-level info] [--name NAME]
+ *          [--timeout SECONDS] [--dpd SECONDS] [--log-level info] [--name NAME]
  *
  * IDs: "@#<hex>" = ID_KEY_ID, "@name" = FQDN, an IP literal = ID_IPV4/6_ADDR. With
  * keys, the IDs default to the KEY_IDs of the keys (pki --keyid --id spk).
@@ -267,7 +267,7 @@ static void usage(void)
 	fprintf(stderr, "usage: ikedrv --role initiator|responder --local ADDR [--remote ADDR]\n"
 			"              (--key PRIV --peer-pubkey PUB | --psk SECRET --id ID --peer-id ID)\n"
 			"              [--local-ts CIDR] [--remote-ts CIDR] [--port N] [--natt-port N]\n"
-			"              [--timeout SECONDS] [--log-level LEVEL] [--name NAME]\n");
+			"              [--timeout SECONDS] [--dpd SECONDS] [--log-level LEVEL] [--name NAME]\n");
 	exit(2);
 }
 
@@ -279,11 +279,12 @@ int main(int argc, char **argv)
 		{ "id", 1, NULL, 'i' },        { "peer-id", 1, NULL, 'I' }, { "local-ts", 1, NULL, 't' },
 		{ "remote-ts", 1, NULL, 'T' }, { "port", 1, NULL, 'p' },    { "natt-port", 1, NULL, 'n' },
 		{ "timeout", 1, NULL, 'w' },   { "log-level", 1, NULL, 'v' }, { "name", 1, NULL, 'N' },
+		{ "dpd", 1, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *role = NULL, *local = NULL, *remote = NULL, *key = NULL, *pub = NULL, *psk = NULL;
 	const char *id = NULL, *peer_id = NULL, *lts = NULL, *rts = NULL, *name = "peer";
-	unsigned port = 500, natt_port = 4500, timeout = 0;
+	unsigned port = 500, natt_port = 4500, timeout = 0, dpd = 30;
 	ike_slice priv = { 0 }, peerpub = { 0 };
 	ike_config cfg;
 	ike_callbacks cb = { cb_send, cb_lookup, cb_event, cb_log, NULL };
@@ -316,6 +317,7 @@ int main(int argc, char **argv)
 				usage();
 			break;
 		case 'N': name = optarg; break;
+		case 'D': dpd = (unsigned)strtoul(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}
@@ -333,6 +335,7 @@ int main(int argc, char **argv)
 	cfg.name = name;
 	cfg.port = (uint16_t)port;
 	cfg.natt_port = (uint16_t)natt_port;
+	cfg.dpd_interval_ms = (ike_ms)dpd * 1000;
 	d.peer.name = name;
 	if (ike_addr_parse(&d.peer.local, local, 0) != IKE_OK ||
 	    (remote && ike_addr_parse(&d.peer.remote, remote, (uint16_t)port) != IKE_OK)) {

@@ -7,7 +7,10 @@
 #   2. our initiator at alice behind NAT A (cone) -> strongSwan responder, RSA/KEY_ID
 #      (both float to 4500);
 #   3. the same with PSK and FQDN identities;
-#   4. strongSwan initiator at alice behind NAT A -> our responder on 198.51.100.10.
+#   4. strongSwan initiator at alice behind NAT A -> our responder on 198.51.100.10;
+#   5. the same with PSK.
+# Also: DELETE from strongSwan (case 2) and from us (cases 1, 3, 4); DPD from us (case 3,
+# every second) and from strongSwan (case 4, dpd_delay 1s), each answered.
 # Each case passes when `swanctl --list-sas` shows the IKE_SA ESTABLISHED and the
 # CHILD_SA INSTALLED, and ikedrv reports SA_UP and CHILD_UP; then both sides stop.
 # Needs BUILD_DIR/bin/ikedrv (BUILD_DIR defaults to build). Exit 0/77/1.
@@ -79,10 +82,20 @@ case2() {
 	lab_swanctl_load srv
 	lab_bg alice drv2 "$DRV" --role initiator --local "$LAB_ALICE_IP" --remote "$LAB_SRV_IP" \
 		--key "$K/alice.pem" --peer-pubkey "$K/srv.pub" --local-ts "$TS_A" --remote-ts "$TS_B" --timeout 20 --name srv
+	local pid=$LAB_LAST_PID
 	check_up "behind NAT, RSA" srv drv2
 	grep -q '^SA_UP .*:4500 .*:4500 .*nat_local=1' "$LAB_DIR/drv2.log" ||
 		lab_fail "behind NAT, RSA: the SA did not float to 4500 with NAT detected ($(grep SA_UP "$LAB_DIR/drv2.log"))"
-	stop_case "behind NAT, RSA" srv drv2 "$LAB_LAST_PID"
+	# DELETE from strongSwan's side: our initiator reports SA_DOWN and exits 0.
+	lab_swanctl srv --terminate --ike s2s --timeout 5 >"$LAB_DIR/terminate2.log" 2>&1 ||
+		lab_fail "behind NAT, RSA: swanctl --terminate: $(tail -2 "$LAB_DIR/terminate2.log" | tr '\n' ' ')"
+	lab_wait 5 grep -q '^SA_DOWN reason=IKE_ERR_OK' "$LAB_DIR/drv2.log" ||
+		lab_fail "behind NAT, RSA: ikedrv did not see strongSwan's DELETE"
+	lab_wait 5 sh -c "! kill -0 $pid 2>/dev/null" || lab_fail "behind NAT, RSA: ikedrv still runs after SA_DOWN"
+	wait "$pid" || lab_fail "behind NAT, RSA: ikedrv exited non-zero after a normal DELETE"
+	lab_log "behind NAT, RSA: strongSwan's DELETE reached us"
+	lab_charon_stop srv
+	rm -rf "$(lab_sw_dir srv)"
 }
 
 # --- 3. our initiator behind NAT A -> strongSwan responder, PSK
@@ -92,8 +105,13 @@ case3() {
 	lab_swanctl_load srv
 	lab_bg alice drv3 "$DRV" --role initiator --local "$LAB_ALICE_IP" --remote "$LAB_SRV_IP" \
 		--psk "lab-secret-$$" --id "@alice.lab" --peer-id "@srv.lab" --local-ts "$TS_A" --remote-ts "$TS_B" \
-		--timeout 20 --name srv
+		--timeout 20 --name srv --dpd 1
 	check_up "behind NAT, PSK" srv drv3
+	# Our DPD (an empty INFORMATIONAL every idle second) reaches strongSwan and is answered.
+	lab_wait 5 grep -q -E 'parsed INFORMATIONAL request [0-9]+ \[ \]' "$(lab_sw_dir srv)/charon.log" ||
+		lab_fail "behind NAT, PSK: strongSwan saw no DPD from us"
+	sleep 1.2
+	lab_sw_has_sas srv 1 || lab_fail "behind NAT, PSK: the SA did not survive DPD"
 	stop_case "behind NAT, PSK" srv drv3 "$LAB_LAST_PID"
 }
 
@@ -103,18 +121,39 @@ case4() {
 	lab_bg srv drv4 "$DRV" --role responder --local "$LAB_SRV_IP" \
 		--key "$K/srv.pem" --peer-pubkey "$K/alice.pub" --local-ts "$TS_B" --remote-ts "$TS_A" --name alice
 	pid=$LAB_LAST_PID
-	lab_swanctl_s2s alice initiator pubkey "$LAB_ALICE_IP" "$LAB_SRV_IP" "@#$ALICE_ID" "@#$SRV_ID" "$TS_A" "$TS_B" alice srv
+	LAB_DPD_DELAY=1s lab_swanctl_s2s alice initiator pubkey "$LAB_ALICE_IP" "$LAB_SRV_IP" "@#$ALICE_ID" "@#$SRV_ID" \
+		"$TS_A" "$TS_B" alice srv
 	lab_charon_start alice client
 	lab_swanctl_load alice
 	lab_swanctl alice --initiate --child s2s --timeout 15 >"$LAB_DIR/initiate4.log" 2>&1 ||
 		lab_fail "strongSwan initiator: $(tail -3 "$LAB_DIR/initiate4.log" | tr '\n' ' ')"
 	check_up "strongSwan initiator behind NAT, RSA" alice drv4
+	# strongSwan's DPD (dpd_delay 1s) is answered by our responder.
+	lab_wait 5 grep -q -E 'parsed INFORMATIONAL response [0-9]+ \[ \]' "$(lab_sw_dir alice)/charon.log" ||
+		lab_fail "strongSwan initiator: no answer to its DPD"
 	stop_case "strongSwan initiator behind NAT, RSA" alice drv4 "$pid"
+}
+
+# --- 5. strongSwan initiator behind NAT A -> our responder, PSK
+case5() {
+	local pid
+	lab_bg srv drv5 "$DRV" --role responder --local "$LAB_SRV_IP" --psk "lab-secret-$$" --id "@srv.lab" \
+		--peer-id "@alice.lab" --local-ts "$TS_B" --remote-ts "$TS_A" --name alice
+	pid=$LAB_LAST_PID
+	lab_swanctl_s2s alice initiator psk "$LAB_ALICE_IP" "$LAB_SRV_IP" "@alice.lab" "@srv.lab" "$TS_A" "$TS_B" \
+		"lab-secret-$$"
+	lab_charon_start alice client
+	lab_swanctl_load alice
+	lab_swanctl alice --initiate --child s2s --timeout 15 >"$LAB_DIR/initiate5.log" 2>&1 ||
+		lab_fail "strongSwan initiator, PSK: $(tail -3 "$LAB_DIR/initiate5.log" | tr '\n' ' ')"
+	check_up "strongSwan initiator behind NAT, PSK" alice drv5
+	stop_case "strongSwan initiator behind NAT, PSK" alice drv5 "$pid"
 }
 
 case1
 case2
 case3
 case4
+case5
 echo "PASS: $PASSED interop cases (our engine with strongSwan 5.9 charon)"
 exit 0

@@ -476,6 +476,7 @@ EOF
 #                 LOCAL_ID REMOTE_ID LOCAL_TS REMOTE_TS [OWNKEY PEERKEY | PSK]
 # IDs are swanctl identities: "@#<hex keyid>" for ID_KEY_ID, "@fqdn", an IP...
 # The responder accepts any remote address (the initiator may be behind NAT).
+# LAB_DPD_DELAY (default 10s) sets strongSwan's dpd_delay.
 lab_swanctl_s2s() {
 	local host=$1 role=$2 auth=$3 laddr=$4 raddr=$5 lid=$6 rid=$7 lts=$8 rts=$9 a=${10:-} b=${11:-}
 	local d lauth rauth secrets=""
@@ -506,7 +507,7 @@ connections {
 		remote_addrs = $raddr
 		proposals = $LAB_IKE_PROPOSAL
 		mobike = no
-		dpd_delay = 10s
+		dpd_delay = ${LAB_DPD_DELAY:-10s}
 		local {
 			$lauth
 			id = "$lid"
