@@ -41,7 +41,7 @@ typedef struct ike__peer {
 	uint16_t psk_len;
 	uint8_t *pubkey; /* freed once the peer is authenticated */
 	uint16_t pubkey_len;
-	ike_ts_list *ts; /* [0] local, [1] remote; NULL with no_child */
+	ike_tsel_list *ts; /* [0] local, [1] remote; NULL with no_child */
 } ike__peer;
 
 typedef struct ike__child {

@@ -139,7 +139,7 @@ static int decode_id(ike_rd r, ike_id *id)
 	return IKE_OK;
 }
 
-static int decode_ts(ike_rd r, ike_ts_list *l)
+static int decode_ts(ike_rd r, ike_tsel_list *l)
 {
 	uint8_t n, res[3];
 
@@ -154,7 +154,7 @@ static int decode_ts(ike_rd r, ike_ts_list *l)
 		uint8_t type, proto;
 		uint16_t len;
 		size_t alen;
-		ike_ts t;
+		ike_tsel t;
 		ike_rd_u8(&r, &type);
 		ike_rd_u8(&r, &proto);
 		ike_rd_u16(&r, &len);
@@ -549,7 +549,7 @@ void ike__mb_auth(ike__mb *b, uint8_t method, ike_slice data)
 	end_payload(b, at);
 }
 
-void ike__mb_ts(ike__mb *b, uint8_t type, const ike_ts_list *l)
+void ike__mb_ts(ike__mb *b, uint8_t type, const ike_tsel_list *l)
 {
 	size_t at = start_payload(b, type);
 
@@ -557,7 +557,7 @@ void ike__mb_ts(ike__mb *b, uint8_t type, const ike_ts_list *l)
 	ike_wr_u8(&b->w, 0);
 	ike_wr_u16(&b->w, 0);
 	for (unsigned i = 0; i < l->n; i++) {
-		const ike_ts *t = &l->ts[i];
+		const ike_tsel *t = &l->ts[i];
 		size_t alen = t->family == IKE_AF_INET6 ? 16 : 4;
 		ike_wr_u8(&b->w, t->family == IKE_AF_INET6 ? IKE_TS_IPV6_ADDR_RANGE : IKE_TS_IPV4_ADDR_RANGE);
 		ike_wr_u8(&b->w, t->proto);

@@ -11,7 +11,7 @@ static size_t ip_len(uint8_t family)
 	return family == IKE_AF_INET6 ? 16 : 4;
 }
 
-void ike__ts_host(ike_ts *ts, const ike_addr *a)
+void ike__ts_host(ike_tsel *ts, const ike_addr *a)
 {
 	memset(ts, 0, sizeof *ts);
 	ts->family = a->family;
@@ -20,12 +20,12 @@ void ike__ts_host(ike_ts *ts, const ike_addr *a)
 	memcpy(ts->hi, a->ip, ip_len(a->family));
 }
 
-bool ike__ts_is_host(const ike_ts *ts)
+bool ike__ts_is_host(const ike_tsel *ts)
 {
 	return memcmp(ts->lo, ts->hi, ip_len(ts->family)) == 0;
 }
 
-bool ike__ts_intersect(const ike_ts *a, const ike_ts *b, ike_ts *out)
+bool ike__ts_intersect(const ike_tsel *a, const ike_tsel *b, ike_tsel *out)
 {
 	size_t n = ip_len(a->family);
 
@@ -45,7 +45,7 @@ bool ike__ts_intersect(const ike_ts *a, const ike_ts *b, ike_ts *out)
 	return memcmp(out->lo, out->hi, n) <= 0;
 }
 
-bool ike__ts_within(const ike_ts *inner, const ike_ts *outer)
+bool ike__ts_within(const ike_tsel *inner, const ike_tsel *outer)
 {
 	size_t n = ip_len(inner->family);
 
@@ -54,7 +54,7 @@ bool ike__ts_within(const ike_ts *inner, const ike_ts *outer)
 	       memcmp(inner->lo, outer->lo, n) >= 0 && memcmp(inner->hi, outer->hi, n) <= 0;
 }
 
-static bool list_has(const ike_ts_list *l, const ike_ts *t)
+static bool list_has(const ike_tsel_list *l, const ike_tsel *t)
 {
 	for (unsigned i = 0; i < l->n; i++)
 		if (memcmp(&l->ts[i], t, sizeof *t) == 0)
@@ -62,12 +62,12 @@ static bool list_has(const ike_ts_list *l, const ike_ts *t)
 	return false;
 }
 
-bool ike__ts_narrow(const ike_ts_list *proposed, const ike_ts_list *configured, ike_ts_list *out)
+bool ike__ts_narrow(const ike_tsel_list *proposed, const ike_tsel_list *configured, ike_tsel_list *out)
 {
 	memset(out, 0, sizeof *out);
 	for (unsigned c = 0; c < configured->n; c++)
 		for (unsigned p = 0; p < proposed->n; p++) {
-			ike_ts t;
+			ike_tsel t;
 			if (!ike__ts_intersect(&proposed->ts[p], &configured->ts[c], &t) || list_has(out, &t))
 				continue;
 			if (out->n < IKE_TS_MAX)
@@ -76,7 +76,7 @@ bool ike__ts_narrow(const ike_ts_list *proposed, const ike_ts_list *configured, 
 	return out->n > 0;
 }
 
-bool ike__ts_list_within(const ike_ts_list *got, const ike_ts_list *offered)
+bool ike__ts_list_within(const ike_tsel_list *got, const ike_tsel_list *offered)
 {
 	if (!got->n)
 		return false;
@@ -90,7 +90,7 @@ bool ike__ts_list_within(const ike_ts_list *got, const ike_ts_list *offered)
 	return true;
 }
 
-void ike__ts_or_host(ike_ts_list *out, const ike_ts_list *cfg, const ike_addr *host)
+void ike__ts_or_host(ike_tsel_list *out, const ike_tsel_list *cfg, const ike_addr *host)
 {
 	if (cfg->n) {
 		*out = *cfg;
@@ -101,7 +101,7 @@ void ike__ts_or_host(ike_ts_list *out, const ike_ts_list *cfg, const ike_addr *h
 	ike__ts_host(&out->ts[0], host);
 }
 
-int ike_ts_parse(ike_ts *ts, const char *text)
+int ike_tsel_parse(ike_tsel *ts, const char *text)
 {
 	char ip[64];
 	const char *slash = strchr(text, '/');

@@ -91,7 +91,7 @@ static int check_auth(ike_engine *e, ike_sa *sa, const ike__msg *m, const ike_id
 	return rc ? IKE_ERR_AUTH : IKE_OK;
 }
 
-static void default_ts(const ike_sa *sa, ike_ts_list *local, ike_ts_list *remote)
+static void default_ts(const ike_sa *sa, ike_tsel_list *local, ike_tsel_list *remote)
 {
 	ike__ts_or_host(local, &sa->peer.ts[0], &sa->path.local);
 	ike__ts_or_host(remote, &sa->peer.ts[1], &sa->path.remote);
@@ -173,8 +173,8 @@ static int add_child(ike_engine *e, ike_sa *sa, uint32_t spi_in, uint32_t spi_ou
 
 /* Derives the CHILD_SA keys and reports it. */
 int ike__child_install(ike_engine *e, ike_sa *sa, uint32_t spi_in, uint32_t spi_out, const ike__suite *s,
-		       bool we_initiated, ike_slice g_ir, ike_slice ni, ike_slice nr, const ike_ts_list *local_ts,
-		       const ike_ts_list *remote_ts, uint32_t old_in, uint32_t old_out, ike_ms now)
+		       bool we_initiated, ike_slice g_ir, ike_slice ni, ike_slice nr, const ike_tsel_list *local_ts,
+		       const ike_tsel_list *remote_ts, uint32_t old_in, uint32_t old_out, ike_ms now)
 {
 	ike_crypto_suite cs = { s->encr, s->encr_bits, s->integ, 0, s->dh };
 	ike_sa_keys sk = stack_keys(sa);
@@ -216,7 +216,7 @@ int ike__auth_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms 
 	ike__mb b;
 	ike__suite es;
 	uint8_t num = 0;
-	ike_ts_list cfg_local, cfg_remote, tsi, tsr;
+	ike_tsel_list cfg_local, cfg_remote, tsi, tsr;
 	uint16_t child_err = 0;
 	int rc;
 
@@ -312,7 +312,7 @@ int ike__auth_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms
 {
 	ike__xchg *x = sa->x;
 	const ike__notify *n;
-	ike_ts_list lts, rts;
+	ike_tsel_list lts, rts;
 	int rc;
 
 	if (sa->state != SA_I_AUTH || !x)
@@ -403,7 +403,7 @@ void ike__emit_sa_up(ike_engine *e, ike_sa *sa)
 }
 
 void ike__emit_child(ike_engine *e, ike_sa *sa, ike_event_type type, const ike__child *c, const ike_child_keys *k,
-		     bool we_initiated, const ike_ts_list *local_ts, const ike_ts_list *remote_ts, uint32_t old_in,
+		     bool we_initiated, const ike_tsel_list *local_ts, const ike_tsel_list *remote_ts, uint32_t old_in,
 		     uint32_t old_out)
 {
 	ike_child_info *ci;

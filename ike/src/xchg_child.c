@@ -38,9 +38,9 @@ static void esp_props(const ike_sa *sa, ike__prop_list *l)
 		l->p[i].n_dh = 0;
 }
 
-static void config_ts(const ike_sa *sa, ike_ts_list *local, ike_ts_list *remote)
+static void config_ts(const ike_sa *sa, ike_tsel_list *local, ike_tsel_list *remote)
 {
-	static const ike_ts_list none;
+	static const ike_tsel_list none;
 	ike__ts_or_host(local, sa->peer.ts ? &sa->peer.ts[0] : &none, &sa->path.local);
 	ike__ts_or_host(remote, sa->peer.ts ? &sa->peer.ts[1] : &none, &sa->path.remote);
 }
@@ -329,7 +329,7 @@ int ike__child_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms
 {
 	const ike__notify *rk = ike__msg_notify(m, IKE_REKEY_SA);
 	ike__prop_list ours;
-	ike_ts_list cfg_local, cfg_remote, tsi, tsr;
+	ike_tsel_list cfg_local, cfg_remote, tsi, tsr;
 	ike__suite s;
 	ike__child *c;
 	uint8_t num = 0, nr[NONCE_LEN], spi[4];
@@ -427,7 +427,7 @@ int ike__child_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_m
 		}
 	}
 	{
-		ike_ts_list lts = m->tsi, rts = m->tsr;
+		ike_tsel_list lts = m->tsi, rts = m->tsr;
 		rc = ike__child_install(e, sa, x->child_spi, ike_get_u32(m->sa.spi[0]), &s, true, (ike_slice){ NULL, 0 },
 					IKE_SLICE(x->ni, x->ni_len), m->nonce, &lts, &rts, old ? old->spi_in : 0,
 					old ? old->spi_out : 0, now);

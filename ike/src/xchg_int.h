@@ -42,7 +42,7 @@ typedef struct ike__msg {
 	ike_id idi, idr;
 	uint8_t auth_method;
 	ike_slice auth;
-	ike_ts_list tsi, tsr;
+	ike_tsel_list tsi, tsr;
 	ike__notify n[MSG_NOTIFY_MAX];
 	unsigned n_notify;
 	uint8_t del_proto;
@@ -87,7 +87,7 @@ void ike__mb_ke(ike__mb *b, uint16_t group, ike_slice pub);
 void ike__mb_nonce(ike__mb *b, ike_slice nonce);
 void ike__mb_id(ike__mb *b, uint8_t type, const ike_id *id);
 void ike__mb_auth(ike__mb *b, uint8_t method, ike_slice data);
-void ike__mb_ts(ike__mb *b, uint8_t type, const ike_ts_list *ts);
+void ike__mb_ts(ike__mb *b, uint8_t type, const ike_tsel_list *ts);
 void ike__mb_delete(ike__mb *b, uint8_t proto, const uint32_t *spis, unsigned n);
 /* Patches the lengths, pads and encrypts; out and len give the message in b->buf.
  * Errors: IKE_ERR_NOBUF, IKE_ERR_CRYPTO. */
@@ -116,7 +116,7 @@ typedef struct ike__xchg {
 	uint64_t new_spi_i, new_spi_r; /* IKE_SA rekey */
 	struct ike__keys *new_keys;
 	ike__suite suite;        /* proposed/negotiated for this exchange */
-	ike_ts_list tsi, tsr;
+	ike_tsel_list tsi, tsr;
 	uint32_t del_spi;
 	uint8_t ke_retries, cookie_rounds;
 } ike__xchg;
@@ -134,8 +134,8 @@ int ike__xchg_new(ike_engine *e, ike_sa *sa, uint8_t type);
 /* Reports SA_UP / CHILD_UP. */
 void ike__emit_sa_up(ike_engine *e, ike_sa *sa);
 void ike__emit_child(ike_engine *e, ike_sa *sa, ike_event_type type, const ike__child *c,
-		     const ike_child_keys *k, bool we_initiated, const ike_ts_list *local_ts,
-		     const ike_ts_list *remote_ts, uint32_t old_in, uint32_t old_out);
+		     const ike_child_keys *k, bool we_initiated, const ike_tsel_list *local_ts,
+		     const ike_tsel_list *remote_ts, uint32_t old_in, uint32_t old_out);
 
 /* xchg_init.c */
 int ike__init_recv_request(ike_engine *e, const ike_path *path, const uint8_t *pkt, const ike__msg *m,
@@ -143,8 +143,8 @@ int ike__init_recv_request(ike_engine *e, const ike_path *path, const uint8_t *p
 int ike__init_recv_response(ike_engine *e, ike_sa *sa, const uint8_t *pkt, const ike__msg *m, ike_ms now);
 /* xchg_auth.c */
 int ike__child_install(ike_engine *e, ike_sa *sa, uint32_t spi_in, uint32_t spi_out, const ike__suite *s,
-		       bool we_initiated, ike_slice g_ir, ike_slice ni, ike_slice nr, const ike_ts_list *local_ts,
-		       const ike_ts_list *remote_ts, uint32_t old_in, uint32_t old_out, ike_ms now);
+		       bool we_initiated, ike_slice g_ir, ike_slice ni, ike_slice nr, const ike_tsel_list *local_ts,
+		       const ike_tsel_list *remote_ts, uint32_t old_in, uint32_t old_out, ike_ms now);
 int ike__auth_start(ike_engine *e, ike_sa *sa, ike_ms now);
 int ike__auth_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms now);
 int ike__auth_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms now);

@@ -48,21 +48,21 @@ typedef enum ike_authby {
 } ike_authby;
 
 /* A traffic selector (RFC 7296 3.13.1), addresses in network order. */
-typedef struct ike_ts {
+typedef struct ike_tsel {
 	uint8_t family;  /* IKE_AF_INET or IKE_AF_INET6 */
 	uint8_t proto;   /* IP protocol, 0 = any */
 	uint16_t port_lo, port_hi;
 	uint8_t lo[16], hi[16];
-} ike_ts;
+} ike_tsel;
 
 #define IKE_TS_MAX 4
 
 /* A list of traffic selectors; n == 0 in a config means "my/your address only"
  * (the host's own address, a /32 or /128). */
-typedef struct ike_ts_list {
+typedef struct ike_tsel_list {
 	uint8_t n;
-	ike_ts ts[IKE_TS_MAX];
-} ike_ts_list;
+	ike_tsel ts[IKE_TS_MAX];
+} ike_tsel_list;
 
 /* Engine-wide configuration. Start from ike_config_defaults(). Every pointer is
  * borrowed for the ike_engine_new() call: the engine copies what it keeps. */
@@ -122,8 +122,8 @@ typedef struct ike_peer_cfg {
 	 * ESP "aes128gcm16", "aes256-sha256". */
 	const char *ike_proposals;
 	const char *esp_proposals;
-	ike_ts_list local_ts;   /* our side of the CHILD_SA */
-	ike_ts_list remote_ts;  /* the peer's side */
+	ike_tsel_list local_ts;   /* our side of the CHILD_SA */
+	ike_tsel_list remote_ts;  /* the peer's side */
 	bool no_child;          /* IKE_SA only (set for mediation connections) */
 	bool mediation;         /* mediation connection (draft-brunner-ikev2-mediation) */
 	bool mediation_server;  /* we are the mediation server for this peer */
@@ -145,7 +145,7 @@ typedef struct ike_child_info {
 	uint8_t enc_key_len, integ_key_len;
 	uint8_t enc_in[IKE_KEY_MAX], enc_out[IKE_KEY_MAX];
 	uint8_t integ_in[IKE_KEY_MAX], integ_out[IKE_KEY_MAX];
-	ike_ts_list local_ts, remote_ts;
+	ike_tsel_list local_ts, remote_ts;
 	ike_path path;                  /* where ESP goes */
 } ike_child_info;
 
@@ -292,7 +292,7 @@ bool ike_engine_sa_is_up(const ike_engine *e, ike_sa_ref sa);
 /* Parses "a.b.c.d/len" or "2001:db8::/32" (optionally "[proto/port]" is not
  * supported) into a TS covering that prefix, any protocol and port.
  * Returns IKE_OK or IKE_ERR_INVAL. */
-IKE_MUST_CHECK int ike_ts_parse(ike_ts *ts, const char *text);
+IKE_MUST_CHECK int ike_tsel_parse(ike_tsel *ts, const char *text);
 
 /* Checks a strongSwan-style proposal string (IKE when esp is false, else ESP).
  * Returns IKE_OK or IKE_ERR_INVAL. */

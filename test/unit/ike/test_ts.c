@@ -6,16 +6,16 @@
 #include "ike/engine.h"
 #include "ts.h"
 
-static ike_ts ts(const char *text)
+static ike_tsel ts(const char *text)
 {
-	ike_ts t;
-	cr_assert(eq(int, ike_ts_parse(&t, text), IKE_OK), "%s", text);
+	ike_tsel t;
+	cr_assert(eq(int, ike_tsel_parse(&t, text), IKE_OK), "%s", text);
 	return t;
 }
 
 Test(ike_ts, parses_prefixes)
 {
-	ike_ts t = ts("10.1.2.3/16");
+	ike_tsel t = ts("10.1.2.3/16");
 	uint8_t lo[4] = { 10, 1, 0, 0 }, hi[4] = { 10, 1, 255, 255 };
 
 	cr_assert(eq(u8, t.family, IKE_AF_INET));
@@ -26,15 +26,15 @@ Test(ike_ts, parses_prefixes)
 	cr_assert(eq(u8, t.family, IKE_AF_INET6));
 	cr_assert(eq(u8, t.hi[4], 0xff));
 	cr_assert(eq(u8, t.hi[3], 0xb8));
-	cr_assert(eq(int, ike_ts_parse(&t, "10.0.0.0/33"), IKE_ERR_INVAL));
-	cr_assert(eq(int, ike_ts_parse(&t, "10.0.0.0/"), IKE_ERR_INVAL));
-	cr_assert(eq(int, ike_ts_parse(&t, "nonsense"), IKE_ERR_INVAL));
+	cr_assert(eq(int, ike_tsel_parse(&t, "10.0.0.0/33"), IKE_ERR_INVAL));
+	cr_assert(eq(int, ike_tsel_parse(&t, "10.0.0.0/"), IKE_ERR_INVAL));
+	cr_assert(eq(int, ike_tsel_parse(&t, "nonsense"), IKE_ERR_INVAL));
 }
 
 Test(ike_ts, narrows_to_the_intersection)
 {
-	ike_ts_list prop = { 1, { ts("10.0.0.0/8") } }, cfg = { 1, { ts("10.1.0.0/16") } }, out;
-	ike_ts want = ts("10.1.0.0/16");
+	ike_tsel_list prop = { 1, { ts("10.0.0.0/8") } }, cfg = { 1, { ts("10.1.0.0/16") } }, out;
+	ike_tsel want = ts("10.1.0.0/16");
 
 	cr_assert(ike__ts_narrow(&prop, &cfg, &out));
 	cr_assert(eq(u8, out.n, 1));
@@ -43,7 +43,7 @@ Test(ike_ts, narrows_to_the_intersection)
 
 Test(ike_ts, narrows_ports_and_protocol)
 {
-	ike_ts a = ts("10.0.0.0/24"), b = ts("10.0.0.0/25"), out;
+	ike_tsel a = ts("10.0.0.0/24"), b = ts("10.0.0.0/25"), out;
 
 	a.proto = 6;
 	a.port_lo = 1000;
@@ -60,7 +60,7 @@ Test(ike_ts, narrows_ports_and_protocol)
 
 Test(ike_ts, refuses_disjoint_selectors)
 {
-	ike_ts_list prop = { 1, { ts("192.168.0.0/16") } }, cfg = { 1, { ts("10.0.0.0/8") } }, out;
+	ike_tsel_list prop = { 1, { ts("192.168.0.0/16") } }, cfg = { 1, { ts("10.0.0.0/8") } }, out;
 
 	cr_assert(not(ike__ts_narrow(&prop, &cfg, &out)));
 	prop.ts[0] = ts("2001:db8::/32");
@@ -69,7 +69,7 @@ Test(ike_ts, refuses_disjoint_selectors)
 
 Test(ike_ts, checks_responder_result_lies_within_offer)
 {
-	ike_ts_list offered = { 1, { ts("10.0.0.0/8") } }, got = { 2, { ts("10.1.0.0/16"), ts("10.2.0.0/16") } };
+	ike_tsel_list offered = { 1, { ts("10.0.0.0/8") } }, got = { 2, { ts("10.1.0.0/16"), ts("10.2.0.0/16") } };
 
 	cr_assert(ike__ts_list_within(&got, &offered));
 	got.ts[1] = ts("11.0.0.0/16");

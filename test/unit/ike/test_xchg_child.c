@@ -104,19 +104,19 @@ ENGINE_TEST(ike_xchg_child, refuses_rekey_of_unknown_child)
 ENGINE_TEST(ike_xchg_child, narrows_traffic_selectors_in_ike_auth)
 {
 	const tst_rec_event *a, *b;
-	ike_ts want_local, want_remote;
+	ike_tsel want_local, want_remote;
 
 	px->side[ALICE].peer.local_ts.n = 1;
-	cr_assert(eq(int, ike_ts_parse(&px->side[ALICE].peer.local_ts.ts[0], "10.1.0.0/16"), IKE_OK));
+	cr_assert(eq(int, ike_tsel_parse(&px->side[ALICE].peer.local_ts.ts[0], "10.1.0.0/16"), IKE_OK));
 	px->side[ALICE].peer.remote_ts.n = 1;
-	cr_assert(eq(int, ike_ts_parse(&px->side[ALICE].peer.remote_ts.ts[0], "10.0.0.0/8"), IKE_OK));
+	cr_assert(eq(int, ike_tsel_parse(&px->side[ALICE].peer.remote_ts.ts[0], "10.0.0.0/8"), IKE_OK));
 	px->side[BOB].peer.local_ts.n = 1;
-	cr_assert(eq(int, ike_ts_parse(&px->side[BOB].peer.local_ts.ts[0], "10.2.0.0/16"), IKE_OK));
+	cr_assert(eq(int, ike_tsel_parse(&px->side[BOB].peer.local_ts.ts[0], "10.2.0.0/16"), IKE_OK));
 	px->side[BOB].peer.remote_ts.n = 1;
-	cr_assert(eq(int, ike_ts_parse(&px->side[BOB].peer.remote_ts.ts[0], "10.1.0.0/24"), IKE_OK));
+	cr_assert(eq(int, ike_tsel_parse(&px->side[BOB].peer.remote_ts.ts[0], "10.1.0.0/24"), IKE_OK));
 	bring_up(px);
-	cr_assert(eq(int, ike_ts_parse(&want_local, "10.1.0.0/24"), IKE_OK));
-	cr_assert(eq(int, ike_ts_parse(&want_remote, "10.2.0.0/16"), IKE_OK));
+	cr_assert(eq(int, ike_tsel_parse(&want_local, "10.1.0.0/24"), IKE_OK));
+	cr_assert(eq(int, ike_tsel_parse(&want_remote, "10.2.0.0/16"), IKE_OK));
 	a = tst_events_last(px, ALICE, IKE_EV_CHILD_UP);
 	b = tst_events_last(px, BOB, IKE_EV_CHILD_UP);
 	cr_assert(eq(u8, a->child.local_ts.n, 1));
@@ -129,9 +129,9 @@ ENGINE_TEST(ike_xchg_child, narrows_traffic_selectors_in_ike_auth)
 ENGINE_TEST(ike_xchg_child, refuses_child_with_disjoint_selectors_but_keeps_ike_sa)
 {
 	px->side[ALICE].peer.remote_ts.n = 1;
-	cr_assert(eq(int, ike_ts_parse(&px->side[ALICE].peer.remote_ts.ts[0], "192.168.0.0/16"), IKE_OK));
+	cr_assert(eq(int, ike_tsel_parse(&px->side[ALICE].peer.remote_ts.ts[0], "192.168.0.0/16"), IKE_OK));
 	px->side[BOB].peer.local_ts.n = 1;
-	cr_assert(eq(int, ike_ts_parse(&px->side[BOB].peer.local_ts.ts[0], "10.2.0.0/16"), IKE_OK));
+	cr_assert(eq(int, ike_tsel_parse(&px->side[BOB].peer.local_ts.ts[0], "10.2.0.0/16"), IKE_OK));
 	tst_pair_initiate(px);
 	tst_pair_run(px, 5000);
 	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_SA_UP), 1));
