@@ -13,6 +13,7 @@
 #include "ikeio/ctl.h"
 
 #define READ_CHUNK 4096
+#define WRITE_QUEUE_MAX (4u * IKEIO_CTL_LINE_MAX) /* unread answers kept per client */
 
 typedef struct client client;
 
@@ -96,6 +97,13 @@ static void send_reply(client *cl, json_t *reply)
 	w = text ? malloc(sizeof *w) : NULL;
 	if (!w) {
 		free(text);
+		client_close(cl);
+		return;
+	}
+	/* A client that sends requests but never reads the answers is cut off. */
+	if (uv_stream_get_write_queue_size((uv_stream_t *)&cl->pipe) > WRITE_QUEUE_MAX) {
+		free(text);
+		free(w);
 		client_close(cl);
 		return;
 	}

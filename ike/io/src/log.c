@@ -12,8 +12,11 @@ size_t ikeio_log_format(char *buf, size_t len, const ike_log_rec *rec, const str
 	size_t n = 0;
 	int w;
 
-	if (len == 0)
+	if (len < 2) { /* no room for even the newline */
+		if (len)
+			buf[0] = '\0';
 		return 0;
+	}
 	if (!gmtime_r(&secs, &tm))
 		memset(&tm, 0, sizeof tm);
 	w = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s %-4s ", tm.tm_year + 1900, tm.tm_mon + 1,

@@ -187,6 +187,67 @@ Test(ikeio_ctl, answers_pipelined_requests_in_order)
 	rmdir(dir);
 }
 
+static void *long_thread(void *arg)
+{
+	call *c = arg;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t n = IKEIO_CTL_LINE_MAX + 10, off = 0;
+	char *junk = malloc(n), reply[256];
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ssize_t r = 0;
+
+	memset(junk, 'a', n);
+	strcpy(sun.sun_path, c->path);
+	c->rc = -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0) {
+		while (off < n) {
+			ssize_t w = send(fd, junk + off, n - off, MSG_NOSIGNAL);
+
+			if (w <= 0)
+				break; /* the server may close once it has seen too much */
+			off += (size_t)w;
+		}
+		r = read(fd, reply, sizeof reply - 1);
+		if (r > 0) {
+			reply[r] = 0;
+			c->reply = json_string(reply);
+			c->rc = 0;
+		}
+	}
+	free(junk);
+	close(fd);
+	uv_async_send(&c->done);
+	return NULL;
+}
+
+Test(ikeio_ctl, refuses_a_request_line_longer_than_the_limit)
+{
+	uv_loop_t loop;
+	ikeio_ctl *srv = NULL;
+	char dir[64];
+	call c = { 0 };
+	int handled = 0;
+	pthread_t t;
+
+	make_dir(dir, sizeof dir);
+	snprintf(c.path, sizeof c.path, "%s/l.ctl", dir);
+	uv_loop_init(&loop);
+	cr_assert(eq(int, ikeio_ctl_listen(&loop, c.path, handler, &handled, &srv), IKE_OK));
+	uv_async_init(&loop, &c.done, on_done);
+	pthread_create(&t, NULL, long_thread, &c);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	pthread_join(t, NULL);
+	uv_close((uv_handle_t *)&c.done, NULL);
+	cr_assert(eq(int, c.rc, 0), "no answer before the server closed");
+	cr_assert(eq(str, (char *)json_string_value(c.reply), "{\"error\":\"request too long\"}\n"));
+	cr_assert(eq(int, handled, 0));
+	json_decref(c.reply);
+	ikeio_ctl_close(srv);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	cr_assert(eq(int, uv_loop_close(&loop), 0));
+	rmdir(dir);
+}
+
 Test(ikeio_ctl, refuses_a_second_server_and_replaces_a_stale_socket)
 {
 	uv_loop_t loop;

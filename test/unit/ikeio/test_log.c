@@ -39,6 +39,31 @@ Test(ikeio_log, cuts_long_messages_and_keeps_the_newline)
 	cr_assert(eq(int, strncmp(line, "1970-01-01T00:00:00.000Z ERROR me   x", 37), 0));
 }
 
+Test(ikeio_log, tiny_buffers_stay_in_bounds)
+{
+	struct timespec ts = { 0 };
+	ike_log_rec rec = { .lvl = IKE_LOG_INFO, .sub = IKE_SUB_IKE, .tag = "#1", .msg = "m" };
+	char buf[8];
+
+	for (size_t len = 0; len <= sizeof buf; len++) {
+		memset(buf, 'Z', sizeof buf);
+		size_t n = ikeio_log_format(buf, len, &rec, &ts);
+
+		if (len == 0) {
+			cr_assert(eq(sz, n, 0));
+			cr_assert(eq(chr, buf[0], 'Z'), "wrote into an empty buffer");
+			continue;
+		}
+		cr_assert(lt(sz, n, len));
+		cr_assert(eq(chr, buf[n], '\0'));
+		cr_assert(eq(sz, strlen(buf), n));
+		if (len >= 2)
+			cr_assert(eq(chr, buf[n - 1], '\n'), "len %zu: no newline", len);
+		for (size_t i = len; i < sizeof buf; i++)
+			cr_assert(eq(chr, buf[i], 'Z'), "len %zu: wrote past the end", len);
+	}
+}
+
 Test(ikeio_log, sink_drops_records_above_its_level)
 {
 	char *text = NULL;

@@ -27,7 +27,8 @@ typedef struct ikeio_log_sink {
 void ikeio_log_stderr(void *user, const ike_log_rec *rec);
 
 /* Formats rec as one line (with '\n') at wall-clock time ts into buf (always
- * NUL-terminated when len > 0). Returns the line length (cut to len - 1). */
+ * NUL-terminated when len > 0). Returns the line length (cut to len - 1; 0 and
+ * an empty string when len < 2). */
 size_t ikeio_log_format(char *buf, size_t len, const ike_log_rec *rec, const struct timespec *ts);
 
 /* printf-style convenience for the programs' own events through the sink. */
