@@ -361,8 +361,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	d.peer.local_id = cfg.local_id;
-	if ((lts && (ike_ts_parse(&d.peer.local_ts.ts[0], lts) != IKE_OK || !(d.peer.local_ts.n = 1))) ||
-	    (rts && (ike_ts_parse(&d.peer.remote_ts.ts[0], rts) != IKE_OK || !(d.peer.remote_ts.n = 1)))) {
+	if ((lts && (ike_tsel_parse(&d.peer.local_ts.ts[0], lts) != IKE_OK || !(d.peer.local_ts.n = 1))) ||
+	    (rts && (ike_tsel_parse(&d.peer.remote_ts.ts[0], rts) != IKE_OK || !(d.peer.remote_ts.n = 1)))) {
 		fprintf(stderr, "ikedrv: bad traffic selector\n");
 		return 2;
 	}
