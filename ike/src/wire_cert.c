@@ -47,7 +47,8 @@ int ike_certreq_decode(ike_slice body, ike_cert_pld *out, ike_wire_err *err)
 		return wire_fail(err, IKE_ERR_TRUNCATED, 0, "certificate encoding", IKE_CERTREQ);
 	out->data = ike_rd_rest(&r);
 	if (!certreq_len_ok(out))
-		return wire_fail(err, IKE_ERR_MALFORMED, 1, "CA hashes not a multiple of 20 bytes", IKE_CERTREQ);
+		return wire_fail(err, IKE_ERR_MALFORMED, 1, "CA hashes not a multiple of 20 bytes",
+		                 IKE_CERTREQ);
 	return IKE_OK;
 }
 

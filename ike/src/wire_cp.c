@@ -32,12 +32,14 @@ int ike_cp_decode(ike_slice body, ike_cp_pld *out, ike_wire_err *err)
 		ike_rd_u16(&r, &at);
 		ike_rd_u16(&r, &alen);
 		if (r.bad)
-			return wire_fail(err, IKE_ERR_TRUNCATED, off, "configuration attribute header", IKE_CP);
+			return wire_fail(err, IKE_ERR_TRUNCATED, off, "configuration attribute header",
+			                 IKE_CP);
 		a = &out->attr[out->n];
 		/* RFC 7296 3.15.1: the R bit is reserved; kept out of the type. */
 		a->type = (uint16_t)(at & 0x7fff);
 		if (!ike_rd_bytes(&r, alen, &a->value))
-			return wire_fail(err, IKE_ERR_TRUNCATED, off + 2, "configuration attribute length", IKE_CP);
+			return wire_fail(err, IKE_ERR_TRUNCATED, off + 2, "configuration attribute length",
+			                 IKE_CP);
 		out->n++;
 	}
 	return IKE_OK;

@@ -36,8 +36,8 @@ int ike_delete_decode(ike_slice body, ike_delete_pld *out, ike_wire_err *err)
 	if ((size_t)out->n * out->spi_len > r.left)
 		return wire_fail(err, IKE_ERR_TRUNCATED, 2, "SPIs beyond payload", IKE_DELETE);
 	if ((size_t)out->n * out->spi_len < r.left)
-		return wire_fail(err, IKE_ERR_MALFORMED, 4 + (size_t)out->n * out->spi_len, "bytes after SPIs",
-		                 IKE_DELETE);
+		return wire_fail(err, IKE_ERR_MALFORMED, 4 + (size_t)out->n * out->spi_len,
+		                 "bytes after SPIs", IKE_DELETE);
 	out->spis = ike_rd_rest(&r);
 	return IKE_OK;
 }

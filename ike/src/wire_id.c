@@ -34,7 +34,8 @@ int ike_id_decode(ike_slice body, ike_id_pld *out, ike_wire_err *err)
 	if (!out->data.len)
 		return wire_fail(err, IKE_ERR_TRUNCATED, 4, "identification data empty", IKE_IDI);
 	if (!id_len_ok(out->type, out->data.len))
-		return wire_fail(err, IKE_ERR_MALFORMED, 4, "identification data length for its type", IKE_IDI);
+		return wire_fail(err, IKE_ERR_MALFORMED, 4, "identification data length for its type",
+		                 IKE_IDI);
 	return IKE_OK;
 }
 
@@ -63,5 +64,5 @@ int ike_id_to_ike_id(const ike_id_pld *in, ike_id *out)
 
 ike_id_pld ike_id_pld_of(const ike_id *id)
 {
-	return (ike_id_pld){ .type = id->type, .data = { id->data, id->len } };
+	return (ike_id_pld){.type = id->type, .data = {id->data, id->len}};
 }

@@ -43,7 +43,8 @@ int ike_me_endpoint_decode(ike_slice data, ike_me_endpoint *out, ike_wire_err *e
 			return wire_fail(err, IKE_ERR_TRUNCATED, 6, "ME_ENDPOINT address", IKE_NOTIFY);
 	}
 	if (r.left)
-		return wire_fail(err, IKE_ERR_MALFORMED, data.len - r.left, "bytes after ME_ENDPOINT", IKE_NOTIFY);
+		return wire_fail(err, IKE_ERR_MALFORMED, data.len - r.left, "bytes after ME_ENDPOINT",
+		                 IKE_NOTIFY);
 	return IKE_OK;
 }
 

@@ -37,6 +37,7 @@
  * | Fragment Number (2)           | Total Fragments (2)           |
  * and those 4 bytes are part of the associated data.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "wire_int.h"
@@ -59,6 +60,32 @@ const ike_pld *ike_pld_find(const ike_pld_list *l, uint8_t type, const ike_pld *
 		if (l->p[i].type == type)
 			return &l->p[i];
 	return NULL;
+}
+
+const ike_pld *ike_pld_find_notify(const ike_pld_list *l, uint16_t type, const ike_pld *after,
+                                   ike_notify_pld *out)
+{
+	for (const ike_pld *p = ike_pld_find(l, IKE_NOTIFY, after); p; p = ike_pld_find(l, IKE_NOTIFY, p))
+		if (ike_notify_decode(p->body, out, NULL) == IKE_OK && out->type == type)
+			return p;
+	return NULL;
+}
+
+const char *ike_wire_err_str(int code, const ike_wire_err *err, size_t base, char *buf, size_t len)
+{
+	const char *name = ike_err_name(code);
+
+	if (!len)
+		return buf;
+	if (strncmp(name, "IKE_ERR_", 8) == 0)
+		name += 8;
+	if (!err || !err->field)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "%s in %s at byte %zu: %s", name,
+		         err->payload ? ike_payload_name(err->payload) : "header", base + err->offset,
+		         err->field);
+	return buf;
 }
 
 int ike_hdr_decode(const uint8_t *pkt, size_t len, ike_hdr *out, ike_wire_err *err)
@@ -128,33 +155,38 @@ static int decode_chain(const uint8_t *base, size_t len, size_t start, uint8_t f
 		if (plen < IKE_WIRE_PLD_HDR_LEN)
 			return wire_fail(err, IKE_ERR_MALFORMED, off + 2, "payload length below 4", type);
 		if ((size_t)plen - IKE_WIRE_PLD_HDR_LEN > r.left)
-			return wire_fail(err, IKE_ERR_TRUNCATED, off + 2, "payload length beyond message", type);
+			return wire_fail(err, IKE_ERR_TRUNCATED, off + 2, "payload length beyond message",
+			                 type);
 		ike_rd_bytes(&r, (size_t)plen - IKE_WIRE_PLD_HDR_LEN, &body);
 		if (!ike_wire_known_payload(type) && (flags & IKE_PAYLOAD_CRITICAL))
 			return wire_fail(err, IKE_ERR_CRITICAL, off, "unsupported critical payload", type);
 		p = &out->p[out->n++];
-		*p = (ike_pld){ .type = type,
-			        .flags = flags,
-			        .critical = (flags & IKE_PAYLOAD_CRITICAL) != 0,
-			        .known = ike_wire_known_payload(type),
-			        .body = body,
-			        .hdr_off = off,
-			        .body_off = off + IKE_WIRE_PLD_HDR_LEN };
+		*p = (ike_pld){.type = type,
+		               .flags = flags,
+		               .critical = (flags & IKE_PAYLOAD_CRITICAL) != 0,
+		               .known = ike_wire_known_payload(type),
+		               .body = body,
+		               .hdr_off = off,
+		               .body_off = off + IKE_WIRE_PLD_HDR_LEN};
 		if (type == IKE_SK || type == IKE_SKF) {
 			if (!outer)
-				return wire_fail(err, IKE_ERR_MALFORMED, off, "encrypted payload inside encrypted payload",
-				                 type);
+				return wire_fail(err, IKE_ERR_MALFORMED, off,
+				                 "encrypted payload inside encrypted payload", type);
 			if (r.left)
-				return wire_fail(err, IKE_ERR_MALFORMED, off + plen, "bytes after encrypted payload", type);
-			*sk = (ike_sk_view){ .present = true, .type = type, .first = next, .hdr_off = off, .body = body };
+				return wire_fail(err, IKE_ERR_MALFORMED, off + plen,
+				                 "bytes after encrypted payload", type);
+			*sk = (ike_sk_view){
+			    .present = true, .type = type, .first = next, .hdr_off = off, .body = body};
 			if (type == IKE_SKF) {
 				ike_rd fr = ike_rd_init(body.ptr, body.len);
 				ike_rd_u16(&fr, &sk->frag_num);
 				ike_rd_u16(&fr, &sk->frag_total);
 				if (fr.bad)
-					return wire_fail(err, IKE_ERR_TRUNCATED, off + 4, "fragment number", type);
+					return wire_fail(err, IKE_ERR_TRUNCATED, off + 4, "fragment number",
+					                 type);
 				if (sk->frag_num == 0 || sk->frag_total == 0 || sk->frag_num > sk->frag_total)
-					return wire_fail(err, IKE_ERR_MALFORMED, off + 4, "fragment number", type);
+					return wire_fail(err, IKE_ERR_MALFORMED, off + 4, "fragment number",
+					                 type);
 				sk->body = ike_rd_rest(&fr);
 			}
 			return IKE_OK;
@@ -172,8 +204,8 @@ int ike_wire_decode(const uint8_t *pkt, size_t len, ike_msg *out, ike_wire_err *
 
 	out->pl.n = 0;
 	out->inner.n = 0;
-	out->sk = (ike_sk_view){ 0 };
-	out->raw = (ike_slice){ pkt, len };
+	out->sk = (ike_sk_view){0};
+	out->raw = (ike_slice){pkt, len};
 	rc = ike_hdr_decode(pkt, len, &out->hdr, err);
 	if (rc)
 		return rc;
@@ -213,12 +245,12 @@ int ike_wire_sk_layout(const ike_msg *m, size_t iv_len, size_t block_len, size_t
 	if (block_len == 0)
 		return wire_fail(err, IKE_ERR_INVAL, 0, "block length", sk->type);
 	if (iv_len > sk->body.len || icv_len > sk->body.len - iv_len || sk->body.len - iv_len - icv_len < 1)
-		return wire_fail(err, IKE_ERR_TRUNCATED, sk->hdr_off + 2, "encrypted payload shorter than IV and ICV",
-		                 sk->type);
+		return wire_fail(err, IKE_ERR_TRUNCATED, sk->hdr_off + 2,
+		                 "encrypted payload shorter than IV and ICV", sk->type);
 	data_len = sk->body.len - iv_len - icv_len;
 	if (data_len % block_len)
-		return wire_fail(err, IKE_ERR_MALFORMED, sk->hdr_off + 2, "ciphertext not a multiple of the block size",
-		                 sk->type);
+		return wire_fail(err, IKE_ERR_MALFORMED, sk->hdr_off + 2,
+		                 "ciphertext not a multiple of the block size", sk->type);
 	out->aad_off = 0;
 	out->aad_len = (size_t)(sk->body.ptr - m->raw.ptr);
 	out->iv_off = out->aad_len;
@@ -243,11 +275,11 @@ void ike_mb_init(ike_msg_builder *b, uint8_t *buf, size_t cap, const ike_hdr *hd
 {
 	ike_hdr h = *hdr;
 
-	*b = (ike_msg_builder){ .w = ike_wr_init(buf, cap),
-		                .next_at = 16,
-		                .open_at = SIZE_MAX,
-		                .sk_at = SIZE_MAX,
-		                .phase = PH_OUTER };
+	*b = (ike_msg_builder){.w = ike_wr_init(buf, cap),
+	                       .next_at = 16,
+	                       .open_at = SIZE_MAX,
+	                       .sk_at = SIZE_MAX,
+	                       .phase = PH_OUTER};
 	h.next = 0;
 	h.length = 0;
 	if (ike_hdr_encode(&b->w, &h))
@@ -320,13 +352,13 @@ static int close_with(ike_msg_builder *b, int rc)
 	return ike_mb_close(b);
 }
 
-#define MB_ADD(b, type, call)                               \
-	do {                                                \
-		ike_wr *w_;                                 \
-		int rc_ = ike_mb_open((b), (type), 0, &w_); \
-		if (rc_)                                    \
-			return rc_;                         \
-		return close_with((b), call);               \
+#define MB_ADD(b, type, call)                                                                                \
+	do {                                                                                                 \
+		ike_wr *w_;                                                                                  \
+		int rc_ = ike_mb_open((b), (type), 0, &w_);                                                  \
+		if (rc_)                                                                                     \
+			return rc_;                                                                          \
+		return close_with((b), call);                                                                \
 	} while (0)
 
 int ike_mb_add_sa(ike_msg_builder *b, const ike_sa_pld *sa)
@@ -372,7 +404,7 @@ int ike_mb_add_notify(ike_msg_builder *b, const ike_notify_pld *n)
 
 int ike_mb_add_notify_simple(ike_msg_builder *b, uint16_t type, ike_slice data)
 {
-	ike_notify_pld n = { .proto = 0, .spi = { NULL, 0 }, .type = type, .data = data };
+	ike_notify_pld n = {.proto = 0, .spi = {NULL, 0}, .type = type, .data = data};
 
 	return ike_mb_add_notify(b, &n);
 }
@@ -385,7 +417,7 @@ int ike_mb_add_me_endpoint(ike_msg_builder *b, const ike_me_endpoint *ep)
 
 	if (rc)
 		return mb_err(b, rc);
-	return ike_mb_add_notify_simple(b, IKE_ME_ENDPOINT, (ike_slice){ buf, w.len });
+	return ike_mb_add_notify_simple(b, IKE_ME_ENDPOINT, (ike_slice){buf, w.len});
 }
 
 int ike_mb_add_delete(ike_msg_builder *b, const ike_delete_pld *d)
@@ -466,7 +498,8 @@ static int patch_msg_len(ike_msg_builder *b)
 	return IKE_OK;
 }
 
-int ike_mb_finish_sk(ike_msg_builder *b, size_t block_len, size_t icv_len, ike_sk_layout *layout, size_t *msg_len)
+int ike_mb_finish_sk(ike_msg_builder *b, size_t block_len, size_t icv_len, ike_sk_layout *layout,
+                     size_t *msg_len)
 {
 	size_t data_off, inner, pad;
 	uint8_t *p;
@@ -490,12 +523,12 @@ int ike_mb_finish_sk(ike_msg_builder *b, size_t block_len, size_t icv_len, ike_s
 		return mb_err(b, IKE_ERR_NOBUF);
 	if (patch_msg_len(b))
 		return b->err;
-	*layout = (ike_sk_layout){ .aad_off = 0,
-		                   .aad_len = b->sk_at + b->sk_hdr_len,
-		                   .iv_off = b->sk_at + b->sk_hdr_len,
-		                   .data_off = data_off,
-		                   .data_len = inner + pad + 1,
-		                   .icv_off = data_off + inner + pad + 1 };
+	*layout = (ike_sk_layout){.aad_off = 0,
+	                          .aad_len = b->sk_at + b->sk_hdr_len,
+	                          .iv_off = b->sk_at + b->sk_hdr_len,
+	                          .data_off = data_off,
+	                          .data_len = inner + pad + 1,
+	                          .icv_off = data_off + inner + pad + 1};
 	*msg_len = b->w.len;
 	b->phase = PH_DONE;
 	return IKE_OK;

@@ -12,7 +12,8 @@ int ike_nonce_decode(ike_slice body, ike_slice *out, ike_wire_err *err)
 	if (body.len < IKE_WIRE_NONCE_MIN)
 		return wire_fail(err, IKE_ERR_TRUNCATED, body.len, "nonce shorter than 16 bytes", IKE_NONCE);
 	if (body.len > IKE_WIRE_NONCE_MAX)
-		return wire_fail(err, IKE_ERR_MALFORMED, IKE_WIRE_NONCE_MAX, "nonce longer than 256 bytes", IKE_NONCE);
+		return wire_fail(err, IKE_ERR_MALFORMED, IKE_WIRE_NONCE_MAX, "nonce longer than 256 bytes",
+		                 IKE_NONCE);
 	*out = body;
 	return IKE_OK;
 }

@@ -88,7 +88,8 @@ static int decode_transform(ike_rd *pr, size_t blen, const uint8_t *b0, bool las
 			if (a->type == IKE_ATTR_KEY_LENGTH)
 				x->key_bits = av;
 		} else if (!ike_rd_bytes(&xr, av, &a->data)) {
-			return wire_fail(err, IKE_ERR_TRUNCATED, aoff + 2, "transform attribute length", IKE_SA);
+			return wire_fail(err, IKE_ERR_TRUNCATED, aoff + 2, "transform attribute length",
+			                 IKE_SA);
 		}
 	}
 	return IKE_OK;
@@ -111,7 +112,8 @@ int ike_sa_decode(ike_slice body, ike_sa_pld *out, ike_wire_err *err)
 		int rc;
 
 		if (!r.left)
-			return wire_fail(err, IKE_ERR_TRUNCATED, off, "proposal missing after last substructure 2", IKE_SA);
+			return wire_fail(err, IKE_ERR_TRUNCATED, off,
+			                 "proposal missing after last substructure 2", IKE_SA);
 		if (out->n == IKE_WIRE_MAX_PROPOSALS)
 			return wire_fail(err, IKE_ERR_LIMIT, off, "proposal count", IKE_SA);
 		if (r.left < 8)
@@ -124,14 +126,17 @@ int ike_sa_decode(ike_slice body, ike_sa_pld *out, ike_wire_err *err)
 		if (plen < 8)
 			return wire_fail(err, IKE_ERR_MALFORMED, off + 2, "proposal length below 8", IKE_SA);
 		if (!ike_rd_sub(&r, (size_t)plen - 4, &pr))
-			return wire_fail(err, IKE_ERR_TRUNCATED, off + 2, "proposal length beyond payload", IKE_SA);
+			return wire_fail(err, IKE_ERR_TRUNCATED, off + 2, "proposal length beyond payload",
+			                 IKE_SA);
 		p = &out->prop[out->n];
 		memset(p, 0, offsetof(ike_proposal, xf));
 		ike_rd_u8(&pr, &p->num);
 		ike_rd_u8(&pr, &p->proto);
 		ike_rd_u8(&pr, &p->spi_len);
 		ike_rd_u8(&pr, &n_xf);
-		if (out->n == 0 ? p->num != 1 : (p->num != out->prop[out->n - 1].num && p->num != out->prop[out->n - 1].num + 1))
+		if (out->n == 0
+		        ? p->num != 1
+		        : (p->num != out->prop[out->n - 1].num && p->num != out->prop[out->n - 1].num + 1))
 			return wire_fail(err, IKE_ERR_MALFORMED, off + 4, "proposal number", IKE_SA);
 		if (check_spi_size(p->proto, p->spi_len))
 			return wire_fail(err, IKE_ERR_MALFORMED, off + 6, "SPI size", IKE_SA);
@@ -146,12 +151,13 @@ int ike_sa_decode(ike_slice body, ike_sa_pld *out, ike_wire_err *err)
 		}
 		p->n_xf = n_xf;
 		if (pr.left)
-			return wire_fail(err, IKE_ERR_MALFORMED, (size_t)(pr.p - body.ptr), "bytes after last transform",
-			                 IKE_SA);
+			return wire_fail(err, IKE_ERR_MALFORMED, (size_t)(pr.p - body.ptr),
+			                 "bytes after last transform", IKE_SA);
 		out->n++;
 	}
 	if (r.left)
-		return wire_fail(err, IKE_ERR_MALFORMED, body.len - r.left, "bytes after last proposal", IKE_SA);
+		return wire_fail(err, IKE_ERR_MALFORMED, body.len - r.left, "bytes after last proposal",
+		                 IKE_SA);
 	return IKE_OK;
 }
 
@@ -197,7 +203,8 @@ int ike_sa_encode(ike_wr *w, const ike_sa_pld *in)
 		size_t at = w->len;
 		int rc;
 
-		if (i == 0 ? p->num != 1 : (p->num != in->prop[i - 1].num && p->num != in->prop[i - 1].num + 1))
+		if (i == 0 ? p->num != 1
+		           : (p->num != in->prop[i - 1].num && p->num != in->prop[i - 1].num + 1))
 			return IKE_ERR_INVAL;
 		if (check_spi_size(p->proto, p->spi_len) || p->n_xf > IKE_WIRE_MAX_TRANSFORMS)
 			return IKE_ERR_INVAL;

@@ -52,7 +52,8 @@ int ike_ts_decode(ike_slice body, ike_ts_pld *out, ike_wire_err *err)
 		if (!alen)
 			return wire_fail(err, IKE_ERR_UNSUPPORTED, off, "TS type", IKE_TSI);
 		if (slen != 8 + 2 * alen)
-			return wire_fail(err, IKE_ERR_MALFORMED, off + 2, "selector length for TS type", IKE_TSI);
+			return wire_fail(err, IKE_ERR_MALFORMED, off + 2, "selector length for TS type",
+			                 IKE_TSI);
 		ike_rd_u16(&r, &t->start_port);
 		ike_rd_u16(&r, &t->end_port);
 		ike_rd_copy(&r, t->start, alen);
@@ -61,7 +62,8 @@ int ike_ts_decode(ike_slice body, ike_ts_pld *out, ike_wire_err *err)
 			return wire_fail(err, IKE_ERR_TRUNCATED, off + 2, "selector beyond payload", IKE_TSI);
 	}
 	if (r.left)
-		return wire_fail(err, IKE_ERR_MALFORMED, body.len - r.left, "bytes after last selector", IKE_TSI);
+		return wire_fail(err, IKE_ERR_MALFORMED, body.len - r.left, "bytes after last selector",
+		                 IKE_TSI);
 	out->n = n;
 	return IKE_OK;
 }

@@ -126,7 +126,7 @@ static inline int ww_payload(uint8_t type, uint16_t me, ike_slice body, ww_stats
 		return 0;
 	if (w1.len != body.len)
 		return -__LINE__;
-	if (ww_dec_enc(type, me, (ike_slice){ e1, w1.len }, &w2) != IKE_OK)
+	if (ww_dec_enc(type, me, (ike_slice){e1, w1.len}, &w2) != IKE_OK)
 		return -__LINE__;
 	if (w2.len != w1.len || memcmp(e1, e2, w1.len) != 0)
 		return -__LINE__;
@@ -162,23 +162,25 @@ static inline int ww_message(const uint8_t *pkt, size_t len, ww_stats *st)
 	static uint8_t out[WW_BUF];
 	static ike_pld_list inner;
 	size_t olen = 0;
-	ike_wire_err err = { 0 };
+	ike_wire_err err = {0};
 	int rc;
 
 	if (ike_wire_decode(pkt, len, &m, &err) != IKE_OK)
 		return err.field ? 0 : -__LINE__; /* every rejection names its field */
 	if (st)
 		st->msgs++;
-	if (ike_wire_reencode(&m, out, sizeof out, &olen) != IKE_OK || olen != len || memcmp(out, pkt, len) != 0)
+	if (ike_wire_reencode(&m, out, sizeof out, &olen) != IKE_OK || olen != len ||
+	    memcmp(out, pkt, len) != 0)
 		return -__LINE__;
 	rc = ww_chain(&m.pl, st);
 	if (rc)
 		return rc;
 	if (m.sk.present) {
-		static const size_t shapes[][3] = { { 8, 1, 16 }, { 16, 16, 12 }, { 0, 1, 0 } };
+		static const size_t shapes[][3] = {{8, 1, 16}, {16, 16, 12}, {0, 1, 0}};
 		for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
 			ike_sk_layout l;
-			if (ike_wire_sk_layout(&m, shapes[i][0], shapes[i][1], shapes[i][2], &l, NULL) != IKE_OK)
+			if (ike_wire_sk_layout(&m, shapes[i][0], shapes[i][1], shapes[i][2], &l, NULL) !=
+			    IKE_OK)
 				continue;
 			if (l.icv_off + shapes[i][2] != len || l.data_off + l.data_len != l.icv_off ||
 			    l.aad_len != m.sk.hdr_off + (m.sk.type == IKE_SKF ? 8u : 4u))

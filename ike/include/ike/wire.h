@@ -42,17 +42,17 @@
 
 /* ---- limits ----------------------------------------------------------------- */
 
-#define IKE_WIRE_HDR_LEN 28         /* RFC 7296 3.1 */
-#define IKE_WIRE_PLD_HDR_LEN 4      /* generic payload header, RFC 7296 3.2 */
-#define IKE_WIRE_MAX_PAYLOADS 64    /* per chain (outer, or inner of SK) */
-#define IKE_WIRE_MAX_PROPOSALS 16   /* per SA payload */
-#define IKE_WIRE_MAX_TRANSFORMS 32  /* per proposal */
-#define IKE_WIRE_MAX_XF_ATTRS 2     /* attributes per transform */
-#define IKE_WIRE_MAX_TS 16          /* traffic selectors per TSi/TSr */
-#define IKE_WIRE_MAX_CP_ATTRS 32    /* attributes per CP payload */
-#define IKE_WIRE_NONCE_MIN 16       /* RFC 7296 3.9 */
+#define IKE_WIRE_HDR_LEN 28        /* RFC 7296 3.1 */
+#define IKE_WIRE_PLD_HDR_LEN 4     /* generic payload header, RFC 7296 3.2 */
+#define IKE_WIRE_MAX_PAYLOADS 64   /* per chain (outer, or inner of SK) */
+#define IKE_WIRE_MAX_PROPOSALS 16  /* per SA payload */
+#define IKE_WIRE_MAX_TRANSFORMS 32 /* per proposal */
+#define IKE_WIRE_MAX_XF_ATTRS 2    /* attributes per transform */
+#define IKE_WIRE_MAX_TS 16         /* traffic selectors per TSi/TSr */
+#define IKE_WIRE_MAX_CP_ATTRS 32   /* attributes per CP payload */
+#define IKE_WIRE_NONCE_MIN 16      /* RFC 7296 3.9 */
 #define IKE_WIRE_NONCE_MAX 256
-#define IKE_WIRE_SPI_MAX 8          /* SPI sizes we accept in proposals and notifies */
+#define IKE_WIRE_SPI_MAX 8 /* SPI sizes we accept in proposals and notifies */
 
 /* Where and why a decoder rejected its input: one log line per dropped packet.
  * offset: for ike_wire_decode()/ike_hdr_decode(), from the start of the
@@ -173,6 +173,11 @@ const ike_pld *ike_pld_find(const ike_pld_list *l, uint8_t type, const ike_pld *
 /* True for the payload types this codec understands (33..48, 53). */
 bool ike_wire_known_payload(uint8_t type);
 
+/* Formats err for a log line into buf (len bytes, always NUL-terminated):
+ * "TRUNCATED in SA at byte 52: proposal length beyond payload". base is added
+ * to err->offset (ike_pld.body_off for typed decoders, 0 otherwise). Returns buf. */
+const char *ike_wire_err_str(int code, const ike_wire_err *err, size_t base, char *buf, size_t len);
+
 /* ---- 2. payloads: decoded forms -------------------------------------------------- */
 
 /* Transform attribute (RFC 7296 3.3.5). tv: Type/Value form (AF bit set); then
@@ -241,7 +246,7 @@ typedef struct ike_delete_pld { /* RFC 7296 3.11 */
 	ike_slice spis; /* n * spi_len bytes */
 } ike_delete_pld;
 
-typedef struct ike_ts { /* RFC 7296 3.13.1 */
+typedef struct ike_ts {   /* RFC 7296 3.13.1 */
 	uint8_t type;     /* IKE_TS_IPV4_ADDR_RANGE (4-byte addresses) or _IPV6_ (16) */
 	uint8_t ip_proto; /* 0 = any */
 	uint16_t start_port, end_port;
@@ -254,12 +259,12 @@ typedef struct ike_ts_pld { /* RFC 7296 3.13 (TSi, TSr) */
 } ike_ts_pld;
 
 typedef struct ike_cp_attr { /* RFC 7296 3.15.1 */
-	uint16_t type; /* 15 bits */
+	uint16_t type;       /* 15 bits */
 	ike_slice value;
 } ike_cp_attr;
 
 typedef struct ike_cp_pld { /* RFC 7296 3.15 */
-	uint8_t type; /* IKE_CFG_REQUEST ... */
+	uint8_t type;       /* IKE_CFG_REQUEST ... */
 	uint8_t n;
 	ike_cp_attr attr[IKE_WIRE_MAX_CP_ATTRS];
 } ike_cp_pld;
@@ -322,6 +327,10 @@ IKE_MUST_CHECK int ike_nonce_encode(ike_wr *w, ike_slice nonce);
  * (which SPI sizes make sense for which protocol is the engine's policy). */
 IKE_MUST_CHECK int ike_notify_decode(ike_slice body, ike_notify_pld *out, ike_wire_err *err);
 IKE_MUST_CHECK int ike_notify_encode(ike_wr *w, const ike_notify_pld *in);
+/* The first Notify payload of the given notify type in l (after `after`, NULL =
+ * from the start) whose body decodes; fills *out. NULL when there is none. */
+const ike_pld *ike_pld_find_notify(const ike_pld_list *l, uint16_t type, const ike_pld *after,
+                                   ike_notify_pld *out);
 
 /* Delete: proto (1) | SPI size (1) | count (2) | SPIs. IKE: SPI size 0 and count
  * 0; AH/ESP: SPI size 4 and count >= 1; count * size == the rest exactly. */
@@ -373,9 +382,9 @@ typedef struct ike_msg_builder {
 	size_t open_at; /* generic header of the payload being written, SIZE_MAX if none */
 	size_t sk_at;   /* SK/SKF generic header, SIZE_MAX if none */
 	size_t sk_hdr_len, sk_iv_len;
-	unsigned n;     /* payloads in the current chain */
-	int err;        /* first error (sticky) */
-	uint8_t phase;  /* 0 outer chain, 1 inside SK, 2 after a raw SK, 3 finished */
+	unsigned n;    /* payloads in the current chain */
+	int err;       /* first error (sticky) */
+	uint8_t phase; /* 0 outer chain, 1 inside SK, 2 after a raw SK, 3 finished */
 } ike_msg_builder;
 
 /* Starts a message in buf (cap bytes, caller-owned, must outlive the builder).
@@ -426,8 +435,8 @@ IKE_MUST_CHECK int ike_mb_begin_skf(ike_msg_builder *b, uint16_t num, uint16_t t
  * lengths, and fills *layout for ike_sk_encrypt(); *msg_len = total length.
  * Errors: IKE_ERR_STATE (no SK begun, a payload open), IKE_ERR_INVAL
  * (block_len 0 or > 256), IKE_ERR_NOBUF. */
-IKE_MUST_CHECK int ike_mb_finish_sk(ike_msg_builder *b, size_t block_len, size_t icv_len, ike_sk_layout *layout,
-                                    size_t *msg_len);
+IKE_MUST_CHECK int ike_mb_finish_sk(ike_msg_builder *b, size_t block_len, size_t icv_len,
+                                    ike_sk_layout *layout, size_t *msg_len);
 /* Adds an already protected SK payload (first inner type, body = IV | ciphertext
  * | ICV) as is; for relaying and for tests. Then call ike_mb_finish(). */
 IKE_MUST_CHECK int ike_mb_add_sk_raw(ike_msg_builder *b, uint8_t first, ike_slice body);

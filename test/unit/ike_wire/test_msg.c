@@ -23,8 +23,12 @@ static size_t sample(int i)
 static size_t hand_msg(uint8_t next, const uint8_t *rest, size_t n)
 {
 	ike_wr w = ike_wr_init(buf, sizeof buf);
-	ike_hdr h = { .spi_i = 7, .version = IKE_VERSION_2, .exchange = IKE_IKE_SA_INIT, .flags = IKE_FLAG_INITIATOR,
-		      .next = next, .length = (uint32_t)(28 + n) };
+	ike_hdr h = {.spi_i = 7,
+	             .version = IKE_VERSION_2,
+	             .exchange = IKE_IKE_SA_INIT,
+	             .flags = IKE_FLAG_INITIATOR,
+	             .next = next,
+	             .length = (uint32_t)(28 + n)};
 
 	cr_assert(eq(int, ike_hdr_encode(&w, &h), IKE_OK));
 	cr_assert(ike_wr_bytes(&w, rest, n));
@@ -83,7 +87,7 @@ Test(ike_wire_hdr, reports_major_version_with_header_filled)
 
 Test(ike_wire_chain, rejects_unknown_critical_payload_with_its_type)
 {
-	static const uint8_t p[] = { 0, 0x80, 0, 8, 1, 2, 3, 4 };
+	static const uint8_t p[] = {0, 0x80, 0, 8, 1, 2, 3, 4};
 	size_t len = hand_msg(222, p, sizeof p);
 	ike_msg m;
 	ike_wire_err err;
@@ -95,8 +99,8 @@ Test(ike_wire_chain, rejects_unknown_critical_payload_with_its_type)
 
 Test(ike_wire_chain, keeps_unknown_non_critical_payload_flagged)
 {
-	static const uint8_t p[] = { IKE_NONCE, 0x00, 0, 6, 1, 2,
-		                     0, 0, 0, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+	static const uint8_t p[] = {IKE_NONCE, 0x00, 0, 6, 1, 2, 0,  0,  0,  20, 1,  2,  3,
+	                            4,         5,    6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 	size_t len = hand_msg(222, p, sizeof p);
 	ike_msg m;
 
@@ -113,7 +117,7 @@ Test(ike_wire_chain, keeps_unknown_non_critical_payload_flagged)
 
 Test(ike_wire_chain, ignores_critical_bit_and_reserved_bits_of_known_payloads)
 {
-	uint8_t p[20] = { 0, 0xff, 0, 20 };
+	uint8_t p[20] = {0, 0xff, 0, 20};
 	size_t len = hand_msg(IKE_NONCE, p, sizeof p);
 	ike_msg m;
 	uint8_t out[256];
@@ -129,7 +133,7 @@ Test(ike_wire_chain, ignores_critical_bit_and_reserved_bits_of_known_payloads)
 
 Test(ike_wire_chain, rejects_payload_length_below_four_and_trailing_bytes)
 {
-	uint8_t p[8] = { 0, 0, 0, 3 };
+	uint8_t p[8] = {0, 0, 0, 3};
 	ike_msg m;
 	ike_wire_err err;
 	size_t len = hand_msg(IKE_VENDOR, p, sizeof p);
@@ -161,10 +165,12 @@ Test(ike_wire_chain, limits_payload_count)
 		ike_put_u16(q + 2, 5);
 		q[4] = 0x42;
 	}
-	cr_assert(eq(int, ike_wire_decode(buf, hand_msg(IKE_VENDOR, p, (IKE_WIRE_MAX_PAYLOADS - 1) * 5), &m, &err),
+	cr_assert(eq(int,
+	             ike_wire_decode(buf, hand_msg(IKE_VENDOR, p, (IKE_WIRE_MAX_PAYLOADS - 1) * 5), &m, &err),
 	             IKE_ERR_TRUNCATED)); /* the 63rd announces a 64th that is not there */
 	p[(IKE_WIRE_MAX_PAYLOADS - 1) * 5] = 0;
-	cr_assert(eq(int, ike_wire_decode(buf, hand_msg(IKE_VENDOR, p, IKE_WIRE_MAX_PAYLOADS * 5), &m, &err), IKE_OK));
+	cr_assert(eq(int, ike_wire_decode(buf, hand_msg(IKE_VENDOR, p, IKE_WIRE_MAX_PAYLOADS * 5), &m, &err),
+	             IKE_OK));
 	cr_assert(eq(u32, m.pl.n, IKE_WIRE_MAX_PAYLOADS));
 	p[(IKE_WIRE_MAX_PAYLOADS - 1) * 5] = IKE_VENDOR;
 	cr_assert(eq(int, ike_wire_decode(buf, hand_msg(IKE_VENDOR, p, sizeof p), &m, &err), IKE_ERR_LIMIT));
@@ -173,7 +179,7 @@ Test(ike_wire_chain, limits_payload_count)
 
 Test(ike_wire_chain, rejects_payload_after_sk)
 {
-	static const uint8_t p[] = { IKE_VENDOR, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 5, 1 };
+	static const uint8_t p[] = {IKE_VENDOR, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 5, 1};
 	ike_msg m;
 	ike_wire_err err;
 
@@ -187,7 +193,7 @@ Test(ike_wire_sk, aead_layout_offsets)
 	ike_msg m;
 	ike_sk_layout l, lb;
 	ike_msg_builder b;
-	ike_hdr h = { .version = IKE_VERSION_2, .exchange = IKE_INFORMATIONAL };
+	ike_hdr h = {.version = IKE_VERSION_2, .exchange = IKE_INFORMATIONAL};
 	uint8_t out[256];
 
 	cr_assert(eq(int, ike_wire_decode(buf, len, &m, NULL), IKE_OK));
@@ -266,7 +272,7 @@ Test(ike_wire_sk, rejects_bad_pad_length_and_nested_sk)
 	size_t len = sample(7);
 	ike_msg m;
 	ike_sk_layout l;
-	uint8_t nested[] = { 0, 0, 0, 4 };
+	uint8_t nested[] = {0, 0, 0, 4};
 
 	cr_assert(eq(int, ike_wire_decode(buf, len, &m, NULL), IKE_OK));
 	cr_assert(eq(int, ike_wire_sk_layout(&m, 16, 16, 12, &l, NULL), IKE_OK));
@@ -274,7 +280,8 @@ Test(ike_wire_sk, rejects_bad_pad_length_and_nested_sk)
 	cr_assert(eq(int, ike_wire_decode_inner(&m, buf + l.data_off, l.data_len, NULL), IKE_ERR_MALFORMED));
 	{
 		ike_pld_list pl;
-		cr_assert(eq(int, ike_wire_decode_chain(nested, sizeof nested, IKE_SK, &pl, NULL), IKE_ERR_MALFORMED));
+		cr_assert(eq(int, ike_wire_decode_chain(nested, sizeof nested, IKE_SK, &pl, NULL),
+		             IKE_ERR_MALFORMED));
 	}
 	m.sk.present = false;
 	cr_assert(eq(int, ike_wire_sk_layout(&m, 16, 16, 12, &l, NULL), IKE_ERR_STATE));
@@ -284,7 +291,7 @@ Test(ike_wire_builder, enforces_call_order_and_buffer_size)
 {
 	uint8_t small[40];
 	ike_msg_builder b;
-	ike_hdr h = { .version = IKE_VERSION_2, .exchange = IKE_INFORMATIONAL };
+	ike_hdr h = {.version = IKE_VERSION_2, .exchange = IKE_INFORMATIONAL};
 	ike_wr *w;
 	size_t len;
 	ike_sk_layout l;
@@ -315,7 +322,7 @@ Test(ike_wire_msg, samples_round_trip_byte_exact)
 		size_t len = sample(i), olen;
 		ike_msg m;
 		uint8_t out[8192];
-		ike_wire_err err = { 0 };
+		ike_wire_err err = {0};
 
 		cr_assert(eq(int, ike_wire_decode(buf, len, &m, &err), IKE_OK), "sample %d: %s at %zu", i,
 		          err.field ? err.field : "?", err.offset);
@@ -336,7 +343,8 @@ Test(ike_wire_msg, samples_reject_every_truncation)
 			memcpy(cut, buf, n);
 			if (n >= 28)
 				ike_put_u32(cut + 24, (uint32_t)n);
-			cr_assert(lt(int, ike_wire_decode(cut, n, &m, NULL), 0), "sample %d accepted %zu of %zu", i, n, len);
+			cr_assert(lt(int, ike_wire_decode(cut, n, &m, NULL), 0),
+			          "sample %d accepted %zu of %zu", i, n, len);
 		}
 	}
 }
@@ -346,7 +354,7 @@ Test(ike_wire_msg, samples_survive_every_single_bit_flip)
 	for (int i = 0; i < WS_COUNT; i++) {
 		size_t len = sample(i);
 		uint8_t f[8192];
-		ww_stats st = { 0 };
+		ww_stats st = {0};
 		for (size_t bit = 0; bit < len * 8; bit++) {
 			memcpy(f, buf, len);
 			f[bit / 8] ^= (uint8_t)(1u << (bit % 8));
@@ -354,4 +362,27 @@ Test(ike_wire_msg, samples_survive_every_single_bit_flip)
 		}
 		cr_assert(gt(u32, st.msgs, 0));
 	}
+}
+
+Test(ike_wire_msg, finds_notifies_and_formats_errors)
+{
+	size_t len = sample(0);
+	ike_msg m;
+	ike_notify_pld n;
+	ike_wire_err err;
+	char line[128];
+	const ike_pld *p;
+
+	cr_assert(eq(int, ike_wire_decode(buf, len, &m, NULL), IKE_OK));
+	p = ike_pld_find_notify(&m.pl, IKE_NAT_DETECTION_DESTINATION_IP, NULL, &n);
+	cr_assert(not(eq(ptr, (void *)p, NULL)));
+	cr_assert(eq(sz, n.data.len, 20));
+	cr_assert(eq(ptr, (void *)ike_pld_find_notify(&m.pl, IKE_NAT_DETECTION_DESTINATION_IP, p, &n), NULL));
+	cr_assert(eq(ptr, (void *)ike_pld_find_notify(&m.pl, IKE_COOKIE, NULL, &n), NULL));
+
+	ike_put_u16(buf + 28 + 2, 3);
+	cr_assert(eq(int, ike_wire_decode(buf, len, &m, &err), IKE_ERR_MALFORMED));
+	cr_assert(eq(str, (char *)ike_wire_err_str(IKE_ERR_MALFORMED, &err, 0, line, sizeof line),
+	             "MALFORMED in SA at byte 30: payload length below 4"));
+	cr_assert(eq(str, (char *)ike_wire_err_str(IKE_ERR_NOBUF, NULL, 0, line, sizeof line), "NOBUF"));
 }

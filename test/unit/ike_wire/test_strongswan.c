@@ -19,7 +19,8 @@ static size_t load_hex(const char *name, uint8_t *out, size_t cap)
 	size_t n = 0;
 	FILE *f;
 
-	snprintf(path, sizeof path, "%.*s/%s", slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".", name);
+	snprintf(path, sizeof path, "%.*s/%s", slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".",
+	         name);
 	f = fopen(path, "r");
 	cr_assert(not(eq(ptr, f, NULL)), "cannot open %s", path);
 	while (fgets(line, sizeof line, f)) {
@@ -38,7 +39,8 @@ static size_t load_hex(const char *name, uint8_t *out, size_t cap)
 
 static bool has_notify(const ike_msg *m, uint16_t type)
 {
-	for (const ike_pld *p = ike_pld_find(&m->pl, IKE_NOTIFY, NULL); p; p = ike_pld_find(&m->pl, IKE_NOTIFY, p)) {
+	for (const ike_pld *p = ike_pld_find(&m->pl, IKE_NOTIFY, NULL); p;
+	     p = ike_pld_find(&m->pl, IKE_NOTIFY, p)) {
 		ike_notify_pld n;
 		cr_assert(eq(int, ike_notify_decode(p->body, &n, NULL), IKE_OK));
 		if (n.type == type)
@@ -100,7 +102,8 @@ Test(ike_wire_strongswan, decodes_charon_ike_sa_init_request)
 	cr_assert(eq(int, memcmp(out, pkt, len), 0));
 	for (unsigned i = 0; i < m.pl.n; i++) {
 		ike_wr w = ike_wr_init(out, sizeof out);
-		cr_assert(eq(int, ww_dec_enc(m.pl.p[i].type, 0, m.pl.p[i].body, &w), IKE_OK), "payload %u", i);
+		cr_assert(eq(int, ww_dec_enc(m.pl.p[i].type, 0, m.pl.p[i].body, &w), IKE_OK), "payload %u",
+		          i);
 		cr_assert(eq(sz, w.len, m.pl.p[i].body.len));
 		cr_assert(eq(int, memcmp(out, m.pl.p[i].body.ptr, w.len), 0), "payload %u (%s)", i,
 		          ike_payload_name(m.pl.p[i].type));
@@ -127,7 +130,7 @@ Test(ike_wire_strongswan, charon_request_survives_every_bit_flip)
 {
 	static uint8_t pkt[2048], f[2048];
 	size_t len = load_hex("strongswan_ike_sa_init_req.hex", pkt, sizeof pkt);
-	ww_stats st = { 0 };
+	ww_stats st = {0};
 
 	for (size_t bit = 0; bit < len * 8; bit++) {
 		memcpy(f, pkt, len);
