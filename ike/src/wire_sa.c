@@ -135,7 +135,7 @@ int ike_sa_decode(ike_slice body, ike_sa_pld *out, ike_wire_err *err)
 		ike_rd_u8(&pr, &p->spi_len);
 		ike_rd_u8(&pr, &n_xf);
 		if (out->n == 0
-		        ? p->num != 1
+		        ? p->num == 0
 		        : (p->num != out->prop[out->n - 1].num && p->num != out->prop[out->n - 1].num + 1))
 			return wire_fail(err, IKE_ERR_MALFORMED, off + 4, "proposal number", IKE_SA);
 		if (check_spi_size(p->proto, p->spi_len))
@@ -203,7 +203,7 @@ int ike_sa_encode(ike_wr *w, const ike_sa_pld *in)
 		size_t at = w->len;
 		int rc;
 
-		if (i == 0 ? p->num != 1
+		if (i == 0 ? p->num == 0
 		           : (p->num != in->prop[i - 1].num && p->num != in->prop[i - 1].num + 1))
 			return IKE_ERR_INVAL;
 		if (check_spi_size(p->proto, p->spi_len) || p->n_xf > IKE_WIRE_MAX_TRANSFORMS)

@@ -288,7 +288,9 @@ typedef struct ike_me_endpoint {
  * for every accepted body b whose RESERVED bytes are zero, encode(decode(b)) ==
  * b; for any accepted b, decode(encode(decode(b))) == decode(b). */
 
-/* SA: proposals numbered 1 then +0/+1, last-substructure 2/0 and 3/0 exactly
+/* SA: proposal numbers non-zero, each the previous or the previous + 1 (a
+ * request starts at 1; a response carries the one chosen proposal with its
+ * number, RFC 7296 3.3.1), last-substructure 2/0 and 3/0 exactly
  * where they belong, SPI size 0 for IKE (8 allowed for rekeying), 4 for AH/ESP,
  * transform count == transforms present, attribute lengths within transforms.
  * Encoding: a transform with n_attr == 0 and key_bits != 0 gets a Key Length TV

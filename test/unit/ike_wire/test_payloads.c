@@ -355,9 +355,16 @@ Test(ike_wire_sa, rejects_bad_numbering_spi_size_and_substructure_flags)
 
 	make_body(&cases[C_SA]);
 	memcpy(b, body, body_len);
-	b[4] = 2; /* first proposal must be number 1 */
+	b[4] = 0; /* proposal numbers start at 1 */
 	cr_assert(eq(int, sa_decode_bytes(b, body_len, &err), IKE_ERR_MALFORMED));
 	cr_assert(eq(str, (char *)err.field, "proposal number"));
+	b[4] = 2; /* proposal 2 followed by proposal 2: allowed */
+	cr_assert(eq(int, sa_decode_bytes(b, body_len, &err), IKE_OK));
+	b[4] = 1;
+	b[ike_get_u16(b + 2) + 4] = 3; /* 1 then 3 */
+	cr_assert(eq(int, sa_decode_bytes(b, body_len, &err), IKE_ERR_MALFORMED));
+	cr_assert(eq(str, (char *)err.field, "proposal number"));
+	memcpy(b, body, body_len);
 	memcpy(b, body, body_len);
 	b[0] = 0; /* first proposal claims to be last */
 	cr_assert(eq(int, sa_decode_bytes(b, body_len, &err), IKE_ERR_MALFORMED));
@@ -647,4 +654,16 @@ Test(ike_wire_me_endpoint, rejects_every_truncation_and_bad_family_or_type)
 	cr_assert(eq(int, ike_me_endpoint_decode((ike_slice){b, 24}, &back, NULL), IKE_ERR_MALFORMED));
 	b[5] = 0;
 	cr_assert(eq(int, ike_me_endpoint_decode((ike_slice){b, 24}, &back, NULL), IKE_ERR_MALFORMED));
+}
+
+Test(ike_wire_sa, accepts_a_response_with_the_chosen_proposal_number)
+{
+	uint8_t b[512];
+	ike_wr w = ike_wr_init(b, sizeof b);
+
+	ws_sa_esp(&g_sa);
+	g_sa.prop[0].num = 3;
+	cr_assert(eq(int, ike_sa_encode(&w, &g_sa), IKE_OK));
+	cr_assert(eq(int, sa_decode_bytes(b, w.len, NULL), IKE_OK));
+	cr_assert(eq(u8, g_sa.prop[0].num, 3));
 }
