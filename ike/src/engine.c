@@ -163,7 +163,7 @@ int ike__peer_copy(ike_engine *e, ike__peer *d, const ike_peer_cfg *s)
 	d->remote = s->remote;
 	d->local_auth = (uint8_t)s->local_auth;
 	d->remote_auth = (uint8_t)s->remote_auth;
-	d->no_child = s->no_child || s->mediation;
+	d->no_child = s->no_child || s->mediation || s->mediation_server;
 	d->mediation = s->mediation;
 	d->mediation_server = s->mediation_server;
 	if ((s->name && !(d->name = dup_str(e, s->name))) ||

@@ -120,6 +120,7 @@ int ike__auth_start(ike_engine *e, ike_sa *sa, ike_ms now)
 		ike__mb_id(&b, IKE_IDR, &r);
 	}
 	ike__mb_auth(&b, method, IKE_SLICE(auth, alen));
+	ike__me_auth_request_add(e, sa, &b);
 	if (!sa->peer.no_child) {
 		ike__prop_list esp;
 		uint8_t spi[4];
@@ -261,6 +262,7 @@ int ike__auth_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms 
 	ike__mb_begin(&b, sa, IKE_IKE_AUTH, true, m->mid, sa->keys->out);
 	ike__mb_id(&b, IKE_IDR, &myid);
 	ike__mb_auth(&b, method, IKE_SLICE(auth, alen));
+	ike__me_auth_response_add(e, sa, m, &b);
 	if (!sa->peer.no_child && m->has_sa && m->has_tsi && m->has_tsr) {
 		ike__prop_list ours;
 		(void)ike__prop_parse(&ours, sa->peer.esp_props, true);
@@ -349,6 +351,9 @@ int ike__auth_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms
 	if ((rc = ike__cid_set(e, &sa->remote_id, &m->idr)) != IKE_OK)
 		return rc;
 	established(e, sa, now);
+	ike__me_auth_response_recv(e, sa, m);
+	if (sa->state != SA_ESTABLISHED)
+		return IKE_OK; /* terminated from a callback */
 	if (sa->peer.no_child) {
 		ike__xchg_free(e, sa);
 		return IKE_OK;

@@ -155,6 +155,10 @@ int ike__info_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms
 /* xchg_child.c */
 int ike__child_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms now);
 int ike__child_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms now);
+/* xchg_me.c */
+void ike__me_auth_request_add(ike_engine *e, ike_sa *sa, ike__mb *b);
+void ike__me_auth_response_add(ike_engine *e, ike_sa *sa, const ike__msg *m, ike__mb *b);
+void ike__me_auth_response_recv(ike_engine *e, ike_sa *sa, const ike__msg *m);
 /* nat.c */
 void ike__nat_add(ike_engine *e, ike__mb *b, uint64_t spi_i, uint64_t spi_r, const ike_path *path);
 /* Checks NAT_DETECTION_* in m received on path; sets sa->nat_local/remote. */

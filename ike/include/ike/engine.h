@@ -157,7 +157,8 @@ typedef enum ike_event_type {
 	IKE_EV_CHILD_REKEYED,/* CHILD_SA replaced: child (new), old_spi_in/out */
 	IKE_EV_CHILD_DOWN,   /* CHILD_SA removed: child_down */
 	IKE_EV_KEEPALIVE,    /* send a NAT keepalive (one 0xFF byte) on path: keepalive */
-	IKE_EV_ME_ENDPOINT,  /* mediation: server-reflexive endpoint learned (reserved) */
+	IKE_EV_ME_ENDPOINT,  /* mediation client: the server told us our server-reflexive
+	                        endpoint in IKE_AUTH: me_endpoint */
 	IKE_EV_ME_CONNECT,   /* mediation: ME_CONNECT received (reserved) */
 } ike_event_type;
 
@@ -193,6 +194,11 @@ typedef struct ike_event {
 		struct {
 			ike_path path;
 		} keepalive;
+		struct {
+			ike_addr addr;     /* as the mediation server saw us */
+			uint8_t type;      /* IKE_ME_SERVER_REFLEXIVE */
+			uint32_t priority;
+		} me_endpoint;
 	} u;
 } ike_event;
 
