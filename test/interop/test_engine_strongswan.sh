@@ -8,7 +8,9 @@
 #      (both float to 4500);
 #   3. the same with PSK and FQDN identities;
 #   4. strongSwan initiator at alice behind NAT A -> our responder on 198.51.100.10;
-#   5. the same with PSK.
+#   5. the same with PSK;
+#   6. our initiator directly with PSK; 7-8. a strongSwan initiator on NAT A's public
+#      address (no NAT) -> our responder, RSA and PSK.
 # Also: DELETE from strongSwan (case 2) and from us (cases 1, 3, 4); DPD from us (case 3,
 # every second) and from strongSwan (case 4, dpd_delay 1s), each answered.
 # Each case passes when `swanctl --list-sas` shows the IKE_SA ESTABLISHED and the
@@ -150,10 +152,58 @@ case5() {
 	stop_case "strongSwan initiator behind NAT, PSK" alice drv5 "$pid"
 }
 
+# --- 6-8. the rest of the matrix, generic: our initiator directly with PSK; a
+# strongSwan initiator directly (on NAT A's public address) with RSA and PSK.
+ours_init() {
+	local case=$1 log=$2 host=$3 addr=$4 auth=$5
+	if [ "$auth" = pubkey ]; then
+		lab_swanctl_s2s srv responder pubkey "$LAB_SRV_IP" %any "@#$SRV_ID" "@#$ALICE_ID" "$TS_B" "$TS_A" srv alice
+		set -- --key "$K/alice.pem" --peer-pubkey "$K/srv.pub"
+	else
+		lab_swanctl_s2s srv responder psk "$LAB_SRV_IP" %any "@srv.lab" "@alice.lab" "$TS_B" "$TS_A" "lab-secret-$$"
+		set -- --psk "lab-secret-$$" --id "@alice.lab" --peer-id "@srv.lab"
+	fi
+	lab_charon_start srv client
+	lab_swanctl_load srv
+	lab_bg "$host" "$log" "$DRV" --role initiator --local "$addr" --remote "$LAB_SRV_IP" "$@" \
+		--local-ts "$TS_A" --remote-ts "$TS_B" --timeout 20 --name srv
+	check_up "$case" srv "$log"
+	stop_case "$case" srv "$log" "$LAB_LAST_PID"
+}
+
+sw_init() {
+	local case=$1 log=$2 host=$3 addr=$4 auth=$5 pid
+	if [ "$auth" = pubkey ]; then
+		lab_bg srv "$log" "$DRV" --role responder --local "$LAB_SRV_IP" --key "$K/srv.pem" \
+			--peer-pubkey "$K/alice.pub" --local-ts "$TS_B" --remote-ts "$TS_A" --name alice
+		pid=$LAB_LAST_PID
+		lab_swanctl_s2s "$host" initiator pubkey "$addr" "$LAB_SRV_IP" "@#$ALICE_ID" "@#$SRV_ID" "$TS_A" "$TS_B" \
+			alice srv
+	else
+		lab_bg srv "$log" "$DRV" --role responder --local "$LAB_SRV_IP" --psk "lab-secret-$$" --id "@srv.lab" \
+			--peer-id "@alice.lab" --local-ts "$TS_B" --remote-ts "$TS_A" --name alice
+		pid=$LAB_LAST_PID
+		lab_swanctl_s2s "$host" initiator psk "$addr" "$LAB_SRV_IP" "@alice.lab" "@srv.lab" "$TS_A" "$TS_B" \
+			"lab-secret-$$"
+	fi
+	lab_charon_start "$host" client
+	lab_swanctl_load "$host"
+	lab_swanctl "$host" --initiate --child s2s --timeout 15 >"$LAB_DIR/initiate-$log.log" 2>&1 ||
+		lab_fail "$case: $(tail -3 "$LAB_DIR/initiate-$log.log" | tr '\n' ' ')"
+	check_up "$case" "$host" "$log"
+	stop_case "$case" "$host" "$log" "$pid"
+}
+
+# strongSwan on NAT A's own address routes its traffic selector from there.
+lab_in nata ip addr add "$LAB_ALICE_TUN/32" dev lo
+
 case1
 case2
 case3
 case4
 case5
+ours_init "direct, PSK" drv6 nata "$LAB_NATA_IP" psk
+sw_init "strongSwan initiator direct, RSA" drv7 nata "$LAB_NATA_IP" pubkey
+sw_init "strongSwan initiator direct, PSK" drv8 nata "$LAB_NATA_IP" psk
 echo "PASS: $PASSED interop cases (our engine with strongSwan 5.9 charon)"
 exit 0
