@@ -9,7 +9,7 @@
 #   lab_capture_start NAME; lab_capture_stop NAME # tcpdump on the "internet" bridge
 #   lab_wait SECONDS CMD...                       # poll CMD every 0.1 s until it succeeds
 #   lab_keygen NAME                               # RSA key pair in $LAB_DIR/keys, prints KEY_ID
-#   lab_charon_start HOST ROLE; lab_swanctl HOST ARGS...
+#   lab_charon_start HOST ROLE; lab_swanctl HOST --command [options]
 #
 # Topology (see docs/lab.md and ../shared/lab/README.md):
 #   alice 10.1.0.10 -- 10.1.0.1 [NAT A] 198.51.100.21 --+
