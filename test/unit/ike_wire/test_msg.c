@@ -386,3 +386,55 @@ Test(ike_wire_msg, finds_notifies_and_formats_errors)
 	             "MALFORMED in SA at byte 30: payload length below 4"));
 	cr_assert(eq(str, (char *)ike_wire_err_str(IKE_ERR_NOBUF, NULL, 0, line, sizeof line), "NOBUF"));
 }
+
+Test(ike_wire_builder, rejects_invalid_arguments)
+{
+	ike_msg_builder b;
+	ike_hdr h = {.version = IKE_VERSION_2, .exchange = IKE_IKE_AUTH};
+	ike_sk_layout l;
+	size_t len;
+
+	ike_mb_init(&b, buf, sizeof buf, &h);
+	cr_assert(eq(int, ike_mb_add_id(&b, IKE_AUTH, &(ike_id_pld){.type = IKE_ID_FQDN, .data = WS(3)}),
+	             IKE_ERR_INVAL));
+	ike_mb_init(&b, buf, sizeof buf, &h);
+	cr_assert(eq(int, ike_mb_add_ts(&b, IKE_TSI, &(ike_ts_pld){.n = 0}), IKE_ERR_INVAL));
+	ike_mb_init(&b, buf, sizeof buf, &h);
+	cr_assert(eq(int, ike_mb_begin_skf(&b, 3, 2, 8), IKE_ERR_INVAL));
+	ike_mb_init(&b, buf, sizeof buf, &h);
+	cr_assert(eq(int, ike_mb_begin_skf(&b, 0, 2, 8), IKE_ERR_INVAL));
+	ike_mb_init(&b, buf, sizeof buf, &h);
+	cr_assert(eq(int, ike_mb_begin_sk(&b, 8), IKE_OK));
+	cr_assert(eq(int, ike_mb_begin_sk(&b, 8), IKE_ERR_STATE));
+	ike_mb_init(&b, buf, sizeof buf, &h);
+	cr_assert(eq(int, ike_mb_begin_sk(&b, 8), IKE_OK));
+	cr_assert(eq(int, ike_mb_finish_sk(&b, 0, 16, &l, &len), IKE_ERR_INVAL));
+	ike_mb_init(&b, buf, sizeof buf, &h);
+	cr_assert(eq(int, ike_mb_add_sk_raw(&b, IKE_IDI, WS(40)), IKE_OK));
+	cr_assert(eq(int, ike_mb_add_nonce(&b, WS(16)), IKE_ERR_STATE)); /* nothing after SK */
+}
+
+Test(ike_wire_builder, patches_every_length_and_chains_next_payload)
+{
+	ike_msg_builder b;
+	ike_hdr h = {
+	    .spi_i = 5, .version = IKE_VERSION_2, .exchange = IKE_IKE_SA_INIT, .flags = IKE_FLAG_INITIATOR};
+	size_t len;
+	ike_wr *w;
+
+	ike_mb_init(&b, buf, sizeof buf, &h);
+	cr_assert(eq(int, ike_mb_add_nonce(&b, WS(16)), IKE_OK));
+	cr_assert(eq(int, ike_mb_open(&b, IKE_VENDOR, IKE_PAYLOAD_CRITICAL, &w), IKE_OK));
+	cr_assert(ike_wr_bytes(w, "abc", 3));
+	cr_assert(eq(int, ike_mb_close(&b), IKE_OK));
+	cr_assert(eq(int, ike_mb_finish(&b, &len), IKE_OK));
+	cr_assert(eq(sz, len, 28 + 20 + 7));
+	cr_assert(eq(u8, buf[16], IKE_NONCE));
+	cr_assert(eq(u32, ike_get_u32(buf + 24), len));
+	cr_assert(eq(u8, buf[28], IKE_VENDOR));
+	cr_assert(eq(u16, ike_get_u16(buf + 30), 20));
+	cr_assert(eq(u8, buf[48], 0));
+	cr_assert(eq(u8, buf[49], IKE_PAYLOAD_CRITICAL));
+	cr_assert(eq(u16, ike_get_u16(buf + 50), 7));
+	cr_assert(eq(int, memcmp(buf + 52, "abc", 3), 0));
+}
