@@ -480,6 +480,27 @@ int ike_engine_rekey(ike_engine *e, ike_sa_ref ref, uint32_t child_spi_in, ike_m
 	return leave(e, rc);
 }
 
+int ike_engine_me_connect(ike_engine *e, ike_sa_ref ref, const ike_me_connect *req, ike_ms now)
+{
+	ike_sa *sa = ike__sa_get(e, ref);
+	int rc;
+
+	if (e->depth)
+		return IKE_ERR_STATE;
+	if (!sa || sa->state == SA_DEAD)
+		return IKE_ERR_STALE_SA;
+	if (sa->state != SA_ESTABLISHED || sa->req)
+		return IKE_ERR_STATE;
+	if (!req || !req->peer.type || req->n_endpoints > IKE_ME_EP_MAX || req->connect_id_len > IKE_ME_ID_MAX ||
+	    req->connect_key_len > IKE_ME_KEY_MAX ||
+	    (!req->callback && (!req->connect_id_len || !req->connect_key_len)))
+		return IKE_ERR_INVAL;
+	e->now = now;
+	e->depth++;
+	rc = ike__me_connect_start(e, sa, req, now);
+	return leave(e, rc);
+}
+
 int ike_engine_recv(ike_engine *e, const ike_path *path, const uint8_t *pkt, size_t len, ike_ms now)
 {
 	int rc;

@@ -216,6 +216,9 @@ static int decode_payload(uint8_t type, uint8_t crit, ike_rd body, ike__msg *m)
 	case IKE_IDR:
 		m->has_idr = true;
 		return decode_id(body, &m->idr);
+	case PLD_ID_PEER:
+		m->has_idp = true;
+		return decode_id(body, &m->idp);
 	case IKE_AUTH:
 		ike_rd_u8(&body, &m->auth_method);
 		ike_rd_copy(&body, res, 3);
@@ -764,6 +767,8 @@ static int recv_request(ike_engine *e, ike_sa *sa, const ike_path *path, const u
 		return ike__info_recv_request(e, sa, m, now);
 	case IKE_CREATE_CHILD_SA:
 		return ike__child_recv_request(e, sa, m, now);
+	case IKE_ME_CONNECT:
+		return ike__me_recv_request(e, sa, m, now);
 	default:
 		return ike__drop(e, sa, path, IKE_ERR_UNSUPPORTED, "exchange not supported");
 	}
@@ -792,6 +797,8 @@ static int recv_response(ike_engine *e, ike_sa *sa, const ike_path *path, const 
 		return ike__info_recv_response(e, sa, m, now);
 	case IKE_CREATE_CHILD_SA:
 		return ike__child_recv_response(e, sa, m, now);
+	case IKE_ME_CONNECT:
+		return ike__me_recv_response(e, sa, m, now);
 	default:
 		return IKE_OK;
 	}

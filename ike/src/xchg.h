@@ -20,6 +20,8 @@ int ike__init_start(ike_engine *e, ike_sa *sa, ike_ms now);
 int ike__msg_recv(ike_engine *e, const ike_path *path, const uint8_t *pkt, size_t len, ike_ms now);
 /* xchg_info.c */
 int ike__info_start(ike_engine *e, ike_sa *sa, int what, uint32_t child_spi, ike_ms now);
+/* xchg_me.c */
+int ike__me_connect_start(ike_engine *e, ike_sa *sa, const ike_me_connect *req, ike_ms now);
 /* xchg_child.c */
 int ike__child_rekey_start(ike_engine *e, ike_sa *sa, uint32_t child_spi_in, ike_ms now);
 

@@ -12,6 +12,8 @@
 #define MSG_NOTIFY_MAX 16
 #define MSG_DEL_MAX 8
 #define MSG_MAX 4096
+/* strongSwan's ID_PEER payload for ME_CONNECT, from the private-use range. */
+#define PLD_ID_PEER 128
 
 typedef struct ike__notify {
 	uint8_t proto;
@@ -35,6 +37,8 @@ typedef struct ike__msg {
 	uint8_t first, exch, flags;
 	uint32_t mid;
 	size_t len;
+	bool has_idp;
+	ike_id idp;
 	bool has_sa, has_ke, has_nonce, has_idi, has_idr, has_auth, has_tsi, has_tsr, has_sk, has_del;
 	ike__sa_pld sa;
 	uint16_t ke_group;
@@ -159,6 +163,8 @@ int ike__child_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_m
 void ike__me_auth_request_add(ike_engine *e, ike_sa *sa, ike__mb *b);
 void ike__me_auth_response_add(ike_engine *e, ike_sa *sa, const ike__msg *m, ike__mb *b);
 void ike__me_auth_response_recv(ike_engine *e, ike_sa *sa, const ike__msg *m);
+int ike__me_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms now);
+int ike__me_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms now);
 /* nat.c */
 void ike__nat_add(ike_engine *e, ike__mb *b, uint64_t spi_i, uint64_t spi_r, const ike_path *path);
 /* Checks NAT_DETECTION_* in m received on path; sets sa->nat_local/remote. */

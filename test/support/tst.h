@@ -87,6 +87,8 @@ typedef struct tst_side {
 	tst_events events;
 	ike_addr addr;          /* its own address (port 500) */
 	unsigned log_lines, drop_lines, tick_errors;
+	uint16_t me_reply;      /* what the ME_CONNECT callback answers */
+	ike_me_connect last_me_connect;
 	bool terminate_on_up;   /* the SA_UP callback terminates the SA (re-entry) */
 	int reentry_rc;
 	char last_log[256];

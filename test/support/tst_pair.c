@@ -162,6 +162,10 @@ static void cb_event(void *user, const ike_event *ev)
 		s->px->sa[s->idx] = ev->sa;
 	if (ev->type == IKE_EV_SA_UP && s->idx == BOB)
 		s->px->sa[BOB] = ev->sa;
+	if (ev->type == IKE_EV_ME_CONNECT) {
+		s->last_me_connect = *ev->u.me_connect.req;
+		*ev->u.me_connect.reply = s->me_reply;
+	}
 	if (ev->type == IKE_EV_SA_UP && s->terminate_on_up)
 		s->reentry_rc = ike_engine_terminate(s->e, ev->sa, s->px->clock.now);
 	if (s->events.n >= TST_EV_MAX)

@@ -159,8 +159,35 @@ typedef enum ike_event_type {
 	IKE_EV_KEEPALIVE,    /* send a NAT keepalive (one 0xFF byte) on path: keepalive */
 	IKE_EV_ME_ENDPOINT,  /* mediation client: the server told us our server-reflexive
 	                        endpoint in IKE_AUTH: me_endpoint */
-	IKE_EV_ME_CONNECT,   /* mediation: ME_CONNECT received (reserved) */
+	IKE_EV_ME_CONNECT,   /* mediation: an ME_CONNECT request arrived: me_connect */
+	IKE_EV_ME_CONNECT_REPLY, /* mediation: the answer to our ME_CONNECT: me_reply */
 } ike_event_type;
+
+/* A mediation endpoint (ME_ENDPOINT notify data). */
+typedef struct ike_me_ep {
+	uint32_t priority;
+	uint8_t type;     /* IKE_ME_HOST, _PEER_REFLEXIVE, _SERVER_REFLEXIVE, _RELAYED */
+	ike_addr addr;
+} ike_me_ep;
+
+#define IKE_ME_EP_MAX 8
+#define IKE_ME_ID_MAX 16  /* connect ID bytes (strongSwan sends 4) */
+#define IKE_ME_KEY_MAX 32 /* connect key bytes (strongSwan sends 16) */
+
+/* The content of an ME_CONNECT request (draft-brunner-ikev2-mediation; see
+ * /work/shared/mediation-protocol.md). From a client to the server, peer is the
+ * client it wants to reach; from the server to a client, peer is the other client. */
+typedef struct ike_me_connect {
+	ike_id peer;                /* the ID_PEER payload */
+	uint8_t connect_id[IKE_ME_ID_MAX];
+	uint8_t connect_id_len;     /* 0 only with callback */
+	uint8_t connect_key[IKE_ME_KEY_MAX];
+	uint8_t connect_key_len;    /* 0 only with callback */
+	bool callback;              /* ME_CALLBACK */
+	bool response;              /* ME_RESPONSE */
+	uint8_t n_endpoints;
+	ike_me_ep endpoints[IKE_ME_EP_MAX];
+} ike_me_connect;
 
 /* One event. Every pointer inside is valid only during the callback. */
 typedef struct ike_event {
@@ -194,6 +221,17 @@ typedef struct ike_event {
 		struct {
 			ike_path path;
 		} keepalive;
+		struct {
+			const ike_me_connect *req;
+			/* The callback may set *reply to IKE_ME_CONNECT_FAILED (peer unknown
+			 * or offline); the engine answers with it, else with an empty
+			 * acknowledgement. Malformed requests were already answered with
+			 * INVALID_SYNTAX and are not reported. */
+			uint16_t *reply;
+		} me_connect;
+		struct {
+			uint16_t notify;   /* 0 = accepted, IKE_ME_CONNECT_FAILED, IKE_INVALID_SYNTAX, ... */
+		} me_reply;
 		struct {
 			ike_addr addr;     /* as the mediation server saw us */
 			uint8_t type;      /* IKE_ME_SERVER_REFLEXIVE */
@@ -286,6 +324,17 @@ IKE_MUST_CHECK int ike_engine_tick(ike_engine *e, ike_ms now);
 
 /* The earliest time at which ike_engine_tick() has work, or IKE_NEVER. */
 ike_ms ike_engine_next_deadline(const ike_engine *e);
+
+/* Mediation: sends an ME_CONNECT request (exchange 240) on the established
+ * IKE_SA sa (a client's registration at the server, or the server's SA of the
+ * client it relays to). req is copied. The answer arrives as
+ * IKE_EV_ME_CONNECT_REPLY; if the peer never answers, the SA goes down like
+ * after any unanswered request. Errors: IKE_ERR_STALE_SA, IKE_ERR_STATE (not
+ * established, or another exchange of ours is still running: window size 1,
+ * try again after its answer), IKE_ERR_INVAL (no peer ID, more than
+ * IKE_ME_EP_MAX endpoints, empty connect ID or key without callback),
+ * IKE_ERR_NOMEM. Not callable from a callback. */
+IKE_MUST_CHECK int ike_engine_me_connect(ike_engine *e, ike_sa_ref sa, const ike_me_connect *req, ike_ms now);
 
 /* Copies the counters. */
 void ike_engine_stats(const ike_engine *e, ike_stats *out);

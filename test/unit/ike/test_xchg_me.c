@@ -66,3 +66,92 @@ ENGINE_TEST(ike_xchg_me, ordinary_responder_ignores_endpoint_request)
 	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_SA_UP), 1));
 	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_ME_ENDPOINT), 0));
 }
+
+static ike_me_connect connect_request(void)
+{
+	ike_me_connect c;
+
+	memset(&c, 0, sizeof c);
+	tst_key_id(BOB, &c.peer);
+	c.peer.data[0] ^= 0x55; /* some third peer's KEY_ID */
+	memcpy(c.connect_id, "\x01\x02\x03\x04", 4);
+	c.connect_id_len = 4;
+	memset(c.connect_key, 0xab, 16);
+	c.connect_key_len = 16;
+	c.callback = true;
+	c.n_endpoints = 2;
+	c.endpoints[0].type = IKE_ME_HOST;
+	c.endpoints[0].priority = (255u << 16) + 65535u;
+	(void)ike_addr_parse(&c.endpoints[0].addr, "10.0.0.1", 4500);
+	c.endpoints[1].type = IKE_ME_SERVER_REFLEXIVE;
+	c.endpoints[1].priority = (64u << 16) + 65535u;
+	(void)ike_addr_parse(&c.endpoints[1].addr, "198.51.100.100", 24500);
+	return c;
+}
+
+ENGINE_TEST(ike_xchg_me, carries_me_connect_to_the_server)
+{
+	ike_me_connect c = connect_request();
+	const ike_me_connect *got = &px->side[BOB].last_me_connect;
+
+	register_behind_nat(px);
+	cr_assert(eq(int, ike_engine_me_connect(px->side[ALICE].e, px->sa[ALICE], &c, px->clock.now), IKE_OK));
+	tst_pair_run(px, 5000);
+	cr_assert(ike_id_eq(&got->peer, &c.peer));
+	cr_assert(eq(u8, got->connect_id_len, 4));
+	cr_assert(eq(int, memcmp(got->connect_id, c.connect_id, 4), 0));
+	cr_assert(eq(u8, got->connect_key_len, 16));
+	cr_assert(eq(int, memcmp(got->connect_key, c.connect_key, 16), 0));
+	cr_assert(got->callback);
+	cr_assert(not(got->response));
+	cr_assert(eq(u8, got->n_endpoints, 2));
+	cr_assert(ike_addr_eq(&got->endpoints[1].addr, &c.endpoints[1].addr));
+	cr_assert(eq(u8, got->endpoints[0].type, IKE_ME_HOST));
+	cr_assert(eq(u32, got->endpoints[0].priority, c.endpoints[0].priority));
+	cr_assert(eq(u16, tst_events_last(px, ALICE, IKE_EV_ME_CONNECT_REPLY)->ev.u.me_reply.notify, 0));
+}
+
+ENGINE_TEST(ike_xchg_me, reports_connect_failed_from_the_server)
+{
+	ike_me_connect c = connect_request();
+
+	register_behind_nat(px);
+	px->side[BOB].me_reply = IKE_ME_CONNECT_FAILED; /* the peer is not online */
+	cr_assert(eq(int, ike_engine_me_connect(px->side[ALICE].e, px->sa[ALICE], &c, px->clock.now), IKE_OK));
+	tst_pair_run(px, 5000);
+	cr_assert(eq(u16, tst_events_last(px, ALICE, IKE_EV_ME_CONNECT_REPLY)->ev.u.me_reply.notify,
+		     IKE_ME_CONNECT_FAILED));
+	cr_assert(ike_engine_sa_is_up(px->side[ALICE].e, px->sa[ALICE]));
+}
+
+ENGINE_TEST(ike_xchg_me, server_relays_me_connect_to_a_client)
+{
+	ike_me_connect c = connect_request();
+
+	register_behind_nat(px);
+	c.callback = false;
+	c.response = true;
+	cr_assert(eq(int, ike_engine_me_connect(px->side[BOB].e, px->sa[BOB], &c, px->clock.now), IKE_OK));
+	tst_pair_run(px, 5000);
+	cr_assert(px->side[ALICE].last_me_connect.response);
+	cr_assert(eq(u8, px->side[ALICE].last_me_connect.n_endpoints, 2));
+	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_ME_CONNECT_REPLY), 1));
+}
+
+ENGINE_TEST(ike_xchg_me, refuses_incomplete_me_connect_requests)
+{
+	ike_me_connect c = connect_request();
+
+	register_behind_nat(px);
+	c.callback = false;
+	c.n_endpoints = IKE_ME_EP_MAX + 1;
+	cr_assert(eq(int, ike_engine_me_connect(px->side[ALICE].e, px->sa[ALICE], &c, px->clock.now), IKE_ERR_INVAL));
+	c.n_endpoints = 1;
+	c.connect_key_len = 0;
+	cr_assert(eq(int, ike_engine_me_connect(px->side[ALICE].e, px->sa[ALICE], &c, px->clock.now), IKE_ERR_INVAL));
+	c = connect_request();
+	cr_assert(eq(int, ike_engine_me_connect(px->side[ALICE].e, px->sa[ALICE], &c, px->clock.now), IKE_OK));
+	/* window size 1: a second request waits for the first answer */
+	cr_assert(eq(int, ike_engine_me_connect(px->side[ALICE].e, px->sa[ALICE], &c, px->clock.now), IKE_ERR_STATE));
+	tst_pair_run(px, 5000);
+}
