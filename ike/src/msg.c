@@ -14,6 +14,25 @@
 
 /* ---- decoding ---- */
 
+static bool xf_supported(uint8_t type, uint16_t id)
+{
+	switch (type) {
+	case IKE_ENCR:
+		return id == IKE_ENCR_AES_CBC || id == IKE_ENCR_AES_GCM_16;
+	case IKE_PRF:
+		return id == IKE_PRF_HMAC_SHA2_256 || id == IKE_PRF_HMAC_SHA2_384 || id == IKE_PRF_HMAC_SHA2_512;
+	case IKE_INTEG:
+		return id == IKE_AUTH_HMAC_SHA2_256_128 || id == IKE_AUTH_HMAC_SHA2_384_192 ||
+		       id == IKE_AUTH_HMAC_SHA2_512_256;
+	case IKE_DH:
+		return id == IKE_MODP_2048 || id == IKE_ECP_256 || id == IKE_ECP_384 || id == IKE_CURVE25519;
+	case IKE_ESN:
+		return id == IKE_ESN_NO || id == IKE_ESN_YES;
+	default:
+		return false;
+	}
+}
+
 static int decode_sa(ike_rd r, ike__sa_pld *sa)
 {
 	uint8_t last = 2;
@@ -87,6 +106,10 @@ static int decode_sa(ike_rd r, ike__sa_pld *sa)
 			if (xr.bad)
 				return IKE_ERR_MALFORMED;
 			if (unknown_attr) /* RFC 7296 3.3.6: a transform with unknown attributes is skipped */
+				continue;
+			/* Only transforms we implement are kept, so a peer that offers many
+			 * (strongSwan's defaults list dozens) cannot push ours out. */
+			if (!xf_supported(type, id))
 				continue;
 			switch (type) {
 			case IKE_ENCR:

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #define PROP_XF_MAX 8
-#define PROP_MAX 4
+#define PROP_MAX 8
 
 /* One proposal: a set of alternatives per transform type. */
 typedef struct ike__prop {
