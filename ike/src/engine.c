@@ -292,8 +292,13 @@ static int leave(ike_engine *e, int rc)
 		sa = ike__sa_get(e, op.sa);
 		if (sa && op.op == 1)
 			ike__sa_terminate(e, sa, e->now);
-		else if (sa && op.op == 2 && sa->state == SA_I_INIT && !sa->req)
-			(void)ike__init_start(e, sa, e->now);
+		else if (sa && op.op == 2 && sa->state == SA_I_INIT && !sa->req) {
+			int rc2 = ike__init_start(e, sa, e->now);
+			if (rc2 != IKE_OK) {
+				IKE_LOG(e, WARN, IKE, sa, "cannot initiate: %s", ike_strerror(rc2));
+				ike__sa_kill(e, sa, rc2, 0);
+			}
+		}
 	}
 	if (e->need_reap) {
 		for (uint32_t s = 1; s < e->sas.n_slots; s++) {

@@ -89,6 +89,7 @@ typedef struct tst_side {
 	unsigned log_lines, drop_lines, tick_errors;
 	uint16_t me_reply;      /* what the ME_CONNECT callback answers */
 	ike_me_connect last_me_connect;
+	bool initiate_on_down;  /* the SA_DOWN callback initiates again (re-entry) */
 	bool terminate_on_up;   /* the SA_UP callback terminates the SA (re-entry) */
 	int reentry_rc;
 	char last_log[256];

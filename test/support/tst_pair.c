@@ -166,6 +166,10 @@ static void cb_event(void *user, const ike_event *ev)
 		s->last_me_connect = *ev->u.me_connect.req;
 		*ev->u.me_connect.reply = s->me_reply;
 	}
+	if (ev->type == IKE_EV_SA_DOWN && s->initiate_on_down) {
+		s->initiate_on_down = false;
+		s->reentry_rc = ike_engine_initiate(s->e, &s->peer, s->px->clock.now, &s->px->sa[s->idx]);
+	}
 	if (ev->type == IKE_EV_SA_UP && s->terminate_on_up)
 		s->reentry_rc = ike_engine_terminate(s->e, ev->sa, s->px->clock.now);
 	if (s->events.n >= TST_EV_MAX)

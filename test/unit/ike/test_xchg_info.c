@@ -101,3 +101,16 @@ ENGINE_TEST(ike_xchg_info, refuses_stale_handles)
 					     px->clock.now),
 		     IKE_ERR_STALE_SA));
 }
+
+ENGINE_TEST(ike_xchg_info, initiate_from_callback_starts_after_the_call)
+{
+	bring_up(px);
+	px->side[ALICE].initiate_on_down = true;
+	cr_assert(eq(int, ike_engine_terminate(px->side[ALICE].e, px->sa[ALICE], px->clock.now), IKE_OK));
+	tst_pair_run(px, 5000);
+	cr_assert(eq(int, px->side[ALICE].reentry_rc, IKE_OK));
+	/* the new SA came up after the old one went down */
+	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_SA_DOWN), 1));
+	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_SA_UP), 2));
+	cr_assert(ike_engine_sa_is_up(px->side[ALICE].e, px->sa[ALICE]));
+}
