@@ -91,6 +91,23 @@ static int check_auth(ike_engine *e, ike_sa *sa, const ike__msg *m, const ike_id
 	return rc ? IKE_ERR_AUTH : IKE_OK;
 }
 
+/* An initiator configured without the responder's public key asks the program
+ * for it by the responder's identity (the same lookup_peer a responder uses). */
+static int lookup_pubkey(ike_engine *e, ike_sa *sa, const ike_id *id)
+{
+	ike_peer_cfg cfg;
+
+	memset(&cfg, 0, sizeof cfg);
+	if (!e->cb.lookup_peer || e->cb.lookup_peer(e->user, id, &sa->path, &cfg) != IKE_OK || !cfg.remote_pubkey.len ||
+	    cfg.remote_pubkey.len > 0xffff)
+		return IKE_ERR_AUTH;
+	sa->peer.pubkey = ike_mem_dup(e->mem, cfg.remote_pubkey.ptr, cfg.remote_pubkey.len);
+	if (!sa->peer.pubkey)
+		return IKE_ERR_NOMEM;
+	sa->peer.pubkey_len = (uint16_t)cfg.remote_pubkey.len;
+	return IKE_OK;
+}
+
 static void default_ts(const ike_sa *sa, ike_tsel_list *local, ike_tsel_list *remote)
 {
 	ike__ts_or_host(local, &sa->peer.ts[0], &sa->path.local);
@@ -331,6 +348,8 @@ int ike__auth_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms
 		if (!ike_id_eq(&want, &m->idr))
 			rc = IKE_ERR_AUTH;
 	}
+	if (rc == IKE_OK && sa->peer.remote_auth == IKE_AUTHBY_PUBKEY && !sa->peer.pubkey_len)
+		rc = lookup_pubkey(e, sa, &m->idr);
 	if (rc == IKE_OK)
 		rc = check_auth(e, sa, m, &m->idr);
 	if (rc != IKE_OK) {

@@ -248,7 +248,9 @@ typedef struct ike_callbacks {
 	 * or a negative code (the engine logs it and relies on retransmission). */
 	int (*send)(void *user, const ike_path *path, const uint8_t *pkt, size_t len);
 	/* Required for a responder. Finds the config for a peer that presented
-	 * identity `peer_id` (its IDi) on `path`. Fill *out (already zeroed) and return
+	 * identity `peer_id` (its IDi) on `path`. Also asked by an initiator whose
+	 * peer config has IKE_AUTHBY_PUBKEY but no remote_pubkey: then only
+	 * out->remote_pubkey is used (the key for the responder's IDr). Fill *out (already zeroed) and return
 	 * IKE_OK, or IKE_ERR_NOT_FOUND to refuse (AUTHENTICATION_FAILED). Pointers
 	 * put into *out must remain valid until the engine call in progress returns. */
 	int (*lookup_peer)(void *user, const ike_id *peer_id, const ike_path *path, ike_peer_cfg *out);

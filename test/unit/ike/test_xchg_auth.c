@@ -138,3 +138,19 @@ ENGINE_TEST(ike_xchg_auth, refuses_psk_mismatch)
 	cr_assert(eq(int, tst_events_last(px, ALICE, IKE_EV_SA_DOWN)->ev.u.sa_down.reason, IKE_ERR_AUTH));
 	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_SA_UP), 0));
 }
+
+ENGINE_TEST(ike_xchg_auth, initiator_looks_up_responder_key_by_its_key_id)
+{
+	ike_peer_cfg p;
+
+	/* alice's lookup_peer answers with side[ALICE].peer, which carries bob's key;
+	 * the config she initiates with has no key */
+	tst_pair_start(px);
+	p = px->side[ALICE].peer;
+	p.remote_pubkey = (ike_slice){ NULL, 0 };
+	cr_assert(eq(int, ike_engine_initiate(px->side[ALICE].e, &p, px->clock.now, &px->sa[ALICE]), IKE_OK));
+	tst_pair_run(px, 5000);
+	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_SA_UP), 1));
+	cr_assert(eq(u32, px->side[ALICE].lookups, 1));
+	cr_assert(ike_id_eq(&px->side[ALICE].lookup_id, &px->side[BOB].cfg.local_id));
+}
