@@ -220,3 +220,44 @@ ENGINE_TEST(ike_xchg_child, rekeys_ike_sa_when_its_time_comes)
 	tst_pair_run(px, 5000);
 	assert_ike_rekeyed(px, a, b);
 }
+
+ENGINE_TEST(ike_xchg_child, rekeys_child_sa_when_response_lost)
+{
+	uint32_t old;
+
+	bring_up(px);
+	old = tst_events_last(px, ALICE, IKE_EV_CHILD_UP)->child.spi_in;
+	px->link.drop_mask[BOB] = 1u << px->link.sent[BOB]; /* bob's next datagram: the rekey response */
+	cr_assert(eq(int, ike_engine_rekey(px->side[ALICE].e, px->sa[ALICE], old, px->clock.now), IKE_OK));
+	tst_pair_run(px, 10000);
+	assert_rekeyed(px, old);
+	/* bob installed the new CHILD_SA once: the retransmission got the cached answer */
+	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_CHILD_REKEYED), 1));
+}
+
+ENGINE_TEST(ike_xchg_child, rekeys_ike_sa_when_request_lost)
+{
+	ike_sa_ref a, b;
+
+	bring_up(px);
+	a = px->sa[ALICE];
+	b = px->sa[BOB];
+	px->link.drop_mask[ALICE] = 1u << px->link.sent[ALICE];
+	cr_assert(eq(int, ike_engine_rekey(px->side[ALICE].e, a, 0, px->clock.now), IKE_OK));
+	tst_pair_run(px, 10000);
+	assert_ike_rekeyed(px, a, b);
+}
+
+ENGINE_TEST(ike_xchg_child, rekeys_ike_sa_when_response_lost)
+{
+	ike_sa_ref a, b;
+
+	bring_up(px);
+	a = px->sa[ALICE];
+	b = px->sa[BOB];
+	px->link.drop_mask[BOB] = 1u << px->link.sent[BOB];
+	cr_assert(eq(int, ike_engine_rekey(px->side[ALICE].e, a, 0, px->clock.now), IKE_OK));
+	tst_pair_run(px, 10000);
+	assert_ike_rekeyed(px, a, b);
+	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_SA_REKEYED), 1));
+}
