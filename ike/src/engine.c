@@ -53,7 +53,8 @@ void ike__log(ike_engine *e, ike_log_level lvl, ike_subsys sub, const ike_sa *sa
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	rec = (ike_log_rec){ lvl, sub, sa ? ike__sa_ref(e, sa) : (ike_sa_ref){ 0, 0 }, sa ? sa->tag : e->name, msg };
+	rec = (ike_log_rec){lvl, sub, sa ? ike__sa_ref(e, sa) : (ike_sa_ref){0, 0}, sa ? sa->tag : e->name,
+	                    msg};
 	e->cb.log(e->user, &rec);
 }
 
@@ -67,14 +68,16 @@ int ike__drop(ike_engine *e, const ike_sa *sa, const ike_path *path, int err, co
 		return err;
 	if (e->now >= e->log_window + 1000) {
 		if (e->log_in_window > 20)
-			IKE_LOG(e, INFO, IKE, NULL, "%u more dropped datagrams not logged", e->log_in_window - 20);
+			IKE_LOG(e, INFO, IKE, NULL, "%u more dropped datagrams not logged",
+			        e->log_in_window - 20);
 		e->log_window = e->now;
 		e->log_in_window = 0;
 	}
 	if (++e->log_in_window > 20)
 		return err;
-	IKE_LOG(e, INFO, IKE, sa, "drop from %s: %s (%s)", path ? ike_addr_str(&path->remote, from, sizeof from) : "?",
-		why ? why : ike_strerror(err), ike_err_name(err));
+	IKE_LOG(e, INFO, IKE, sa, "drop from %s: %s (%s)",
+	        path ? ike_addr_str(&path->remote, from, sizeof from) : "?", why ? why : ike_strerror(err),
+	        ike_err_name(err));
 	return err;
 }
 
@@ -208,8 +211,10 @@ int ike__peer_clone(ike_engine *e, ike__peer *d, const ike__peer *s)
 	if ((s->name && !(d->name = dup_str(e, s->name))) ||
 	    (s->ike_props && !(d->ike_props = dup_str(e, s->ike_props))) ||
 	    (s->esp_props && !(d->esp_props = dup_str(e, s->esp_props))) ||
-	    (s->local_id.len && !(d->local_id.data = ike_mem_dup(e->mem, s->local_id.data, s->local_id.len))) ||
-	    (s->remote_id.len && !(d->remote_id.data = ike_mem_dup(e->mem, s->remote_id.data, s->remote_id.len))) ||
+	    (s->local_id.len &&
+	     !(d->local_id.data = ike_mem_dup(e->mem, s->local_id.data, s->local_id.len))) ||
+	    (s->remote_id.len &&
+	     !(d->remote_id.data = ike_mem_dup(e->mem, s->remote_id.data, s->remote_id.len))) ||
 	    (s->psk_len && !(d->psk = ike_mem_dup(e->mem, s->psk, s->psk_len))) ||
 	    (s->ts && !(d->ts = ike_mem_dup(e->mem, s->ts, 2 * sizeof *s->ts)))) {
 		ike__peer_clear(e, d);
@@ -274,8 +279,8 @@ void ike__sa_kill(ike_engine *e, ike_sa *sa, int reason, uint16_t notify)
 		ev.u.sa_down.was_up = sa->was_up;
 		ike__emit(e, &ev);
 	}
-	IKE_LOG(e, INFO, IKE, sa, "IKE_SA down: %s%s%s",
-		ike_strerror(reason), notify ? ", notify " : "", notify ? ike_notify_name(notify) : "");
+	IKE_LOG(e, INFO, IKE, sa, "IKE_SA down: %s%s%s", ike_strerror(reason), notify ? ", notify " : "",
+	        notify ? ike_notify_name(notify) : "");
 }
 
 /* Frees dead SAs and runs queued operations; only at the outermost call. */
@@ -322,7 +327,7 @@ static int queue_op(ike_engine *e, uint8_t op, ike_sa_ref ref)
 		e->pending = p;
 		e->cap_pending = cap;
 	}
-	e->pending[e->n_pending++] = (pending_op){ op, ref };
+	e->pending[e->n_pending++] = (pending_op){op, ref};
 	return IKE_OK;
 }
 
@@ -339,7 +344,7 @@ int ike_engine_new(ike_engine **out, const ike_config *cfg, const ike_callbacks 
 		return IKE_ERR_NOMEM;
 	e->mem = cfg->mem;
 	e->cfg = *cfg;
-	e->cfg.private_key = (ike_slice){ NULL, 0 };
+	e->cfg.private_key = (ike_slice){NULL, 0};
 	e->cfg.name = NULL;
 	e->cfg.ike_proposals = NULL;
 	if (ike__prop_parse(&e->ike_props, cfg->ike_proposals, false) != IKE_OK) {
@@ -392,7 +397,7 @@ int ike_engine_initiate(ike_engine *e, const ike_peer_cfg *peer, ike_ms now, ike
 	int rc;
 
 	if (out)
-		*out = (ike_sa_ref){ 0, 0 };
+		*out = (ike_sa_ref){0, 0};
 	if (!peer || !peer->remote.family)
 		return IKE_ERR_INVAL;
 	if (peer->local_auth == IKE_AUTHBY_PSK && !peer->psk.len)
@@ -432,7 +437,7 @@ int ike_engine_initiate(ike_engine *e, const ike_peer_cfg *peer, ike_ms now, ike
 	if (rc && rc != IKE_ERR_CALLBACK) {
 		ike__sa_release(e, sa);
 		if (out)
-			*out = (ike_sa_ref){ 0, 0 };
+			*out = (ike_sa_ref){0, 0};
 	}
 	return leave(e, rc);
 }
@@ -496,8 +501,8 @@ int ike_engine_me_connect(ike_engine *e, ike_sa_ref ref, const ike_me_connect *r
 		return IKE_ERR_STALE_SA;
 	if (sa->state != SA_ESTABLISHED || sa->req)
 		return IKE_ERR_STATE;
-	if (!req || !req->peer.type || req->n_endpoints > IKE_ME_EP_MAX || req->connect_id_len > IKE_ME_ID_MAX ||
-	    req->connect_key_len > IKE_ME_KEY_MAX ||
+	if (!req || !req->peer.type || req->n_endpoints > IKE_ME_EP_MAX ||
+	    req->connect_id_len > IKE_ME_ID_MAX || req->connect_key_len > IKE_ME_KEY_MAX ||
 	    (!req->callback && (!req->connect_id_len || !req->connect_key_len)))
 		return IKE_ERR_INVAL;
 	e->now = now;

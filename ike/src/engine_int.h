@@ -14,13 +14,13 @@
 #include "timers.h"
 
 typedef enum sa_state {
-	SA_I_INIT,      /* initiator: IKE_SA_INIT sent */
-	SA_I_AUTH,      /* initiator: IKE_AUTH sent */
-	SA_R_INIT,      /* responder: IKE_SA_INIT answered, waiting for IKE_AUTH */
+	SA_I_INIT, /* initiator: IKE_SA_INIT sent */
+	SA_I_AUTH, /* initiator: IKE_AUTH sent */
+	SA_R_INIT, /* responder: IKE_SA_INIT answered, waiting for IKE_AUTH */
 	SA_ESTABLISHED,
-	SA_DELETING,    /* our DELETE is out */
-	SA_REKEYED,     /* replaced by a new IKE_SA, waiting for its DELETE */
-	SA_DEAD,        /* waiting to be freed at the end of the outermost call */
+	SA_DELETING, /* our DELETE is out */
+	SA_REKEYED,  /* replaced by a new IKE_SA, waiting for its DELETE */
+	SA_DEAD,     /* waiting to be freed at the end of the outermost call */
 } sa_state;
 
 /* A compact identity: the SA keeps only the bytes the ID has. */
@@ -70,33 +70,33 @@ typedef struct ike_sa {
 	uint8_t state;
 	bool initiator;
 	bool nat_local, nat_remote;
-	bool natt;                /* the peer sent NAT_DETECTION_* */
-	bool floated;             /* moved to the NAT-T port */
-	bool me_requested;        /* the peer sent ME_MEDIATION */
-	bool rekeyed;             /* replaced by a rekeyed IKE_SA: goes away silently */
+	bool natt;         /* the peer sent NAT_DETECTION_* */
+	bool floated;      /* moved to the NAT-T port */
+	bool me_requested; /* the peer sent ME_MEDIATION */
+	bool rekeyed;      /* replaced by a rekeyed IKE_SA: goes away silently */
 	bool in_remote_map;
 	bool dead_notified;
-	uint8_t tries;            /* sends of the outstanding request */
-	int32_t tmr[TMR_COUNT];   /* heap positions, -1 = unarmed */
+	uint8_t tries;          /* sends of the outstanding request */
+	int32_t tmr[TMR_COUNT]; /* heap positions, -1 = unarmed */
 	ike_path path;
 	ike__suite suite;
 	ike__peer peer;
-	ike__cid remote_id;       /* the authenticated peer identity */
-	uint32_t mid_out;         /* message ID of our next request */
-	uint32_t mid_in;          /* message ID we expect in the peer's next request */
-	uint8_t *req;             /* our outstanding request, for retransmission */
+	ike__cid remote_id; /* the authenticated peer identity */
+	uint32_t mid_out;   /* message ID of our next request */
+	uint32_t mid_in;    /* message ID we expect in the peer's next request */
+	uint8_t *req;       /* our outstanding request, for retransmission */
 	uint32_t req_len;
-	uint8_t *resp;            /* our last response, for the peer's retransmissions */
+	uint8_t *resp; /* our last response, for the peer's retransmissions */
 	uint32_t resp_len;
 	uint32_t resp_mid;
 	bool have_resp;
-	struct ike__keys *keys;   /* SK_d and the two SK ciphers, after IKE_SA_INIT */
-	struct ike__xchg *x;      /* per-exchange state, freed when the exchange ends */
+	struct ike__keys *keys; /* SK_d and the two SK ciphers, after IKE_SA_INIT */
+	struct ike__xchg *x;    /* per-exchange state, freed when the exchange ends */
 	ike__child *children;
 	int down_reason;
 	uint16_t down_notify;
 	bool was_up;
-	char tag[24];             /* "#12 alice" */
+	char tag[24]; /* "#12 alice" */
 } ike_sa;
 
 typedef struct sa_slot {
@@ -125,19 +125,19 @@ struct ike_engine {
 	ike_callbacks cb;
 	void *user;
 	char name[32];
-	ike_key *key;           /* our private key, or NULL */
+	ike_key *key;             /* our private key, or NULL */
 	ike__prop_list ike_props; /* what a responder accepts in IKE_SA_INIT */
 	sa_table sas;
 	tmr_heap timers;
 	ike_stats stats;
-	unsigned depth;         /* nesting of engine calls (callbacks re-entering) */
+	unsigned depth; /* nesting of engine calls (callbacks re-entering) */
 	bool need_reap;
 	pending_op *pending;
 	uint32_t n_pending, cap_pending;
 	uint8_t cookie_secret[32], cookie_prev[32];
 	uint8_t cookie_ver;
 	ike_ms cookie_rotated;
-	ike_ms log_window;      /* drop-log rate limit */
+	ike_ms log_window; /* drop-log rate limit */
 	unsigned log_in_window;
 	ike_ms now;
 };
@@ -165,11 +165,11 @@ uint64_t ike__sa_new_spi(ike_engine *e);
 /* ---- engine.c ---- */
 void ike__rand(ike_engine *e, void *out, size_t len);
 void ike__log(ike_engine *e, ike_log_level lvl, ike_subsys sub, const ike_sa *sa, const char *fmt, ...)
-	IKE_PRINTF(5, 6);
-#define IKE_LOG(e, lvl, sub, sa, ...)                                                   \
-	do {                                                                            \
-		if ((e)->cb.log && IKE_LOG_##lvl <= (e)->cfg.log_level)                 \
-			ike__log((e), IKE_LOG_##lvl, IKE_SUB_##sub, (sa), __VA_ARGS__); \
+    IKE_PRINTF(5, 6);
+#define IKE_LOG(e, lvl, sub, sa, ...)                                                                        \
+	do {                                                                                                 \
+		if ((e)->cb.log && IKE_LOG_##lvl <= (e)->cfg.log_level)                                      \
+			ike__log((e), IKE_LOG_##lvl, IKE_SUB_##sub, (sa), __VA_ARGS__);                      \
 	} while (0)
 /* One rate-limited line per dropped datagram; returns err. */
 int ike__drop(ike_engine *e, const ike_sa *sa, const ike_path *path, int err, const char *why);

@@ -20,7 +20,8 @@ static bool xf_supported(uint8_t type, uint16_t id)
 	case IKE_ENCR:
 		return id == IKE_ENCR_AES_CBC || id == IKE_ENCR_AES_GCM_16;
 	case IKE_PRF:
-		return id == IKE_PRF_HMAC_SHA2_256 || id == IKE_PRF_HMAC_SHA2_384 || id == IKE_PRF_HMAC_SHA2_512;
+		return id == IKE_PRF_HMAC_SHA2_256 || id == IKE_PRF_HMAC_SHA2_384 ||
+		       id == IKE_PRF_HMAC_SHA2_512;
 	case IKE_INTEG:
 		return id == IKE_AUTH_HMAC_SHA2_256_128 || id == IKE_AUTH_HMAC_SHA2_384_192 ||
 		       id == IKE_AUTH_HMAC_SHA2_512_256;
@@ -392,7 +393,7 @@ const ike__notify *ike__msg_error(const ike__msg *m)
 /* ---- building ---- */
 
 void ike__mb_begin_spi(ike__mb *b, uint64_t spi_i, uint64_t spi_r, uint8_t exch, uint8_t flags, uint32_t mid,
-		       ike_sk_cipher *c)
+                       ike_sk_cipher *c)
 {
 	b->w = ike_wr_init(b->buf, sizeof b->buf);
 	ike_wr_u64(&b->w, spi_i);
@@ -421,7 +422,8 @@ void ike__mb_begin_spi(ike__mb *b, uint64_t spi_i, uint64_t spi_r, uint8_t exch,
 
 void ike__mb_begin(ike__mb *b, const ike_sa *sa, uint8_t exch, bool response, uint32_t mid, ike_sk_cipher *c)
 {
-	uint8_t flags = (uint8_t)((sa->initiator ? IKE_FLAG_INITIATOR : 0) | (response ? IKE_FLAG_RESPONSE : 0));
+	uint8_t flags =
+	    (uint8_t)((sa->initiator ? IKE_FLAG_INITIATOR : 0) | (response ? IKE_FLAG_RESPONSE : 0));
 
 	ike__mb_begin_spi(b, sa->spi_i, sa->spi_r, exch, flags, mid, c);
 }
@@ -476,8 +478,8 @@ static void put_xf(ike__mb *b, bool last, uint8_t type, uint16_t id, uint16_t bi
 	}
 }
 
-static void put_prop(ike__mb *b, const ike__prop *p, bool last, uint8_t num, uint8_t proto, const uint8_t *spi,
-		     uint8_t spi_len)
+static void put_prop(ike__mb *b, const ike__prop *p, bool last, uint8_t num, uint8_t proto,
+                     const uint8_t *spi, uint8_t spi_len)
 {
 	size_t start = b->w.len, at;
 	unsigned n = p->n_encr + p->n_integ + p->n_prf + p->n_dh + p->n_esn, k = 0;
@@ -504,7 +506,7 @@ static void put_prop(ike__mb *b, const ike__prop *p, bool last, uint8_t num, uin
 }
 
 void ike__mb_sa(ike__mb *b, const ike__prop_list *props, uint8_t proto, const uint8_t *spi, uint8_t spi_len,
-		uint8_t first_num)
+                uint8_t first_num)
 {
 	size_t at = start_payload(b, IKE_SA);
 
@@ -514,7 +516,7 @@ void ike__mb_sa(ike__mb *b, const ike__prop_list *props, uint8_t proto, const ui
 }
 
 void ike__mb_sa_suite(ike__mb *b, const ike__suite *s, uint8_t proto, const uint8_t *spi, uint8_t spi_len,
-		      uint8_t num)
+                      uint8_t num)
 {
 	ike__prop_list l;
 	ike__prop *p = &l.p[0];
@@ -661,7 +663,7 @@ int ike__send_request(ike_engine *e, ike_sa *sa, ike__mb *b, ike_ms now)
 	sa->req_len = (uint32_t)len;
 	sa->tries = 1;
 	IKE_LOG(e, DEBUG, IKE, sa, "send %s request mid %u (%zu bytes)", ike_exchange_name(b->buf[18]),
-		sa->mid_out, len);
+	        sa->mid_out, len);
 	(void)ike__call_send(e, sa, p, len);
 	return ike__timers_request_sent(e, sa, now);
 }
@@ -680,7 +682,7 @@ int ike__send_response(ike_engine *e, ike_sa *sa, ike__mb *b)
 	sa->resp_len = (uint32_t)len;
 	sa->resp_mid = ike_get_u32(p + 20);
 	IKE_LOG(e, DEBUG, IKE, sa, "send %s response mid %u (%zu bytes)", ike_exchange_name(b->buf[18]),
-		sa->resp_mid, len);
+	        sa->resp_mid, len);
 	(void)ike__call_send(e, sa, p, len);
 	return sa->resp ? IKE_OK : IKE_ERR_NOMEM;
 }
@@ -737,14 +739,14 @@ static int send_notify_unprotected(ike_engine *e, const ike_path *path, const ik
 	size_t len;
 
 	ike__mb_begin_spi(&b, m->spi_i, m->spi_r, m->exch, IKE_FLAG_RESPONSE, m->mid, NULL);
-	ike__mb_notify(&b, 0, type, (ike_slice){ NULL, 0 }, (ike_slice){ NULL, 0 });
+	ike__mb_notify(&b, 0, type, (ike_slice){NULL, 0}, (ike_slice){NULL, 0});
 	if (ike__mb_finish(&b, &p, &len) == IKE_OK)
 		(void)ike__call_send_path(e, path, p, len);
 	return IKE_OK;
 }
 
 static int recv_request(ike_engine *e, ike_sa *sa, const ike_path *path, const uint8_t *pkt, ike__msg *m,
-			uint8_t *buf, ike_ms now)
+                        uint8_t *buf, ike_ms now)
 {
 	int rc;
 
@@ -756,7 +758,8 @@ static int recv_request(ike_engine *e, ike_sa *sa, const ike_path *path, const u
 		if ((rc = open_sk(e, sa, pkt, m, buf)) != IKE_OK)
 			return ike__drop(e, sa, path, rc, NULL);
 		(void)ike__call_send(e, sa, sa->resp, sa->resp_len);
-		return ike__drop(e, sa, path, IKE_ERR_RETRANSMIT, "retransmitted request, cached response sent");
+		return ike__drop(e, sa, path, IKE_ERR_RETRANSMIT,
+		                 "retransmitted request, cached response sent");
 	}
 	if (m->mid != sa->mid_in)
 		return ike__drop(e, sa, path, IKE_ERR_BAD_MID, NULL);
@@ -767,15 +770,16 @@ static int recv_request(ike_engine *e, ike_sa *sa, const ike_path *path, const u
 		uint8_t t = m->unknown_critical;
 		sa->mid_in++;
 		ike__mb_begin(&b, sa, m->exch, true, m->mid, sa->keys->out);
-		ike__mb_notify(&b, 0, IKE_UNSUPPORTED_CRITICAL_PAYLOAD, (ike_slice){ NULL, 0 }, IKE_SLICE(&t, 1));
+		ike__mb_notify(&b, 0, IKE_UNSUPPORTED_CRITICAL_PAYLOAD, (ike_slice){NULL, 0},
+		               IKE_SLICE(&t, 1));
 		(void)ike__send_response(e, sa, &b);
 		return ike__drop(e, sa, path, IKE_ERR_CRITICAL, NULL);
 	}
 	sa->mid_in++;
 	/* RFC 7296 2.23: the responder follows the initiator's address, on
 	 * authenticated messages only. */
-	if (!sa->initiator && (!ike_addr_eq(&sa->path.remote, &path->remote) ||
-				!ike_addr_eq(&sa->path.local, &path->local))) {
+	if (!sa->initiator &&
+	    (!ike_addr_eq(&sa->path.remote, &path->remote) || !ike_addr_eq(&sa->path.local, &path->local))) {
 		char a[IKE_ADDR_STRLEN];
 		IKE_LOG(e, INFO, IKE, sa, "peer moved to %s", ike_addr_str(&path->remote, a, sizeof a));
 		sa->path = *path;
@@ -798,7 +802,7 @@ static int recv_request(ike_engine *e, ike_sa *sa, const ike_path *path, const u
 }
 
 static int recv_response(ike_engine *e, ike_sa *sa, const ike_path *path, const uint8_t *pkt, ike__msg *m,
-			 uint8_t *buf, ike_ms now)
+                         uint8_t *buf, ike_ms now)
 {
 	int rc;
 

@@ -32,9 +32,9 @@ void ike__nat_add(ike_engine *e, ike__mb *b, uint64_t spi_i, uint64_t spi_r, con
 
 	(void)e;
 	nat_hash(spi_i, spi_r, &path->local, h);
-	ike__mb_notify(b, 0, IKE_NAT_DETECTION_SOURCE_IP, (ike_slice){ NULL, 0 }, IKE_SLICE(h, 20));
+	ike__mb_notify(b, 0, IKE_NAT_DETECTION_SOURCE_IP, (ike_slice){NULL, 0}, IKE_SLICE(h, 20));
 	nat_hash(spi_i, spi_r, &path->remote, h);
-	ike__mb_notify(b, 0, IKE_NAT_DETECTION_DESTINATION_IP, (ike_slice){ NULL, 0 }, IKE_SLICE(h, 20));
+	ike__mb_notify(b, 0, IKE_NAT_DETECTION_DESTINATION_IP, (ike_slice){NULL, 0}, IKE_SLICE(h, 20));
 }
 
 void ike__nat_check(ike_engine *e, ike_sa *sa, const ike__msg *m, const ike_path *path)
@@ -61,7 +61,7 @@ void ike__nat_check(ike_engine *e, ike_sa *sa, const ike__msg *m, const ike_path
 	sa->natt = true;
 	if (sa->nat_local || sa->nat_remote)
 		IKE_LOG(e, INFO, IKE, sa, "NAT detected:%s%s", sa->nat_local ? " in front of us" : "",
-			sa->nat_remote ? " in front of the peer" : "");
+		        sa->nat_remote ? " in front of the peer" : "");
 }
 
 void ike__nat_float(ike_engine *e, ike_sa *sa)

@@ -14,26 +14,26 @@ static const struct keyword {
 	uint8_t kind;
 	uint16_t id, bits;
 } keywords[] = {
-	{ "aes128", K_ENCR, IKE_ENCR_AES_CBC, 128 },
-	{ "aes192", K_ENCR, IKE_ENCR_AES_CBC, 192 },
-	{ "aes256", K_ENCR, IKE_ENCR_AES_CBC, 256 },
-	{ "aes128gcm16", K_ENCR, IKE_ENCR_AES_GCM_16, 128 },
-	{ "aes128gcm128", K_ENCR, IKE_ENCR_AES_GCM_16, 128 },
-	{ "aes256gcm16", K_ENCR, IKE_ENCR_AES_GCM_16, 256 },
-	{ "aes256gcm128", K_ENCR, IKE_ENCR_AES_GCM_16, 256 },
-	{ "sha256", K_INTEG_PRF, IKE_AUTH_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256 },
-	{ "sha384", K_INTEG_PRF, IKE_AUTH_HMAC_SHA2_384_192, IKE_PRF_HMAC_SHA2_384 },
-	{ "sha512", K_INTEG_PRF, IKE_AUTH_HMAC_SHA2_512_256, IKE_PRF_HMAC_SHA2_512 },
-	{ "prfsha256", K_PRF, IKE_PRF_HMAC_SHA2_256, 0 },
-	{ "prfsha384", K_PRF, IKE_PRF_HMAC_SHA2_384, 0 },
-	{ "prfsha512", K_PRF, IKE_PRF_HMAC_SHA2_512, 0 },
-	{ "modp2048", K_DH, IKE_MODP_2048, 0 },
-	{ "ecp256", K_DH, IKE_ECP_256, 0 },
-	{ "ecp384", K_DH, IKE_ECP_384, 0 },
-	{ "x25519", K_DH, IKE_CURVE25519, 0 },
-	{ "curve25519", K_DH, IKE_CURVE25519, 0 },
-	{ "esn", K_ESN, IKE_ESN_YES, 0 },
-	{ "noesn", K_ESN, IKE_ESN_NO, 0 },
+    {"aes128", K_ENCR, IKE_ENCR_AES_CBC, 128},
+    {"aes192", K_ENCR, IKE_ENCR_AES_CBC, 192},
+    {"aes256", K_ENCR, IKE_ENCR_AES_CBC, 256},
+    {"aes128gcm16", K_ENCR, IKE_ENCR_AES_GCM_16, 128},
+    {"aes128gcm128", K_ENCR, IKE_ENCR_AES_GCM_16, 128},
+    {"aes256gcm16", K_ENCR, IKE_ENCR_AES_GCM_16, 256},
+    {"aes256gcm128", K_ENCR, IKE_ENCR_AES_GCM_16, 256},
+    {"sha256", K_INTEG_PRF, IKE_AUTH_HMAC_SHA2_256_128, IKE_PRF_HMAC_SHA2_256},
+    {"sha384", K_INTEG_PRF, IKE_AUTH_HMAC_SHA2_384_192, IKE_PRF_HMAC_SHA2_384},
+    {"sha512", K_INTEG_PRF, IKE_AUTH_HMAC_SHA2_512_256, IKE_PRF_HMAC_SHA2_512},
+    {"prfsha256", K_PRF, IKE_PRF_HMAC_SHA2_256, 0},
+    {"prfsha384", K_PRF, IKE_PRF_HMAC_SHA2_384, 0},
+    {"prfsha512", K_PRF, IKE_PRF_HMAC_SHA2_512, 0},
+    {"modp2048", K_DH, IKE_MODP_2048, 0},
+    {"ecp256", K_DH, IKE_ECP_256, 0},
+    {"ecp384", K_DH, IKE_ECP_384, 0},
+    {"x25519", K_DH, IKE_CURVE25519, 0},
+    {"curve25519", K_DH, IKE_CURVE25519, 0},
+    {"esn", K_ESN, IKE_ESN_YES, 0},
+    {"noesn", K_ESN, IKE_ESN_NO, 0},
 };
 
 bool ike__encr_is_aead(uint16_t encr)
@@ -163,7 +163,8 @@ int ike_proposals_check(const char *text, bool esp)
 	return ike__prop_parse(&l, text, esp);
 }
 
-static bool pick(const uint16_t *ours, uint8_t n_ours, const uint16_t *theirs, uint8_t n_theirs, uint16_t *out)
+static bool pick(const uint16_t *ours, uint8_t n_ours, const uint16_t *theirs, uint8_t n_theirs,
+                 uint16_t *out)
 {
 	for (unsigned i = 0; i < n_ours; i++)
 		for (unsigned j = 0; j < n_theirs; j++)
@@ -200,7 +201,7 @@ static bool match(const ike__prop *o, const ike__prop *t, bool esp, ike__suite *
 		if (!pick(o->dh, o->n_dh, t->dh, t->n_dh, &s->dh))
 			return false;
 	} else {
-		uint16_t oe[2] = { o->esn[0], o->esn[1] }, te[2] = { t->esn[0], t->esn[1] }, e;
+		uint16_t oe[2] = {o->esn[0], o->esn[1]}, te[2] = {t->esn[0], t->esn[1]}, e;
 		uint8_t tn = t->n_esn;
 		/* A peer that sends no ESN transform means "no ESN". */
 		if (!tn)
@@ -218,7 +219,7 @@ static bool match(const ike__prop *o, const ike__prop *t, bool esp, ike__suite *
 }
 
 bool ike__prop_select(const ike__prop_list *ours, const ike__prop_list *theirs, bool esp, ike__suite *out,
-		      uint8_t *their_num)
+                      uint8_t *their_num)
 {
 	for (unsigned i = 0; i < ours->n; i++)
 		for (unsigned j = 0; j < theirs->n; j++)
@@ -279,8 +280,8 @@ bool ike__prop_has_dh(const ike__prop_list *l, uint16_t dh)
 const char *ike__suite_str(const ike__suite *s, char *buf, unsigned len)
 {
 	snprintf(buf, len, "%s_%u/%s/%s/%s", ike_transform_name(IKE_ENCR, s->encr), s->encr_bits,
-		 s->integ ? ike_transform_name(IKE_INTEG, s->integ) : "-",
-		 s->prf ? ike_transform_name(IKE_PRF, s->prf) : "-",
-		 s->dh ? ike_transform_name(IKE_DH, s->dh) : "-");
+	         s->integ ? ike_transform_name(IKE_INTEG, s->integ) : "-",
+	         s->prf ? ike_transform_name(IKE_PRF, s->prf) : "-",
+	         s->dh ? ike_transform_name(IKE_DH, s->dh) : "-");
 	return buf;
 }

@@ -33,8 +33,8 @@ typedef struct ike__suite {
 	uint8_t esn;
 } ike__suite;
 
-#define IKE_DEFAULT_IKE_PROPOSALS                                                              \
-	"aes256gcm16-aes128gcm16-prfsha256-prfsha384-prfsha512-x25519-ecp256-ecp384-modp2048," \
+#define IKE_DEFAULT_IKE_PROPOSALS                                                                            \
+	"aes256gcm16-aes128gcm16-prfsha256-prfsha384-prfsha512-x25519-ecp256-ecp384-modp2048,"               \
 	"aes256-aes128-sha256-sha384-sha512-x25519-ecp256-ecp384-modp2048"
 #define IKE_DEFAULT_ESP_PROPOSALS "aes256gcm16-aes128gcm16,aes256-aes128-sha256-sha384-sha512"
 
@@ -45,8 +45,8 @@ bool ike__encr_is_aead(uint16_t encr);
 /* Responder: picks the first of our proposals (in our order) that one of theirs
  * supports, and within it the first of our transforms the peer offers. *their_num
  * gets the 1-based number of their proposal. Returns true when one matched. */
-bool ike__prop_select(const ike__prop_list *ours, const ike__prop_list *theirs, bool esp,
-		      ike__suite *out, uint8_t *their_num);
+bool ike__prop_select(const ike__prop_list *ours, const ike__prop_list *theirs, bool esp, ike__suite *out,
+                      uint8_t *their_num);
 /* Initiator: true when the suite the responder chose is one of ours (exactly one
  * transform of each needed type). */
 bool ike__prop_contains(const ike__prop_list *ours, const ike__suite *s, bool esp);

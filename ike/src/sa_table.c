@@ -195,7 +195,7 @@ ike_sa *ike__sa_get(const ike_engine *e, ike_sa_ref ref)
 
 ike_sa_ref ike__sa_ref(const ike_engine *e, const ike_sa *sa)
 {
-	return (ike_sa_ref){ sa->slot, e->sas.slots[sa->slot].gen };
+	return (ike_sa_ref){sa->slot, e->sas.slots[sa->slot].gen};
 }
 
 ike_sa *ike__sa_by_slot(const ike_engine *e, uint32_t slot)

@@ -93,7 +93,7 @@ int ike__timer_set(ike_engine *e, ike_sa *sa, tmr_kind kind, ike_ms at)
 		h->v = v;
 		h->cap = cap;
 	}
-	h->v[h->n] = (tmr_entry){ at, sa->slot, (uint8_t)kind };
+	h->v[h->n] = (tmr_entry){at, sa->slot, (uint8_t)kind};
 	sa->tmr[kind] = (int32_t)h->n;
 	h->n++;
 	sift_up(e, h->n - 1);
@@ -173,7 +173,8 @@ int ike__timers_established(ike_engine *e, ike_sa *sa, ike_ms now)
 
 	ike__timer_clear(e, sa, TMR_HALF_OPEN);
 	if (e->cfg.ike_rekey_ms && sa->initiator)
-		rc |= ike__timer_set(e, sa, TMR_REKEY_IKE, ike__ms_add(now, jittered(e, e->cfg.ike_rekey_ms)));
+		rc |=
+		    ike__timer_set(e, sa, TMR_REKEY_IKE, ike__ms_add(now, jittered(e, e->cfg.ike_rekey_ms)));
 	rc |= ike__timers_authenticated_rx(e, sa, now);
 	rc |= ike__timers_packet_sent(e, sa, now);
 	return rc ? IKE_ERR_NOMEM : IKE_OK;

@@ -18,7 +18,7 @@ typedef enum tmr_kind {
 	TMR_KEEPALIVE,  /* behind a NAT: keep the mapping */
 	TMR_REKEY_IKE,
 	TMR_REKEY_CHILD,
-	TMR_DELETE,     /* an SA replaced by rekeying, waiting to be removed */
+	TMR_DELETE, /* an SA replaced by rekeying, waiting to be removed */
 	TMR_COUNT
 } tmr_kind;
 
@@ -43,7 +43,8 @@ void ike__timer_clear_all(struct ike_engine *e, struct ike_sa *sa);
 /* Pops the earliest entry due at or before now; false when none is due. */
 bool ike__timer_pop_due(struct ike_engine *e, ike_ms now, uint32_t *slot, tmr_kind *kind);
 ike_ms ike__timer_next(const struct ike_engine *e);
-ike_ms ike__timer_at(const struct ike_engine *e, const struct ike_sa *sa, tmr_kind kind); /* IKE_NEVER when unarmed */
+ike_ms ike__timer_at(const struct ike_engine *e, const struct ike_sa *sa,
+                     tmr_kind kind); /* IKE_NEVER when unarmed */
 /* Adds without overflow. */
 ike_ms ike__ms_add(ike_ms a, ike_ms b);
 

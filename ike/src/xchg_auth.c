@@ -35,15 +35,15 @@ static int make_auth(ike_engine *e, ike_sa *sa, const ike_id *id, uint8_t *metho
 	int rc;
 
 	rc = ike_auth_octets(sa->keys->prf, IKE_SLICE(sa->initiator ? x->sk_pi : x->sk_pr, x->p_len),
-			     IKE_SLICE(x->init_msg, x->init_len),
-			     IKE_SLICE(sa->initiator ? x->nr : x->ni, sa->initiator ? x->nr_len : x->ni_len), id, oct,
-			     sizeof oct, &olen);
+	                     IKE_SLICE(x->init_msg, x->init_len),
+	                     IKE_SLICE(sa->initiator ? x->nr : x->ni, sa->initiator ? x->nr_len : x->ni_len),
+	                     id, oct, sizeof oct, &olen);
 	if (rc)
 		return IKE_ERR_CRYPTO;
 	if (sa->peer.local_auth == IKE_AUTHBY_PSK) {
 		*method = IKE_AUTH_SHARED_KEY;
-		rc = ike_auth_psk(sa->keys->prf, IKE_SLICE(sa->peer.psk, sa->peer.psk_len), IKE_SLICE(oct, olen), out,
-				  AUTH_MAX, len);
+		rc = ike_auth_psk(sa->keys->prf, IKE_SLICE(sa->peer.psk, sa->peer.psk_len),
+		                  IKE_SLICE(oct, olen), out, AUTH_MAX, len);
 	} else if (sa->peer.local_auth == IKE_AUTHBY_PUBKEY && e->key) {
 		uint16_t hash = ike_sig_hash_choose(x->peer_hashes);
 		*method = hash ? IKE_AUTH_DIGITAL_SIGNATURE : IKE_AUTH_RSA_SIG;
@@ -66,24 +66,26 @@ static int check_auth(ike_engine *e, ike_sa *sa, const ike__msg *m, const ike_id
 	if (!m->has_auth)
 		return IKE_ERR_AUTH;
 	rc = ike_auth_octets(sa->keys->prf, IKE_SLICE(sa->initiator ? x->sk_pr : x->sk_pi, x->p_len),
-			     IKE_SLICE(x->peer_init_msg, x->peer_init_len),
-			     IKE_SLICE(sa->initiator ? x->ni : x->nr, sa->initiator ? x->ni_len : x->nr_len), id, oct,
-			     sizeof oct, &olen);
+	                     IKE_SLICE(x->peer_init_msg, x->peer_init_len),
+	                     IKE_SLICE(sa->initiator ? x->ni : x->nr, sa->initiator ? x->ni_len : x->nr_len),
+	                     id, oct, sizeof oct, &olen);
 	if (rc)
 		return IKE_ERR_CRYPTO;
 	if (sa->peer.remote_auth == IKE_AUTHBY_PSK) {
 		rc = m->auth_method == IKE_AUTH_SHARED_KEY && sa->peer.psk_len
-			     ? ike_auth_psk_verify(sa->keys->prf, IKE_SLICE(sa->peer.psk, sa->peer.psk_len),
-						   IKE_SLICE(oct, olen), m->auth)
-			     : IKE_ERR_AUTH;
+		         ? ike_auth_psk_verify(sa->keys->prf, IKE_SLICE(sa->peer.psk, sa->peer.psk_len),
+		                               IKE_SLICE(oct, olen), m->auth)
+		         : IKE_ERR_AUTH;
 	} else if (sa->peer.remote_auth == IKE_AUTHBY_PUBKEY && sa->peer.pubkey_len &&
-		   (m->auth_method == IKE_AUTH_RSA_SIG || m->auth_method == IKE_AUTH_DIGITAL_SIGNATURE)) {
-		if (!x->peer_key && ike_key_load(&x->peer_key, e->mem, IKE_SLICE(sa->peer.pubkey, sa->peer.pubkey_len)))
+	           (m->auth_method == IKE_AUTH_RSA_SIG || m->auth_method == IKE_AUTH_DIGITAL_SIGNATURE)) {
+		if (!x->peer_key &&
+		    ike_key_load(&x->peer_key, e->mem, IKE_SLICE(sa->peer.pubkey, sa->peer.pubkey_len)))
 			rc = IKE_ERR_AUTH;
 		else if (id->type == IKE_ID_KEY_ID && !ike_key_matches_id(x->peer_key, id))
 			rc = IKE_ERR_AUTH; /* the key configured is not the one this ID names */
 		else
-			rc = ike_auth_verify(x->peer_key, m->auth_method, IKE_SLICE(oct, olen), m->auth, NULL);
+			rc =
+			    ike_auth_verify(x->peer_key, m->auth_method, IKE_SLICE(oct, olen), m->auth, NULL);
 	} else {
 		rc = IKE_ERR_AUTH;
 	}
@@ -98,8 +100,8 @@ static int lookup_pubkey(ike_engine *e, ike_sa *sa, const ike_id *id)
 	ike_peer_cfg cfg;
 
 	memset(&cfg, 0, sizeof cfg);
-	if (!e->cb.lookup_peer || e->cb.lookup_peer(e->user, id, &sa->path, &cfg) != IKE_OK || !cfg.remote_pubkey.len ||
-	    cfg.remote_pubkey.len > 0xffff)
+	if (!e->cb.lookup_peer || e->cb.lookup_peer(e->user, id, &sa->path, &cfg) != IKE_OK ||
+	    !cfg.remote_pubkey.len || cfg.remote_pubkey.len > 0xffff)
 		return IKE_ERR_AUTH;
 	sa->peer.pubkey = ike_mem_dup(e->mem, cfg.remote_pubkey.ptr, cfg.remote_pubkey.len);
 	if (!sa->peer.pubkey)
@@ -174,7 +176,7 @@ static void established(ike_engine *e, ike_sa *sa, ike_ms now)
 }
 
 static int add_child(ike_engine *e, ike_sa *sa, uint32_t spi_in, uint32_t spi_out, const ike__suite *s,
-		     ike__child **out)
+                     ike__child **out)
 {
 	ike__child *c = ike_mem_calloc(e->mem, 1, sizeof *c);
 
@@ -191,10 +193,11 @@ static int add_child(ike_engine *e, ike_sa *sa, uint32_t spi_in, uint32_t spi_ou
 
 /* Derives the CHILD_SA keys and reports it. */
 int ike__child_install(ike_engine *e, ike_sa *sa, uint32_t spi_in, uint32_t spi_out, const ike__suite *s,
-		       bool we_initiated, ike_slice g_ir, ike_slice ni, ike_slice nr, const ike_tsel_list *local_ts,
-		       const ike_tsel_list *remote_ts, uint32_t old_in, uint32_t old_out, ike_ms now)
+                       bool we_initiated, ike_slice g_ir, ike_slice ni, ike_slice nr,
+                       const ike_tsel_list *local_ts, const ike_tsel_list *remote_ts, uint32_t old_in,
+                       uint32_t old_out, ike_ms now)
 {
-	ike_crypto_suite cs = { s->encr, s->encr_bits, s->integ, 0, s->dh };
+	ike_crypto_suite cs = {s->encr, s->encr_bits, s->integ, 0, s->dh};
 	ike_sa_keys sk = stack_keys(sa);
 	ike_child_keys k;
 	ike__child *c;
@@ -209,9 +212,10 @@ int ike__child_install(ike_engine *e, ike_sa *sa, uint32_t spi_in, uint32_t spi_
 		return rc;
 	}
 	ike__emit_child(e, sa, old_in ? IKE_EV_CHILD_REKEYED : IKE_EV_CHILD_UP, c, &k, we_initiated, local_ts,
-			remote_ts, old_in, old_out);
+	                remote_ts, old_in, old_out);
 	ike_child_keys_wipe(&k);
-	IKE_LOG(e, INFO, CHILD, sa, "CHILD_SA %08x/%08x %s", spi_in, spi_out, old_in ? "rekeyed" : "established");
+	IKE_LOG(e, INFO, CHILD, sa, "CHILD_SA %08x/%08x %s", spi_in, spi_out,
+	        old_in ? "rekeyed" : "established");
 	return ike__timers_child_installed(e, sa, now);
 }
 
@@ -220,7 +224,7 @@ static int send_auth_failed(ike_engine *e, ike_sa *sa)
 	ike__mb b;
 
 	ike__mb_begin(&b, sa, IKE_IKE_AUTH, true, sa->mid_in - 1, sa->keys->out);
-	ike__mb_notify(&b, 0, IKE_AUTHENTICATION_FAILED, (ike_slice){ NULL, 0 }, (ike_slice){ NULL, 0 });
+	ike__mb_notify(&b, 0, IKE_AUTHENTICATION_FAILED, (ike_slice){NULL, 0}, (ike_slice){NULL, 0});
 	return ike__send_response(e, sa, &b);
 }
 
@@ -259,7 +263,7 @@ int ike__auth_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms 
 	if (rc != IKE_OK) {
 		char idbuf[80];
 		IKE_LOG(e, WARN, IKE, sa, "peer %s not authenticated: %s",
-			ike_escape(m->idi.data, m->idi.len, idbuf, sizeof idbuf), ike_strerror(rc));
+		        ike_escape(m->idi.data, m->idi.len, idbuf, sizeof idbuf), ike_strerror(rc));
 		(void)send_auth_failed(e, sa);
 		ike__sa_kill(e, sa, rc == IKE_ERR_NOMEM ? rc : IKE_ERR_AUTH, IKE_AUTHENTICATION_FAILED);
 		return rc == IKE_ERR_NOMEM ? rc : IKE_OK;
@@ -292,14 +296,15 @@ int ike__auth_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms 
 			cfg_remote.n = 1;
 			cfg_remote.ts[0] = m->tsi.ts[0];
 		}
-		if (!ike__prop_select(&ours, &m->sa.props, true, &es, &num) || m->sa.proto[num - 1] != IKE_PROTO_ESP ||
-		    m->sa.spi_len[num - 1] != 4)
+		if (!ike__prop_select(&ours, &m->sa.props, true, &es, &num) ||
+		    m->sa.proto[num - 1] != IKE_PROTO_ESP || m->sa.spi_len[num - 1] != 4)
 			child_err = IKE_NO_PROPOSAL_CHOSEN;
-		else if (!ike__ts_narrow(&m->tsi, &cfg_remote, &tsi) || !ike__ts_narrow(&m->tsr, &cfg_local, &tsr))
+		else if (!ike__ts_narrow(&m->tsi, &cfg_remote, &tsi) ||
+		         !ike__ts_narrow(&m->tsr, &cfg_local, &tsr))
 			child_err = IKE_TS_UNACCEPTABLE;
 		if (child_err) {
 			IKE_LOG(e, INFO, CHILD, sa, "CHILD_SA refused: %s", ike_notify_name(child_err));
-			ike__mb_notify(&b, 0, child_err, (ike_slice){ NULL, 0 }, (ike_slice){ NULL, 0 });
+			ike__mb_notify(&b, 0, child_err, (ike_slice){NULL, 0}, (ike_slice){NULL, 0});
 		} else {
 			uint8_t spi[4];
 			do
@@ -318,8 +323,8 @@ int ike__auth_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms 
 	established(e, sa, now);
 	if (!sa->peer.no_child && !child_err && m->has_sa) {
 		rc = ike__child_install(e, sa, x->child_spi, ike_get_u32(m->sa.spi[num - 1]), &es, false,
-					(ike_slice){ NULL, 0 }, IKE_SLICE(x->ni, x->ni_len), IKE_SLICE(x->nr, x->nr_len),
-					&tsr, &tsi, 0, 0, now);
+		                        (ike_slice){NULL, 0}, IKE_SLICE(x->ni, x->ni_len),
+		                        IKE_SLICE(x->nr, x->nr_len), &tsr, &tsi, 0, 0, now);
 		if (rc == IKE_ERR_NOMEM)
 			return rc;
 	}
@@ -357,7 +362,7 @@ int ike__auth_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms
 		IKE_LOG(e, WARN, IKE, sa, "responder not authenticated: %s", ike_strerror(rc));
 		/* RFC 7296 2.21.2: tell the responder in an INFORMATIONAL; not retransmitted. */
 		ike__mb_begin(&b, sa, IKE_INFORMATIONAL, false, sa->mid_out, sa->keys->out);
-		ike__mb_notify(&b, 0, IKE_AUTHENTICATION_FAILED, (ike_slice){ NULL, 0 }, (ike_slice){ NULL, 0 });
+		ike__mb_notify(&b, 0, IKE_AUTHENTICATION_FAILED, (ike_slice){NULL, 0}, (ike_slice){NULL, 0});
 		{
 			const uint8_t *p;
 			size_t len;
@@ -397,8 +402,8 @@ int ike__auth_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms
 			lts = m->tsi;
 			rts = m->tsr;
 			rc = ike__child_install(e, sa, x->child_spi, ike_get_u32(m->sa.spi[0]), &s, true,
-						(ike_slice){ NULL, 0 }, IKE_SLICE(x->ni, x->ni_len),
-						IKE_SLICE(x->nr, x->nr_len), &lts, &rts, 0, 0, now);
+			                        (ike_slice){NULL, 0}, IKE_SLICE(x->ni, x->ni_len),
+			                        IKE_SLICE(x->nr, x->nr_len), &lts, &rts, 0, 0, now);
 			if (rc == IKE_ERR_NOMEM)
 				return rc;
 		}
@@ -426,9 +431,9 @@ void ike__emit_sa_up(ike_engine *e, ike_sa *sa)
 	ike__emit(e, &ev);
 }
 
-void ike__emit_child(ike_engine *e, ike_sa *sa, ike_event_type type, const ike__child *c, const ike_child_keys *k,
-		     bool we_initiated, const ike_tsel_list *local_ts, const ike_tsel_list *remote_ts, uint32_t old_in,
-		     uint32_t old_out)
+void ike__emit_child(ike_engine *e, ike_sa *sa, ike_event_type type, const ike__child *c,
+                     const ike_child_keys *k, bool we_initiated, const ike_tsel_list *local_ts,
+                     const ike_tsel_list *remote_ts, uint32_t old_in, uint32_t old_out)
 {
 	ike_child_info *ci;
 	ike_event ev;

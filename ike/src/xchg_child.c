@@ -71,12 +71,12 @@ static int keys_from(ike_engine *e, bool initiator, const ike__suite *su, ike_sa
 	keys->d_len = k->d_len;
 	memcpy(keys->sk_d, k->sk_d, k->d_len);
 	rc = ike_sk_cipher_new(&keys->out, e->mem, su->encr, su->encr_bits, su->integ,
-			       IKE_SLICE(initiator ? k->sk_ei : k->sk_er, k->e_len),
-			       IKE_SLICE(initiator ? k->sk_ai : k->sk_ar, k->a_len));
+	                       IKE_SLICE(initiator ? k->sk_ei : k->sk_er, k->e_len),
+	                       IKE_SLICE(initiator ? k->sk_ai : k->sk_ar, k->a_len));
 	if (!rc)
 		rc = ike_sk_cipher_new(&keys->in, e->mem, su->encr, su->encr_bits, su->integ,
-				       IKE_SLICE(initiator ? k->sk_er : k->sk_ei, k->e_len),
-				       IKE_SLICE(initiator ? k->sk_ar : k->sk_ai, k->a_len));
+		                       IKE_SLICE(initiator ? k->sk_er : k->sk_ei, k->e_len),
+		                       IKE_SLICE(initiator ? k->sk_ar : k->sk_ai, k->a_len));
 	if (rc) {
 		ike__keys_destroy(e, keys);
 		return rc == IKE_ERR_NOMEM ? rc : IKE_ERR_CRYPTO;
@@ -87,12 +87,13 @@ static int keys_from(ike_engine *e, bool initiator, const ike__suite *su, ike_sa
 
 /* Creates the IKE_SA that replaces old (RFC 7296 2.18) and moves the CHILD_SAs to it. */
 static int replace_sa(ike_engine *e, ike_sa *old, bool initiator, uint64_t spi_i, uint64_t spi_r,
-		      const ike__suite *su, ike_dh *dh, ike_slice peer_ke, ike_slice ni, ike_slice nr, ike_ms now)
+                      const ike__suite *su, ike_dh *dh, ike_slice peer_ke, ike_slice ni, ike_slice nr,
+                      ike_ms now)
 {
 	uint8_t secret[IKE_DH_SECRET_MAX];
 	size_t slen;
 	ike_sa_keys ok, nk;
-	ike_crypto_suite cs = { su->encr, su->encr_bits, su->integ, su->prf, su->dh };
+	ike_crypto_suite cs = {su->encr, su->encr_bits, su->integ, su->prf, su->dh};
 	ike__keys *keys = NULL;
 	ike_sa *sa;
 	ike_event ev;
@@ -210,7 +211,7 @@ static int ike_rekey_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, 
 		uint8_t g[2];
 		ike_put_u16(g, s.dh);
 		ike__mb_begin(&b, sa, IKE_CREATE_CHILD_SA, true, m->mid, sa->keys->out);
-		ike__mb_notify(&b, 0, IKE_INVALID_KE_PAYLOAD, (ike_slice){ NULL, 0 }, IKE_SLICE(g, 2));
+		ike__mb_notify(&b, 0, IKE_INVALID_KE_PAYLOAD, (ike_slice){NULL, 0}, IKE_SLICE(g, 2));
 		return ike__send_response(e, sa, &b);
 	}
 	if ((rc = ike_dh_new(&dh, e->mem, s.dh)) != IKE_OK)
@@ -225,7 +226,8 @@ static int ike_rekey_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, 
 	ike__mb_nonce(&b, IKE_SLICE(nr, sizeof nr));
 	ike__mb_ke(&b, s.dh, ike_dh_public(dh));
 	if ((rc = ike__send_response(e, sa, &b)) == IKE_OK)
-		rc = replace_sa(e, sa, false, spi_i, spi_r, &s, dh, m->ke, m->nonce, IKE_SLICE(nr, sizeof nr), now);
+		rc = replace_sa(e, sa, false, spi_i, spi_r, &s, dh, m->ke, m->nonce, IKE_SLICE(nr, sizeof nr),
+		                now);
 	ike_dh_free(dh);
 	if (rc && rc != IKE_ERR_NOMEM)
 		IKE_LOG(e, WARN, IKE, sa, "IKE_SA rekey failed: %s", ike_strerror(rc));
@@ -241,9 +243,10 @@ static int ike_rekey_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m,
 	uint64_t spi_r;
 	int rc;
 
-	if ((n = ike__msg_error(m)) != NULL || !m->has_sa || !m->has_ke || !m->has_nonce || m->sa.props.n != 1 ||
-	    m->sa.spi_len[0] != 8 || m->sa.proto[0] != IKE_PROTO_IKE) {
-		IKE_LOG(e, INFO, IKE, sa, "IKE_SA rekey refused: %s", n ? ike_notify_name(n->type) : "malformed");
+	if ((n = ike__msg_error(m)) != NULL || !m->has_sa || !m->has_ke || !m->has_nonce ||
+	    m->sa.props.n != 1 || m->sa.spi_len[0] != 8 || m->sa.proto[0] != IKE_PROTO_IKE) {
+		IKE_LOG(e, INFO, IKE, sa, "IKE_SA rekey refused: %s",
+		        n ? ike_notify_name(n->type) : "malformed");
 		ike__xchg_free(e, sa);
 		return IKE_OK;
 	}
@@ -263,7 +266,8 @@ static int ike_rekey_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m,
 		return IKE_OK;
 	}
 	spi_r = (uint64_t)ike_get_u32(m->sa.spi[0]) << 32 | ike_get_u32(m->sa.spi[0] + 4);
-	rc = replace_sa(e, sa, true, x->new_spi_i, spi_r, &s, x->dh, m->ke, IKE_SLICE(x->ni, x->ni_len), m->nonce, now);
+	rc = replace_sa(e, sa, true, x->new_spi_i, spi_r, &s, x->dh, m->ke, IKE_SLICE(x->ni, x->ni_len),
+	                m->nonce, now);
 	ike__xchg_free(e, sa);
 	if (rc) {
 		IKE_LOG(e, WARN, IKE, sa, "IKE_SA rekey failed: %s", ike_strerror(rc));
@@ -306,7 +310,7 @@ int ike__child_rekey_start(ike_engine *e, ike_sa *sa, uint32_t child_spi_in, ike
 	ike_put_u32(spi, x->child_spi);
 	ike_put_u32(old, child_spi_in);
 	ike__mb_begin(&b, sa, IKE_CREATE_CHILD_SA, false, sa->mid_out, sa->keys->out);
-	ike__mb_notify(&b, IKE_PROTO_ESP, IKE_REKEY_SA, IKE_SLICE(old, 4), (ike_slice){ NULL, 0 });
+	ike__mb_notify(&b, IKE_PROTO_ESP, IKE_REKEY_SA, IKE_SLICE(old, 4), (ike_slice){NULL, 0});
 	ike__mb_sa(&b, &esp, IKE_PROTO_ESP, spi, 4, 1);
 	ike__mb_nonce(&b, IKE_SLICE(x->ni, x->ni_len));
 	ike__mb_ts(&b, IKE_TSI, &x->tsi);
@@ -321,7 +325,7 @@ static int refuse(ike_engine *e, ike_sa *sa, const ike__msg *m, uint16_t notify)
 
 	IKE_LOG(e, INFO, CHILD, sa, "CREATE_CHILD_SA refused: %s", ike_notify_name(notify));
 	ike__mb_begin(&b, sa, IKE_CREATE_CHILD_SA, true, m->mid, sa->keys->out);
-	ike__mb_notify(&b, 0, notify, (ike_slice){ NULL, 0 }, (ike_slice){ NULL, 0 });
+	ike__mb_notify(&b, 0, notify, (ike_slice){NULL, 0}, (ike_slice){NULL, 0});
 	return ike__send_response(e, sa, &b);
 }
 
@@ -340,7 +344,8 @@ int ike__child_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms
 	if (!rk && m->has_sa && m->sa.props.n && m->sa.proto[0] == IKE_PROTO_IKE)
 		return ike_rekey_recv_request(e, sa, m, now);
 	if (!rk || rk->proto != IKE_PROTO_ESP || rk->spi.len != 4)
-		return refuse(e, sa, m, m->has_ke && !m->has_tsi ? IKE_NO_PROPOSAL_CHOSEN : IKE_NO_ADDITIONAL_SAS);
+		return refuse(e, sa, m,
+		              m->has_ke && !m->has_tsi ? IKE_NO_PROPOSAL_CHOSEN : IKE_NO_ADDITIONAL_SAS);
 	if (sa->state != SA_ESTABLISHED || !sa->peer.ts)
 		return refuse(e, sa, m, IKE_NO_ADDITIONAL_SAS);
 	c = child_by(sa, ike_get_u32(rk->spi.ptr), false);
@@ -377,8 +382,9 @@ int ike__child_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms
 	if ((rc = ike__send_response(e, sa, &b)) != IKE_OK)
 		return rc;
 	c->rekeying = true; /* the initiator deletes it next */
-	return ike__child_install(e, sa, spi_in, ike_get_u32(m->sa.spi[num - 1]), &s, false, (ike_slice){ NULL, 0 },
-				  m->nonce, IKE_SLICE(nr, sizeof nr), &tsr, &tsi, c->spi_in, c->spi_out, now);
+	return ike__child_install(e, sa, spi_in, ike_get_u32(m->sa.spi[num - 1]), &s, false,
+	                          (ike_slice){NULL, 0}, m->nonce, IKE_SLICE(nr, sizeof nr), &tsr, &tsi,
+	                          c->spi_in, c->spi_out, now);
 }
 
 int ike__child_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms now)
@@ -402,7 +408,7 @@ int ike__child_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_m
 	if ((n = ike__msg_error(m)) != NULL || !m->has_sa || !m->has_nonce || m->sa.props.n != 1 ||
 	    m->sa.spi_len[0] != 4 || !m->has_tsi || !m->has_tsr) {
 		IKE_LOG(e, INFO, CHILD, sa, "CHILD_SA rekey refused: %s",
-			n ? ike_notify_name(n->type) : "malformed response");
+		        n ? ike_notify_name(n->type) : "malformed response");
 		/* On a collision the peer's rekey replaced the old CHILD_SA already. */
 		if (old && !(n && n->type == IKE_TEMPORARY_FAILURE))
 			old->rekeying = false;
@@ -428,9 +434,9 @@ int ike__child_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_m
 	}
 	{
 		ike_tsel_list lts = m->tsi, rts = m->tsr;
-		rc = ike__child_install(e, sa, x->child_spi, ike_get_u32(m->sa.spi[0]), &s, true, (ike_slice){ NULL, 0 },
-					IKE_SLICE(x->ni, x->ni_len), m->nonce, &lts, &rts, old ? old->spi_in : 0,
-					old ? old->spi_out : 0, now);
+		rc = ike__child_install(e, sa, x->child_spi, ike_get_u32(m->sa.spi[0]), &s, true,
+		                        (ike_slice){NULL, 0}, IKE_SLICE(x->ni, x->ni_len), m->nonce, &lts,
+		                        &rts, old ? old->spi_in : 0, old ? old->spi_out : 0, now);
 	}
 	ike__xchg_free(e, sa);
 	if (rc == IKE_ERR_NOMEM)

@@ -23,7 +23,8 @@ static void add_sig_hashes(ike_engine *e, ike__mb *b)
 	if (!e->key)
 		return;
 	if (ike_sig_hashes_encode(ike_sig_hashes_ours(), data, sizeof data, &len) == IKE_OK)
-		ike__mb_notify(b, 0, IKE_SIGNATURE_HASH_ALGORITHMS, (ike_slice){ NULL, 0 }, IKE_SLICE(data, len));
+		ike__mb_notify(b, 0, IKE_SIGNATURE_HASH_ALGORITHMS, (ike_slice){NULL, 0},
+		               IKE_SLICE(data, len));
 }
 
 static void read_sig_hashes(const ike__msg *m, ike__xchg *x)
@@ -41,7 +42,8 @@ static int make_keys(ike_engine *e, ike_sa *sa, ike_slice peer_ke)
 	uint8_t secret[IKE_DH_SECRET_MAX];
 	size_t slen;
 	ike_sa_keys k;
-	ike_crypto_suite cs = { sa->suite.encr, sa->suite.encr_bits, sa->suite.integ, sa->suite.prf, sa->suite.dh };
+	ike_crypto_suite cs = {sa->suite.encr, sa->suite.encr_bits, sa->suite.integ, sa->suite.prf,
+	                       sa->suite.dh};
 	ike__keys *keys;
 	int rc;
 
@@ -49,7 +51,7 @@ static int make_keys(ike_engine *e, ike_sa *sa, ike_slice peer_ke)
 	if (rc)
 		return rc == IKE_ERR_NOMEM ? rc : IKE_ERR_CRYPTO;
 	rc = ike_sa_keys_derive(&k, &cs, IKE_SLICE(secret, slen), IKE_SLICE(x->ni, x->ni_len),
-				IKE_SLICE(x->nr, x->nr_len), sa->spi_i, sa->spi_r);
+	                        IKE_SLICE(x->nr, x->nr_len), sa->spi_i, sa->spi_r);
 	ike_crypto_wipe(secret, sizeof secret);
 	if (rc)
 		return IKE_ERR_CRYPTO;
@@ -65,12 +67,12 @@ static int make_keys(ike_engine *e, ike_sa *sa, ike_slice peer_ke)
 	memcpy(x->sk_pr, k.sk_pr, k.p_len);
 	x->p_len = k.p_len;
 	rc = ike_sk_cipher_new(&keys->out, e->mem, cs.encr, cs.encr_bits, cs.integ,
-			       IKE_SLICE(sa->initiator ? k.sk_ei : k.sk_er, k.e_len),
-			       IKE_SLICE(sa->initiator ? k.sk_ai : k.sk_ar, k.a_len));
+	                       IKE_SLICE(sa->initiator ? k.sk_ei : k.sk_er, k.e_len),
+	                       IKE_SLICE(sa->initiator ? k.sk_ai : k.sk_ar, k.a_len));
 	if (!rc)
 		rc = ike_sk_cipher_new(&keys->in, e->mem, cs.encr, cs.encr_bits, cs.integ,
-				       IKE_SLICE(sa->initiator ? k.sk_er : k.sk_ei, k.e_len),
-				       IKE_SLICE(sa->initiator ? k.sk_ar : k.sk_ai, k.a_len));
+		                       IKE_SLICE(sa->initiator ? k.sk_er : k.sk_ei, k.e_len),
+		                       IKE_SLICE(sa->initiator ? k.sk_ar : k.sk_ai, k.a_len));
 	ike_sa_keys_wipe(&k);
 	if (rc) {
 		ike__keys_destroy(e, keys);
@@ -113,7 +115,7 @@ int ike__init_start(ike_engine *e, ike_sa *sa, ike_ms now)
 	ike__mb_begin_spi(&b, sa->spi_i, 0, IKE_IKE_SA_INIT, IKE_FLAG_INITIATOR, 0, NULL);
 	/* RFC 7296 2.6: the COOKIE notify comes first. */
 	if (x->cookie)
-		ike__mb_notify(&b, 0, IKE_COOKIE, (ike_slice){ NULL, 0 }, IKE_SLICE(x->cookie, x->cookie_len));
+		ike__mb_notify(&b, 0, IKE_COOKIE, (ike_slice){NULL, 0}, IKE_SLICE(x->cookie, x->cookie_len));
 	ike__mb_sa(&b, &props, IKE_PROTO_IKE, NULL, 0, 1);
 	ike__mb_ke(&b, x->dh_group, ike_dh_public(x->dh));
 	ike__mb_nonce(&b, IKE_SLICE(x->ni, x->ni_len));
@@ -121,15 +123,15 @@ int ike__init_start(ike_engine *e, ike_sa *sa, ike_ms now)
 	if (sa->peer.local_auth == IKE_AUTHBY_PUBKEY || sa->peer.remote_auth == IKE_AUTHBY_PUBKEY)
 		add_sig_hashes(e, &b);
 	if (sa->peer.mediation)
-		ike__mb_notify(&b, 0, IKE_ME_MEDIATION, (ike_slice){ NULL, 0 }, (ike_slice){ NULL, 0 });
+		ike__mb_notify(&b, 0, IKE_ME_MEDIATION, (ike_slice){NULL, 0}, (ike_slice){NULL, 0});
 	rc = ike__send_request(e, sa, &b, now);
 	if (rc)
 		return rc;
 	ike_mem_free(e->mem, x->init_msg);
 	x->init_msg = ike_mem_dup(e->mem, sa->req, sa->req_len);
 	x->init_len = sa->req_len;
-	IKE_LOG(e, INFO, IKE, sa, "initiating IKE_SA with %s, DH group %s", sa->peer.name ? sa->peer.name : "peer",
-		ike_transform_name(IKE_DH, x->dh_group));
+	IKE_LOG(e, INFO, IKE, sa, "initiating IKE_SA with %s, DH group %s",
+	        sa->peer.name ? sa->peer.name : "peer", ike_transform_name(IKE_DH, x->dh_group));
 	return x->init_msg ? IKE_OK : IKE_ERR_NOMEM;
 }
 
@@ -156,7 +158,8 @@ int ike__init_recv_response(ike_engine *e, ike_sa *sa, const uint8_t *pkt, const
 		/* RFC 7296 2.6: repeat the request with the cookie, at most once per cookie. */
 		if (n->data.len < 1 || n->data.len > 64)
 			return ike__drop(e, sa, &sa->path, IKE_ERR_MALFORMED, "bad COOKIE");
-		if ((x->cookie && x->cookie_len == n->data.len && !memcmp(x->cookie, n->data.ptr, n->data.len)) ||
+		if ((x->cookie && x->cookie_len == n->data.len &&
+		     !memcmp(x->cookie, n->data.ptr, n->data.len)) ||
 		    x->cookie_rounds++ >= 3)
 			return ike__drop(e, sa, &sa->path, IKE_ERR_COOKIE, "COOKIE demanded again");
 		ike_mem_free(e->mem, x->cookie);
@@ -169,17 +172,20 @@ int ike__init_recv_response(ike_engine *e, ike_sa *sa, const uint8_t *pkt, const
 	}
 	if ((n = ike__msg_notify(m, IKE_INVALID_KE_PAYLOAD)) != NULL) {
 		uint16_t group = n->data.len == 2 ? ike_get_u16(n->data.ptr) : 0;
-		if (!group || group == x->dh_group || !ike__prop_has_dh(&props, group) || x->ke_retries++ >= 2) {
+		if (!group || group == x->dh_group || !ike__prop_has_dh(&props, group) ||
+		    x->ke_retries++ >= 2) {
 			ike__sa_kill(e, sa, IKE_ERR_NO_PROPOSAL, IKE_INVALID_KE_PAYLOAD);
 			return IKE_OK;
 		}
-		IKE_LOG(e, INFO, IKE, sa, "responder wants DH group %s, retrying", ike_transform_name(IKE_DH, group));
+		IKE_LOG(e, INFO, IKE, sa, "responder wants DH group %s, retrying",
+		        ike_transform_name(IKE_DH, group));
 		x->dh_group = group;
 		return restart(e, sa, now);
 	}
 	if ((n = ike__msg_error(m)) != NULL) {
 		IKE_LOG(e, WARN, IKE, sa, "IKE_SA_INIT refused: %s", ike_notify_name(n->type));
-		ike__sa_kill(e, sa, n->type == IKE_NO_PROPOSAL_CHOSEN ? IKE_ERR_NO_PROPOSAL : IKE_ERR_POLICY, n->type);
+		ike__sa_kill(e, sa, n->type == IKE_NO_PROPOSAL_CHOSEN ? IKE_ERR_NO_PROPOSAL : IKE_ERR_POLICY,
+		             n->type);
 		return IKE_OK;
 	}
 	if (!m->has_sa || !m->has_ke || !m->has_nonce || !m->spi_r || m->sa.props.n != 1)
@@ -188,14 +194,16 @@ int ike__init_recv_response(ike_engine *e, ike_sa *sa, const uint8_t *pkt, const
 		const ike__prop *p = &m->sa.props.p[0];
 		ike__suite s;
 		memset(&s, 0, sizeof s);
-		if (p->n_encr != 1 || p->n_prf != 1 || p->n_dh != 1 || p->n_integ > 1 || m->sa.proto[0] != IKE_PROTO_IKE)
+		if (p->n_encr != 1 || p->n_prf != 1 || p->n_dh != 1 || p->n_integ > 1 ||
+		    m->sa.proto[0] != IKE_PROTO_IKE)
 			goto bad_proposal;
 		s.encr = p->encr[0];
 		s.encr_bits = p->encr_bits[0];
 		s.integ = p->n_integ ? p->integ[0] : 0;
 		s.prf = p->prf[0];
 		s.dh = p->dh[0];
-		if (!ike__prop_contains(&props, &s, false) || s.dh != x->dh_group || m->ke_group != x->dh_group)
+		if (!ike__prop_contains(&props, &s, false) || s.dh != x->dh_group ||
+		    m->ke_group != x->dh_group)
 			goto bad_proposal;
 		sa->suite = s;
 	}
@@ -243,7 +251,8 @@ static void rotate_cookie_secret(ike_engine *e, ike_ms now)
 }
 
 /* RFC 7296 2.6: Cookie = <VersionIDofSecret> | Hash(Ni | IPi | SPIi | <secret>). */
-static void make_cookie(const uint8_t *secret, uint8_t ver, const ike__msg *m, const ike_addr *from, uint8_t *out)
+static void make_cookie(const uint8_t *secret, uint8_t ver, const ike__msg *m, const ike_addr *from,
+                        uint8_t *out)
 {
 	uint8_t spi[8];
 	ike_slice parts[4];
@@ -282,13 +291,14 @@ static int reply_notify(ike_engine *e, const ike_path *path, const ike__msg *m, 
 	size_t len;
 
 	ike__mb_begin_spi(&b, m->spi_i, 0, IKE_IKE_SA_INIT, IKE_FLAG_RESPONSE, 0, NULL);
-	ike__mb_notify(&b, 0, type, (ike_slice){ NULL, 0 }, data);
+	ike__mb_notify(&b, 0, type, (ike_slice){NULL, 0}, data);
 	if (ike__mb_finish(&b, &p, &len) == IKE_OK)
 		(void)ike__call_send_path(e, path, p, len);
 	return IKE_OK;
 }
 
-int ike__init_recv_request(ike_engine *e, const ike_path *path, const uint8_t *pkt, const ike__msg *m, ike_ms now)
+int ike__init_recv_request(ike_engine *e, const ike_path *path, const uint8_t *pkt, const ike__msg *m,
+                           ike_ms now)
 {
 	ike_sa *sa;
 	ike__xchg *x;
@@ -326,7 +336,7 @@ int ike__init_recv_request(ike_engine *e, const ike_path *path, const uint8_t *p
 		}
 	}
 	if (!ike__prop_select(&e->ike_props, &m->sa.props, false, &s, &num)) {
-		(void)reply_notify(e, path, m, IKE_NO_PROPOSAL_CHOSEN, (ike_slice){ NULL, 0 });
+		(void)reply_notify(e, path, m, IKE_NO_PROPOSAL_CHOSEN, (ike_slice){NULL, 0});
 		return ike__drop(e, NULL, path, IKE_ERR_NO_PROPOSAL, NULL);
 	}
 	/* Keep the initiator's KE group if both allow it: no extra round trip. */
@@ -391,7 +401,7 @@ int ike__init_recv_request(ike_engine *e, const ike_path *path, const uint8_t *p
 	if (x->peer_hashes)
 		add_sig_hashes(e, &b);
 	if (sa->me_requested)
-		ike__mb_notify(&b, 0, IKE_ME_MEDIATION, (ike_slice){ NULL, 0 }, (ike_slice){ NULL, 0 });
+		ike__mb_notify(&b, 0, IKE_ME_MEDIATION, (ike_slice){NULL, 0}, (ike_slice){NULL, 0});
 	ike_dh_free(x->dh);
 	x->dh = NULL;
 	if ((rc = ike__send_response(e, sa, &b)) != IKE_OK)

@@ -71,22 +71,21 @@ const ike__notify *ike__msg_error(const ike__msg *m);
  * an optional SK payload around them. */
 typedef struct ike__mb {
 	ike_wr w;
-	size_t next_at;   /* offset of the next-payload byte to patch */
-	size_t sk_at;     /* offset of the SK generic header, or 0 */
+	size_t next_at; /* offset of the next-payload byte to patch */
+	size_t sk_at;   /* offset of the SK generic header, or 0 */
 	size_t iv_len;
 	ike_sk_cipher *c;
 	uint8_t buf[MSG_MAX];
 } ike__mb;
 
-void ike__mb_begin(ike__mb *b, const ike_sa *sa, uint8_t exch, bool response, uint32_t mid,
-		   ike_sk_cipher *c);
-void ike__mb_begin_spi(ike__mb *b, uint64_t spi_i, uint64_t spi_r, uint8_t exch, uint8_t flags,
-		       uint32_t mid, ike_sk_cipher *c);
+void ike__mb_begin(ike__mb *b, const ike_sa *sa, uint8_t exch, bool response, uint32_t mid, ike_sk_cipher *c);
+void ike__mb_begin_spi(ike__mb *b, uint64_t spi_i, uint64_t spi_r, uint8_t exch, uint8_t flags, uint32_t mid,
+                       ike_sk_cipher *c);
 void ike__mb_notify(ike__mb *b, uint8_t proto, uint16_t type, ike_slice spi, ike_slice data);
 void ike__mb_sa(ike__mb *b, const ike__prop_list *props, uint8_t proto, const uint8_t *spi, uint8_t spi_len,
-		uint8_t first_num);
+                uint8_t first_num);
 void ike__mb_sa_suite(ike__mb *b, const ike__suite *s, uint8_t proto, const uint8_t *spi, uint8_t spi_len,
-		      uint8_t num);
+                      uint8_t num);
 void ike__mb_ke(ike__mb *b, uint16_t group, ike_slice pub);
 void ike__mb_nonce(ike__mb *b, ike_slice nonce);
 void ike__mb_id(ike__mb *b, uint8_t type, const ike_id *id);
@@ -99,27 +98,27 @@ int ike__mb_finish(ike__mb *b, const uint8_t **out, size_t *len);
 
 /* Per-exchange state, allocated when an exchange starts and freed when it ends. */
 typedef struct ike__xchg {
-	uint8_t type;            /* exchange */
-	uint8_t kind;            /* INFO_* or CHILD kind */
+	uint8_t type; /* exchange */
+	uint8_t kind; /* INFO_* or CHILD kind */
 	ike_dh *dh;
 	uint16_t dh_group;
 	uint8_t ni[32], nr[32];
 	uint8_t ni_len, nr_len;
-	uint8_t *init_msg;       /* our IKE_SA_INIT message as sent */
+	uint8_t *init_msg; /* our IKE_SA_INIT message as sent */
 	uint32_t init_len;
-	uint8_t *peer_init_msg;  /* the peer's IKE_SA_INIT message */
+	uint8_t *peer_init_msg; /* the peer's IKE_SA_INIT message */
 	uint32_t peer_init_len;
 	uint8_t *cookie;
 	uint16_t cookie_len;
 	uint8_t sk_pi[IKE_SK_MAX], sk_pr[IKE_SK_MAX];
 	uint8_t p_len;
-	uint32_t peer_hashes;    /* SIGNATURE_HASH_ALGORITHMS the peer sent (bits) */
+	uint32_t peer_hashes; /* SIGNATURE_HASH_ALGORITHMS the peer sent (bits) */
 	ike_key *peer_key;
-	uint32_t child_spi;      /* our new inbound ESP SPI */
-	uint32_t old_child_spi;  /* CHILD_SA being rekeyed (inbound SPI) */
+	uint32_t child_spi;            /* our new inbound ESP SPI */
+	uint32_t old_child_spi;        /* CHILD_SA being rekeyed (inbound SPI) */
 	uint64_t new_spi_i, new_spi_r; /* IKE_SA rekey */
 	struct ike__keys *new_keys;
-	ike__suite suite;        /* proposed/negotiated for this exchange */
+	ike__suite suite; /* proposed/negotiated for this exchange */
 	ike_tsel_list tsi, tsr;
 	uint32_t del_spi;
 	uint8_t ke_retries, cookie_rounds;
@@ -138,17 +137,18 @@ int ike__xchg_new(ike_engine *e, ike_sa *sa, uint8_t type);
 /* Reports SA_UP / CHILD_UP. */
 void ike__emit_sa_up(ike_engine *e, ike_sa *sa);
 void ike__emit_child(ike_engine *e, ike_sa *sa, ike_event_type type, const ike__child *c,
-		     const ike_child_keys *k, bool we_initiated, const ike_tsel_list *local_ts,
-		     const ike_tsel_list *remote_ts, uint32_t old_in, uint32_t old_out);
+                     const ike_child_keys *k, bool we_initiated, const ike_tsel_list *local_ts,
+                     const ike_tsel_list *remote_ts, uint32_t old_in, uint32_t old_out);
 
 /* xchg_init.c */
 int ike__init_recv_request(ike_engine *e, const ike_path *path, const uint8_t *pkt, const ike__msg *m,
-			   ike_ms now);
+                           ike_ms now);
 int ike__init_recv_response(ike_engine *e, ike_sa *sa, const uint8_t *pkt, const ike__msg *m, ike_ms now);
 /* xchg_auth.c */
 int ike__child_install(ike_engine *e, ike_sa *sa, uint32_t spi_in, uint32_t spi_out, const ike__suite *s,
-		       bool we_initiated, ike_slice g_ir, ike_slice ni, ike_slice nr, const ike_tsel_list *local_ts,
-		       const ike_tsel_list *remote_ts, uint32_t old_in, uint32_t old_out, ike_ms now);
+                       bool we_initiated, ike_slice g_ir, ike_slice ni, ike_slice nr,
+                       const ike_tsel_list *local_ts, const ike_tsel_list *remote_ts, uint32_t old_in,
+                       uint32_t old_out, ike_ms now);
 int ike__auth_start(ike_engine *e, ike_sa *sa, ike_ms now);
 int ike__auth_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms now);
 int ike__auth_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms now);

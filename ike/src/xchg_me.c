@@ -38,7 +38,7 @@ static void add_endpoint(ike__mb *b, const ike_addr *addr)
 		b->w.bad = true;
 		return;
 	}
-	ike__mb_notify(b, 0, IKE_ME_ENDPOINT, (ike_slice){ NULL, 0 }, IKE_SLICE(data, w.len));
+	ike__mb_notify(b, 0, IKE_ME_ENDPOINT, (ike_slice){NULL, 0}, IKE_SLICE(data, w.len));
 }
 
 void ike__me_auth_request_add(ike_engine *e, ike_sa *sa, ike__mb *b)
@@ -57,7 +57,8 @@ void ike__me_auth_response_add(ike_engine *e, ike_sa *sa, const ike__msg *m, ike
 		if (m->n[i].type != IKE_ME_ENDPOINT)
 			continue;
 		if (ike_me_endpoint_decode(m->n[i].data, &ep, &err) != IKE_OK) {
-			IKE_LOG(e, INFO, ME, sa, "malformed ME_ENDPOINT request ignored (%s)", err.field ? err.field : "?");
+			IKE_LOG(e, INFO, ME, sa, "malformed ME_ENDPOINT request ignored (%s)",
+			        err.field ? err.field : "?");
 			continue;
 		}
 		/* strongSwan's server answers a SERVER_REFLEXIVE endpoint request with
@@ -66,7 +67,7 @@ void ike__me_auth_response_add(ike_engine *e, ike_sa *sa, const ike__msg *m, ike
 			char a[IKE_ADDR_STRLEN];
 			add_endpoint(b, &sa->path.remote);
 			IKE_LOG(e, INFO, ME, sa, "server-reflexive endpoint %s",
-				ike_addr_str(&sa->path.remote, a, sizeof a));
+			        ike_addr_str(&sa->path.remote, a, sizeof a));
 			return;
 		}
 	}
@@ -83,7 +84,8 @@ void ike__me_auth_response_recv(ike_engine *e, ike_sa *sa, const ike__msg *m)
 	for (unsigned i = 0; i < m->n_notify; i++) {
 		if (m->n[i].type != IKE_ME_ENDPOINT)
 			continue;
-		if (ike_me_endpoint_decode(m->n[i].data, &ep, &err) != IKE_OK || ep.addr.family == IKE_AF_NONE) {
+		if (ike_me_endpoint_decode(m->n[i].data, &ep, &err) != IKE_OK ||
+		    ep.addr.family == IKE_AF_NONE) {
 			IKE_LOG(e, INFO, ME, sa, "ME_ENDPOINT without a usable address ignored");
 			continue;
 		}
@@ -113,7 +115,7 @@ static void add_ep(ike__mb *b, const ike_me_ep *ep)
 		b->w.bad = true;
 		return;
 	}
-	ike__mb_notify(b, 0, IKE_ME_ENDPOINT, (ike_slice){ NULL, 0 }, IKE_SLICE(data, w.len));
+	ike__mb_notify(b, 0, IKE_ME_ENDPOINT, (ike_slice){NULL, 0}, IKE_SLICE(data, w.len));
 }
 
 int ike__me_connect_start(ike_engine *e, ike_sa *sa, const ike_me_connect *req, ike_ms now)
@@ -126,19 +128,19 @@ int ike__me_connect_start(ike_engine *e, ike_sa *sa, const ike_me_connect *req, 
 	ike__mb_begin(&b, sa, IKE_ME_CONNECT, false, sa->mid_out, sa->keys->out);
 	ike__mb_id(&b, PLD_ID_PEER, &req->peer);
 	if (req->response)
-		ike__mb_notify(&b, 0, IKE_ME_RESPONSE, (ike_slice){ NULL, 0 }, (ike_slice){ NULL, 0 });
+		ike__mb_notify(&b, 0, IKE_ME_RESPONSE, (ike_slice){NULL, 0}, (ike_slice){NULL, 0});
 	if (req->callback)
-		ike__mb_notify(&b, 0, IKE_ME_CALLBACK, (ike_slice){ NULL, 0 }, (ike_slice){ NULL, 0 });
+		ike__mb_notify(&b, 0, IKE_ME_CALLBACK, (ike_slice){NULL, 0}, (ike_slice){NULL, 0});
 	if (req->connect_id_len)
-		ike__mb_notify(&b, 0, IKE_ME_CONNECTID, (ike_slice){ NULL, 0 },
-			       IKE_SLICE(req->connect_id, req->connect_id_len));
+		ike__mb_notify(&b, 0, IKE_ME_CONNECTID, (ike_slice){NULL, 0},
+		               IKE_SLICE(req->connect_id, req->connect_id_len));
 	if (req->connect_key_len)
-		ike__mb_notify(&b, 0, IKE_ME_CONNECTKEY, (ike_slice){ NULL, 0 },
-			       IKE_SLICE(req->connect_key, req->connect_key_len));
+		ike__mb_notify(&b, 0, IKE_ME_CONNECTKEY, (ike_slice){NULL, 0},
+		               IKE_SLICE(req->connect_key, req->connect_key_len));
 	for (unsigned i = 0; i < req->n_endpoints; i++)
 		add_ep(&b, &req->endpoints[i]);
 	IKE_LOG(e, INFO, ME, sa, "send ME_CONNECT%s%s with %u endpoints", req->callback ? " (callback)" : "",
-		req->response ? " (response)" : "", req->n_endpoints);
+	        req->response ? " (response)" : "", req->n_endpoints);
 	return ike__send_request(e, sa, &b, now);
 }
 
@@ -173,11 +175,13 @@ static bool parse_connect(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_me_c
 		case IKE_ME_ENDPOINT: {
 			ike_me_endpoint ep;
 			ike_wire_err err;
-			if (ike_me_endpoint_decode(n->data, &ep, &err) != IKE_OK || ep.addr.family == IKE_AF_NONE)
+			if (ike_me_endpoint_decode(n->data, &ep, &err) != IKE_OK ||
+			    ep.addr.family == IKE_AF_NONE)
 				return false;
 			/* Bounded: strongSwan does not limit endpoints, we must (mediation-protocol.md). */
 			if (c->n_endpoints >= IKE_ME_EP_MAX) {
-				IKE_LOG(e, INFO, ME, sa, "ME_CONNECT: endpoints beyond %u ignored", IKE_ME_EP_MAX);
+				IKE_LOG(e, INFO, ME, sa, "ME_CONNECT: endpoints beyond %u ignored",
+				        IKE_ME_EP_MAX);
 				break;
 			}
 			c->endpoints[c->n_endpoints].priority = ep.priority;
@@ -222,7 +226,7 @@ int ike__me_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms no
 	ike_mem_free(e->mem, c);
 	ike__mb_begin(&b, sa, IKE_ME_CONNECT, true, m->mid, sa->keys->out);
 	if (reply)
-		ike__mb_notify(&b, 0, reply, (ike_slice){ NULL, 0 }, (ike_slice){ NULL, 0 });
+		ike__mb_notify(&b, 0, reply, (ike_slice){NULL, 0}, (ike_slice){NULL, 0});
 	return ike__send_response(e, sa, &b);
 }
 

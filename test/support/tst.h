@@ -18,7 +18,7 @@
 
 /* ---- counting allocator (process-wide: each Criterion test is a process) ---- */
 const ike_mem *tst_mem(void);
-size_t tst_mem_live(void);       /* bytes allocated and not yet freed */
+size_t tst_mem_live(void); /* bytes allocated and not yet freed */
 size_t tst_mem_live_blocks(void);
 size_t tst_mem_peak(void);
 /* Makes the n-th allocation from now fail (0 = never). */
@@ -32,8 +32,8 @@ typedef struct tst_clock {
 /* ---- link ---- */
 #define TST_DGRAM_MAX 4096
 typedef struct tst_dgram {
-	int from;          /* sender index (0 = alice, 1 = bob) */
-	ike_path path;     /* as sent: local = sender's */
+	int from;      /* sender index (0 = alice, 1 = bob) */
+	ike_path path; /* as sent: local = sender's */
 	size_t len;
 	uint8_t data[TST_DGRAM_MAX];
 } tst_dgram;
@@ -42,10 +42,10 @@ typedef struct tst_dgram {
 typedef struct tst_link {
 	tst_dgram q[TST_QUEUE_MAX]; /* in flight, in order */
 	size_t n;
-	unsigned drop_next[2];      /* drop the next n datagrams sent by side i */
-	unsigned dup_next[2];       /* duplicate the next n datagrams sent by side i */
-	uint32_t drop_mask[2];      /* drop datagram k (0-based count of side i's sends) if bit k is set */
-	bool blackhole[2];          /* drop everything side i sends */
+	unsigned drop_next[2]; /* drop the next n datagrams sent by side i */
+	unsigned dup_next[2];  /* duplicate the next n datagrams sent by side i */
+	uint32_t drop_mask[2]; /* drop datagram k (0-based count of side i's sends) if bit k is set */
+	bool blackhole[2];     /* drop everything side i sends */
 	uint64_t sent[2];
 	/* A NAT in front of side i: rewrites source on send and destination back
 	 * on delivery (one static mapping). */
@@ -80,17 +80,17 @@ typedef struct tst_side {
 	int idx;
 	ike_engine *e;
 	ike_config cfg;
-	ike_peer_cfg peer;      /* what this side initiates with / answers with */
-	bool peer_known;        /* lookup_peer answers with peer */
-	ike_id lookup_id;       /* last identity looked up */
+	ike_peer_cfg peer; /* what this side initiates with / answers with */
+	bool peer_known;   /* lookup_peer answers with peer */
+	ike_id lookup_id;  /* last identity looked up */
 	unsigned lookups;
 	tst_events events;
-	ike_addr addr;          /* its own address (port 500) */
+	ike_addr addr; /* its own address (port 500) */
 	unsigned log_lines, drop_lines, tick_errors;
-	uint16_t me_reply;      /* what the ME_CONNECT callback answers */
+	uint16_t me_reply; /* what the ME_CONNECT callback answers */
 	ike_me_connect last_me_connect;
-	bool initiate_on_down;  /* the SA_DOWN callback initiates again (re-entry) */
-	bool terminate_on_up;   /* the SA_UP callback terminates the SA (re-entry) */
+	bool initiate_on_down; /* the SA_DOWN callback initiates again (re-entry) */
+	bool terminate_on_up;  /* the SA_UP callback terminates the SA (re-entry) */
 	int reentry_rc;
 	char last_log[256];
 } tst_side;
@@ -99,7 +99,7 @@ typedef struct tst_pair {
 	tst_clock clock;
 	tst_link link;
 	tst_side side[2];
-	ike_sa_ref sa[2];       /* the SA each side reported SA_UP for (or alice's initiate) */
+	ike_sa_ref sa[2]; /* the SA each side reported SA_UP for (or alice's initiate) */
 	uint32_t rand_state;
 } tst_pair;
 
@@ -132,16 +132,16 @@ size_t tst_events_count(const tst_pair *px, int side, ike_event_type type);
 const tst_rec_event *tst_events_last(const tst_pair *px, int side, ike_event_type type);
 
 /* Runs setup, body, teardown, then asserts no live allocation. */
-#define ENGINE_TEST(suite, name)                                                         \
-	static void suite##_##name##_body(tst_pair *px);                                 \
-	Test(suite, name)                                                                \
-	{                                                                                \
-		static tst_pair pair;                                                    \
-		tst_pair_init(&pair);                                                    \
-		suite##_##name##_body(&pair);                                            \
-		tst_pair_free(&pair);                                                    \
-		cr_assert(eq(sz, tst_mem_live(), 0), "%zu bytes still allocated", tst_mem_live()); \
-	}                                                                                \
+#define ENGINE_TEST(suite, name)                                                                             \
+	static void suite##_##name##_body(tst_pair *px);                                                     \
+	Test(suite, name)                                                                                    \
+	{                                                                                                    \
+		static tst_pair pair;                                                                        \
+		tst_pair_init(&pair);                                                                        \
+		suite##_##name##_body(&pair);                                                                \
+		tst_pair_free(&pair);                                                                        \
+		cr_assert(eq(sz, tst_mem_live(), 0), "%zu bytes still allocated", tst_mem_live());           \
+	}                                                                                                    \
 	static void suite##_##name##_body(tst_pair *px)
 
 #endif

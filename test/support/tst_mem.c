@@ -77,7 +77,7 @@ static void *c_realloc(void *user, void *ptr, size_t size)
 	return n;
 }
 
-static const ike_mem counting = { NULL, c_malloc, c_free, c_calloc, c_realloc };
+static const ike_mem counting = {NULL, c_malloc, c_free, c_calloc, c_realloc};
 
 const ike_mem *tst_mem(void)
 {

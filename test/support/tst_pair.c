@@ -112,13 +112,13 @@ static void make_key(int who)
 ike_slice tst_key_private(int who)
 {
 	make_key(who);
-	return (ike_slice){ priv_pem[who], priv_len[who] };
+	return (ike_slice){priv_pem[who], priv_len[who]};
 }
 
 ike_slice tst_key_public(int who)
 {
 	make_key(who);
-	return (ike_slice){ pub_der[who], pub_len[who] };
+	return (ike_slice){pub_der[who], pub_len[who]};
 }
 
 void tst_key_id(int who, ike_id *out)
@@ -193,7 +193,7 @@ static void cb_log(void *user, const ike_log_rec *rec)
 	snprintf(s->last_log, sizeof s->last_log, "%s", rec->msg);
 	if (getenv("TST_LOG"))
 		fprintf(stderr, "%s %-5s [%s] %s\n", s->idx ? "bob  " : "alice", ike_log_level_name(rec->lvl),
-			rec->tag ? rec->tag : "", rec->msg);
+		        rec->tag ? rec->tag : "", rec->msg);
 }
 
 static void cb_rand(void *user, uint8_t *out, size_t len)
@@ -209,7 +209,7 @@ static void cb_rand(void *user, uint8_t *out, size_t len)
 	}
 }
 
-static const ike_callbacks callbacks = { cb_send, cb_lookup, cb_event, cb_log, cb_rand };
+static const ike_callbacks callbacks = {cb_send, cb_lookup, cb_event, cb_log, cb_rand};
 
 /* ---- fixture ---- */
 
@@ -248,8 +248,8 @@ void tst_pair_use_psk(tst_pair *px, const char *psk)
 		tst_side *s = &px->side[i];
 		s->peer.local_auth = IKE_AUTHBY_PSK;
 		s->peer.remote_auth = IKE_AUTHBY_PSK;
-		s->peer.psk = (ike_slice){ (const uint8_t *)psk, strlen(psk) };
-		s->peer.remote_pubkey = (ike_slice){ NULL, 0 };
+		s->peer.psk = (ike_slice){(const uint8_t *)psk, strlen(psk)};
+		s->peer.remote_pubkey = (ike_slice){NULL, 0};
 	}
 }
 
@@ -275,7 +275,8 @@ void tst_pair_free(tst_pair *px)
 void tst_pair_initiate(tst_pair *px)
 {
 	tst_pair_start(px);
-	if (ike_engine_initiate(px->side[ALICE].e, &px->side[ALICE].peer, px->clock.now, &px->sa[ALICE]) != IKE_OK)
+	if (ike_engine_initiate(px->side[ALICE].e, &px->side[ALICE].peer, px->clock.now, &px->sa[ALICE]) !=
+	    IKE_OK)
 		abort();
 }
 

@@ -49,8 +49,8 @@ typedef enum ike_authby {
 
 /* A traffic selector (RFC 7296 3.13.1), addresses in network order. */
 typedef struct ike_tsel {
-	uint8_t family;  /* IKE_AF_INET or IKE_AF_INET6 */
-	uint8_t proto;   /* IP protocol, 0 = any */
+	uint8_t family; /* IKE_AF_INET or IKE_AF_INET6 */
+	uint8_t proto;  /* IP protocol, 0 = any */
 	uint16_t port_lo, port_hi;
 	uint8_t lo[16], hi[16];
 } ike_tsel;
@@ -76,7 +76,7 @@ typedef struct ike_config {
 	ike_slice private_key; /* RSA private key, PEM or DER (PKCS#1 or PKCS#8); may be empty */
 
 	/* Reliability (RFC 7296 2.1, 2.4). Retransmit i waits min(base * 2^i, max). */
-	unsigned retransmit_tries;   /* sends of a request before giving up, incl. the first */
+	unsigned retransmit_tries; /* sends of a request before giving up, incl. the first */
 	ike_ms retransmit_base_ms;
 	ike_ms retransmit_max_ms;
 
@@ -108,13 +108,13 @@ typedef struct ike_config {
  * borrowed for the call (or, when filled by the lookup_peer callback, until the
  * engine call that invoked the callback returns); the engine copies them. */
 typedef struct ike_peer_cfg {
-	const char *name;       /* for logs and events ("bob"); may be NULL */
-	ike_addr local;         /* local address (port 0 = config port); responder: ignored */
-	ike_addr remote;        /* remote address and port (normally 500); responder: ignored */
-	ike_id local_id;        /* type 0 = the engine's local_id */
-	ike_id remote_id;       /* type 0 = accept any identity the lookup confirms */
-	ike_authby local_auth;    /* how we prove who we are */
-	ike_authby remote_auth;   /* how the peer must prove it */
+	const char *name;        /* for logs and events ("bob"); may be NULL */
+	ike_addr local;          /* local address (port 0 = config port); responder: ignored */
+	ike_addr remote;         /* remote address and port (normally 500); responder: ignored */
+	ike_id local_id;         /* type 0 = the engine's local_id */
+	ike_id remote_id;        /* type 0 = accept any identity the lookup confirms */
+	ike_authby local_auth;   /* how we prove who we are */
+	ike_authby remote_auth;  /* how the peer must prove it */
 	ike_slice remote_pubkey; /* the peer's RSA public key (DER SPKI or PKCS#1, or PEM) */
 	ike_slice psk;           /* pre-shared key for IKE_AUTHBY_PSK */
 	/* strongSwan-style proposals, several separated by ',' (NULL = defaults):
@@ -122,11 +122,11 @@ typedef struct ike_peer_cfg {
 	 * ESP "aes128gcm16", "aes256-sha256". */
 	const char *ike_proposals;
 	const char *esp_proposals;
-	ike_tsel_list local_ts;   /* our side of the CHILD_SA */
-	ike_tsel_list remote_ts;  /* the peer's side */
-	bool no_child;          /* IKE_SA only (set for mediation connections) */
-	bool mediation;         /* mediation connection (draft-brunner-ikev2-mediation) */
-	bool mediation_server;  /* we are the mediation server for this peer */
+	ike_tsel_list local_ts;  /* our side of the CHILD_SA */
+	ike_tsel_list remote_ts; /* the peer's side */
+	bool no_child;           /* IKE_SA only (set for mediation connections) */
+	bool mediation;          /* mediation connection (draft-brunner-ikev2-mediation) */
+	bool mediation_server;   /* we are the mediation server for this peer */
 } ike_peer_cfg;
 
 /* Maximum key lengths carried in events. */
@@ -137,36 +137,36 @@ typedef struct ike_peer_cfg {
  * (SPI spi_out, the peer's). For AEAD (AES-GCM) integ is 0 and enc keys include
  * the 4-byte salt at their end. */
 typedef struct ike_child_info {
-	uint32_t spi_in, spi_out;       /* host order */
-	uint16_t encr, encr_keylen;     /* IANA ENCR id, key bits */
-	uint16_t integ;                 /* IANA INTEG id, 0 with AEAD */
+	uint32_t spi_in, spi_out;   /* host order */
+	uint16_t encr, encr_keylen; /* IANA ENCR id, key bits */
+	uint16_t integ;             /* IANA INTEG id, 0 with AEAD */
 	uint8_t esn;
-	bool encap_udp;                 /* ESP in UDP on path (NAT-T, RFC 3948) */
+	bool encap_udp; /* ESP in UDP on path (NAT-T, RFC 3948) */
 	uint8_t enc_key_len, integ_key_len;
 	uint8_t enc_in[IKE_KEY_MAX], enc_out[IKE_KEY_MAX];
 	uint8_t integ_in[IKE_KEY_MAX], integ_out[IKE_KEY_MAX];
 	ike_tsel_list local_ts, remote_ts;
-	ike_path path;                  /* where ESP goes */
+	ike_path path; /* where ESP goes */
 } ike_child_info;
 
 typedef enum ike_event_type {
-	IKE_EV_SA_UP = 1,    /* IKE_SA authenticated: sa_up */
-	IKE_EV_SA_DOWN,      /* IKE_SA gone (deleted, failed, timed out): sa_down */
-	IKE_EV_SA_REKEYED,   /* IKE_SA replaced: sa_rekeyed (sa = the new handle) */
-	IKE_EV_CHILD_UP,     /* CHILD_SA installed: child */
-	IKE_EV_CHILD_REKEYED,/* CHILD_SA replaced: child (new), old_spi_in/out */
-	IKE_EV_CHILD_DOWN,   /* CHILD_SA removed: child_down */
-	IKE_EV_KEEPALIVE,    /* send a NAT keepalive (one 0xFF byte) on path: keepalive */
-	IKE_EV_ME_ENDPOINT,  /* mediation client: the server told us our server-reflexive
-	                        endpoint in IKE_AUTH: me_endpoint */
-	IKE_EV_ME_CONNECT,   /* mediation: an ME_CONNECT request arrived: me_connect */
+	IKE_EV_SA_UP = 1,        /* IKE_SA authenticated: sa_up */
+	IKE_EV_SA_DOWN,          /* IKE_SA gone (deleted, failed, timed out): sa_down */
+	IKE_EV_SA_REKEYED,       /* IKE_SA replaced: sa_rekeyed (sa = the new handle) */
+	IKE_EV_CHILD_UP,         /* CHILD_SA installed: child */
+	IKE_EV_CHILD_REKEYED,    /* CHILD_SA replaced: child (new), old_spi_in/out */
+	IKE_EV_CHILD_DOWN,       /* CHILD_SA removed: child_down */
+	IKE_EV_KEEPALIVE,        /* send a NAT keepalive (one 0xFF byte) on path: keepalive */
+	IKE_EV_ME_ENDPOINT,      /* mediation client: the server told us our server-reflexive
+	                            endpoint in IKE_AUTH: me_endpoint */
+	IKE_EV_ME_CONNECT,       /* mediation: an ME_CONNECT request arrived: me_connect */
 	IKE_EV_ME_CONNECT_REPLY, /* mediation: the answer to our ME_CONNECT: me_reply */
 } ike_event_type;
 
 /* A mediation endpoint (ME_ENDPOINT notify data). */
 typedef struct ike_me_ep {
 	uint32_t priority;
-	uint8_t type;     /* IKE_ME_HOST, _PEER_REFLEXIVE, _SERVER_REFLEXIVE, _RELAYED */
+	uint8_t type; /* IKE_ME_HOST, _PEER_REFLEXIVE, _SERVER_REFLEXIVE, _RELAYED */
 	ike_addr addr;
 } ike_me_ep;
 
@@ -178,13 +178,13 @@ typedef struct ike_me_ep {
  * /work/shared/mediation-protocol.md). From a client to the server, peer is the
  * client it wants to reach; from the server to a client, peer is the other client. */
 typedef struct ike_me_connect {
-	ike_id peer;                /* the ID_PEER payload */
+	ike_id peer; /* the ID_PEER payload */
 	uint8_t connect_id[IKE_ME_ID_MAX];
-	uint8_t connect_id_len;     /* 0 only with callback */
+	uint8_t connect_id_len; /* 0 only with callback */
 	uint8_t connect_key[IKE_ME_KEY_MAX];
-	uint8_t connect_key_len;    /* 0 only with callback */
-	bool callback;              /* ME_CALLBACK */
-	bool response;              /* ME_RESPONSE */
+	uint8_t connect_key_len; /* 0 only with callback */
+	bool callback;           /* ME_CALLBACK */
+	bool response;           /* ME_RESPONSE */
 	uint8_t n_endpoints;
 	ike_me_ep endpoints[IKE_ME_EP_MAX];
 } ike_me_connect;
@@ -192,20 +192,20 @@ typedef struct ike_me_connect {
 /* One event. Every pointer inside is valid only during the callback. */
 typedef struct ike_event {
 	ike_event_type type;
-	ike_sa_ref sa;        /* the IKE_SA concerned */
-	const char *name;     /* the peer config's name, or "" */
+	ike_sa_ref sa;    /* the IKE_SA concerned */
+	const char *name; /* the peer config's name, or "" */
 	union {
 		struct {
-			ike_path path;        /* current path (ports 4500 after NAT-T) */
+			ike_path path; /* current path (ports 4500 after NAT-T) */
 			ike_id local_id, remote_id;
 			uint64_t spi_i, spi_r;
 			bool initiator;
 			bool nat_local, nat_remote; /* NAT detected in front of us / the peer */
 		} sa_up;
 		struct {
-			int reason;       /* IKE_OK (deleted normally), IKE_ERR_TIMEOUT, IKE_ERR_AUTH, ... */
-			uint16_t notify;  /* the error notify received or sent, or 0 */
-			bool was_up;      /* false: the SA failed while being set up */
+			int reason;      /* IKE_OK (deleted normally), IKE_ERR_TIMEOUT, IKE_ERR_AUTH, ... */
+			uint16_t notify; /* the error notify received or sent, or 0 */
+			bool was_up;     /* false: the SA failed while being set up */
 		} sa_down;
 		struct {
 			ike_sa_ref old_sa;
@@ -230,11 +230,11 @@ typedef struct ike_event {
 			uint16_t *reply;
 		} me_connect;
 		struct {
-			uint16_t notify;   /* 0 = accepted, IKE_ME_CONNECT_FAILED, IKE_INVALID_SYNTAX, ... */
+			uint16_t notify; /* 0 = accepted, IKE_ME_CONNECT_FAILED, IKE_INVALID_SYNTAX, ... */
 		} me_reply;
 		struct {
-			ike_addr addr;     /* as the mediation server saw us */
-			uint8_t type;      /* IKE_ME_SERVER_REFLEXIVE */
+			ike_addr addr; /* as the mediation server saw us */
+			uint8_t type;  /* IKE_ME_SERVER_REFLEXIVE */
 			uint32_t priority;
 		} me_endpoint;
 	} u;
@@ -282,7 +282,7 @@ void ike_config_defaults(ike_config *cfg);
  * IKE_ERR_CRYPTO (the private key could not be loaded). *out is NULL on error.
  * Not callable from a callback. */
 IKE_MUST_CHECK int ike_engine_new(ike_engine **out, const ike_config *cfg, const ike_callbacks *cb,
-				  void *user, ike_ms now);
+                                  void *user, ike_ms now);
 
 /* Frees the engine and every SA silently (no DELETE, no events). NULL is ignored.
  * Not callable from a callback. */
@@ -293,8 +293,7 @@ void ike_engine_free(ike_engine *e);
  * (bad proposals, no remote address or credentials), IKE_ERR_NOMEM, IKE_ERR_LIMIT.
  * May be called from a callback: the first message is then sent before the
  * outermost engine call returns. */
-IKE_MUST_CHECK int ike_engine_initiate(ike_engine *e, const ike_peer_cfg *peer, ike_ms now,
-				       ike_sa_ref *out);
+IKE_MUST_CHECK int ike_engine_initiate(ike_engine *e, const ike_peer_cfg *peer, ike_ms now, ike_sa_ref *out);
 
 /* Deletes an IKE_SA: sends an INFORMATIONAL DELETE (when established) and reports
  * IKE_EV_SA_DOWN with reason IKE_OK once answered or timed out; a half-open SA is
@@ -318,7 +317,7 @@ IKE_MUST_CHECK int ike_engine_rekey(ike_engine *e, ike_sa_ref sa, uint32_t child
  * ike_err_is_fatal() (IKE_ERR_NOMEM, IKE_ERR_CALLBACK). Each drop is also logged
  * once (rate-limited). Not callable from a callback. */
 IKE_MUST_CHECK int ike_engine_recv(ike_engine *e, const ike_path *path, const uint8_t *pkt, size_t len,
-				   ike_ms now);
+                                   ike_ms now);
 
 /* Runs every timer due at or before now (retransmissions, timeouts, DPD,
  * keepalives, rekeys). Returns IKE_OK or a fatal code. Not callable from a callback. */

@@ -21,7 +21,7 @@ static void no_event(void *u, const ike_event *ev)
 Test(ike_engine, refuses_config_without_required_callbacks)
 {
 	ike_config cfg;
-	ike_callbacks cb = { 0 };
+	ike_callbacks cb = {0};
 	ike_engine *e = (ike_engine *)1;
 
 	ike_config_defaults(&cfg);
@@ -36,7 +36,7 @@ Test(ike_engine, refuses_config_without_required_callbacks)
 	cfg.private_key = IKE_SLICE("not a key", 9);
 	cr_assert(eq(int, ike_engine_new(&e, &cfg, &cb, NULL, 0), IKE_ERR_CRYPTO));
 	cr_assert(eq(sz, tst_mem_live(), 0));
-	cfg.private_key = (ike_slice){ NULL, 0 };
+	cfg.private_key = (ike_slice){NULL, 0};
 	cr_assert(eq(int, ike_engine_new(&e, &cfg, &cb, NULL, 0), IKE_OK));
 	cr_assert(eq(u64, ike_engine_next_deadline(e), IKE_NEVER));
 	ike_engine_free(e);
@@ -48,7 +48,7 @@ Test(ike_engine, refuses_config_without_required_callbacks)
 Test(ike_engine, timer_heap_orders_deadlines)
 {
 	ike_config cfg;
-	ike_callbacks cb = { .send = no_send, .on_event = no_event };
+	ike_callbacks cb = {.send = no_send, .on_event = no_event};
 	ike_engine *e;
 	ike_sa *sa[20];
 	uint32_t slot;
@@ -60,8 +60,10 @@ Test(ike_engine, timer_heap_orders_deadlines)
 	cr_assert(eq(int, ike_engine_new(&e, &cfg, &cb, NULL, 0), IKE_OK));
 	for (int i = 0; i < 20; i++) {
 		cr_assert(eq(int, ike__sa_alloc(e, &sa[i]), IKE_OK));
-		cr_assert(eq(int, ike__timer_set(e, sa[i], TMR_DPD, (ike_ms)((i * 7919) % 101 + 10)), IKE_OK));
-		cr_assert(eq(int, ike__timer_set(e, sa[i], TMR_RETRANSMIT, (ike_ms)((i * 31) % 53 + 5)), IKE_OK));
+		cr_assert(
+		    eq(int, ike__timer_set(e, sa[i], TMR_DPD, (ike_ms)((i * 7919) % 101 + 10)), IKE_OK));
+		cr_assert(
+		    eq(int, ike__timer_set(e, sa[i], TMR_RETRANSMIT, (ike_ms)((i * 31) % 53 + 5)), IKE_OK));
 	}
 	cr_assert(eq(int, ike__timer_set(e, sa[3], TMR_DPD, 1), IKE_OK)); /* moved to the front */
 	ike__timer_clear(e, sa[5], TMR_RETRANSMIT);
@@ -82,7 +84,7 @@ Test(ike_engine, timer_heap_orders_deadlines)
 Test(ike_engine, sa_table_finds_by_spi_and_detects_stale_refs)
 {
 	ike_config cfg;
-	ike_callbacks cb = { .send = no_send, .on_event = no_event };
+	ike_callbacks cb = {.send = no_send, .on_event = no_event};
 	ike_engine *e;
 	ike_sa *sa[300];
 	ike_sa_ref r0;

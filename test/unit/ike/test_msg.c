@@ -10,7 +10,7 @@
  * deterministically). */
 static void mutate_into_bob(tst_pair *px, const tst_dgram *d)
 {
-	ike_path p = { d->path.remote, d->path.local };
+	ike_path p = {d->path.remote, d->path.local};
 	uint8_t buf[TST_DGRAM_MAX];
 
 	for (size_t n = 0; n < d->len; n++) {

@@ -34,7 +34,8 @@ Test(ike_proposal, derives_prf_from_integrity_for_cbc)
 Test(ike_proposal, rejects_bad_strings)
 {
 	cr_assert(eq(int, ike_proposals_check("aes128gcm16-x25519", false), IKE_ERR_INVAL)); /* no PRF */
-	cr_assert(eq(int, ike_proposals_check("aes128-prfsha256-x25519", false), IKE_ERR_INVAL)); /* no integ */
+	cr_assert(
+	    eq(int, ike_proposals_check("aes128-prfsha256-x25519", false), IKE_ERR_INVAL)); /* no integ */
 	cr_assert(eq(int, ike_proposals_check("aes128gcm16-sha256", true), IKE_ERR_INVAL)); /* AEAD + integ */
 	cr_assert(eq(int, ike_proposals_check("aes128-aes128gcm16-sha256", true), IKE_ERR_INVAL));
 	cr_assert(eq(int, ike_proposals_check("blowfish-sha256", true), IKE_ERR_INVAL));
@@ -52,7 +53,11 @@ Test(ike_proposal, selects_first_of_ours_the_peer_offers)
 	uint8_t num = 0;
 
 	cr_assert(eq(int, ike__prop_parse(&ours, "aes256gcm16-prfsha384-ecp384-x25519", false), IKE_OK));
-	cr_assert(eq(int, ike__prop_parse(&theirs, "aes128-sha256-modp2048,aes256gcm16-aes128gcm16-prfsha256-prfsha384-x25519", false), IKE_OK));
+	cr_assert(eq(
+	    int,
+	    ike__prop_parse(
+	        &theirs, "aes128-sha256-modp2048,aes256gcm16-aes128gcm16-prfsha256-prfsha384-x25519", false),
+	    IKE_OK));
 	cr_assert(ike__prop_select(&ours, &theirs, false, &s, &num));
 	cr_assert(eq(u8, num, 2));
 	cr_assert(eq(u16, s.encr, IKE_ENCR_AES_GCM_16));
@@ -76,7 +81,7 @@ Test(ike_proposal, finds_nothing_when_key_sizes_differ)
 Test(ike_proposal, contains_refuses_unoffered_transform)
 {
 	ike__prop_list ours;
-	ike__suite s = { IKE_ENCR_AES_CBC, 128, IKE_AUTH_HMAC_SHA2_512_256, 0, 0, 0 };
+	ike__suite s = {IKE_ENCR_AES_CBC, 128, IKE_AUTH_HMAC_SHA2_512_256, 0, 0, 0};
 
 	cr_assert(eq(int, ike__prop_parse(&ours, "aes128-sha256", true), IKE_OK));
 	cr_assert(not(ike__prop_contains(&ours, &s, true)));

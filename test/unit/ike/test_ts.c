@@ -16,7 +16,7 @@ static ike_tsel ts(const char *text)
 Test(ike_ts, parses_prefixes)
 {
 	ike_tsel t = ts("10.1.2.3/16");
-	uint8_t lo[4] = { 10, 1, 0, 0 }, hi[4] = { 10, 1, 255, 255 };
+	uint8_t lo[4] = {10, 1, 0, 0}, hi[4] = {10, 1, 255, 255};
 
 	cr_assert(eq(u8, t.family, IKE_AF_INET));
 	cr_assert(eq(int, memcmp(t.lo, lo, 4), 0));
@@ -33,7 +33,7 @@ Test(ike_ts, parses_prefixes)
 
 Test(ike_ts, narrows_to_the_intersection)
 {
-	ike_tsel_list prop = { 1, { ts("10.0.0.0/8") } }, cfg = { 1, { ts("10.1.0.0/16") } }, out;
+	ike_tsel_list prop = {1, {ts("10.0.0.0/8")}}, cfg = {1, {ts("10.1.0.0/16")}}, out;
 	ike_tsel want = ts("10.1.0.0/16");
 
 	cr_assert(ike__ts_narrow(&prop, &cfg, &out));
@@ -60,7 +60,7 @@ Test(ike_ts, narrows_ports_and_protocol)
 
 Test(ike_ts, refuses_disjoint_selectors)
 {
-	ike_tsel_list prop = { 1, { ts("192.168.0.0/16") } }, cfg = { 1, { ts("10.0.0.0/8") } }, out;
+	ike_tsel_list prop = {1, {ts("192.168.0.0/16")}}, cfg = {1, {ts("10.0.0.0/8")}}, out;
 
 	cr_assert(not(ike__ts_narrow(&prop, &cfg, &out)));
 	prop.ts[0] = ts("2001:db8::/32");
@@ -69,7 +69,7 @@ Test(ike_ts, refuses_disjoint_selectors)
 
 Test(ike_ts, checks_responder_result_lies_within_offer)
 {
-	ike_tsel_list offered = { 1, { ts("10.0.0.0/8") } }, got = { 2, { ts("10.1.0.0/16"), ts("10.2.0.0/16") } };
+	ike_tsel_list offered = {1, {ts("10.0.0.0/8")}}, got = {2, {ts("10.1.0.0/16"), ts("10.2.0.0/16")}};
 
 	cr_assert(ike__ts_list_within(&got, &offered));
 	got.ts[1] = ts("11.0.0.0/16");

@@ -56,7 +56,8 @@ ENGINE_TEST(ike_xchg_auth, establishes_with_cbc_and_sha2)
 	tst_pair_initiate(px);
 	tst_pair_run(px, 5000);
 	assert_up_and_keys_agree(px);
-	cr_assert(eq(u16, tst_events_last(px, ALICE, IKE_EV_CHILD_UP)->child.integ, IKE_AUTH_HMAC_SHA2_256_128));
+	cr_assert(
+	    eq(u16, tst_events_last(px, ALICE, IKE_EV_CHILD_UP)->child.integ, IKE_AUTH_HMAC_SHA2_256_128));
 	cr_assert(eq(u8, tst_events_last(px, ALICE, IKE_EV_CHILD_UP)->child.integ_key_len, 32));
 }
 
@@ -101,7 +102,8 @@ ENGINE_TEST(ike_xchg_auth, fails_both_sides_when_signature_key_is_wrong)
 	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_SA_UP), 0));
 	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_SA_DOWN), 1));
 	cr_assert(eq(int, tst_events_last(px, ALICE, IKE_EV_SA_DOWN)->ev.u.sa_down.reason, IKE_ERR_AUTH));
-	cr_assert(eq(u16, tst_events_last(px, ALICE, IKE_EV_SA_DOWN)->ev.u.sa_down.notify, IKE_AUTHENTICATION_FAILED));
+	cr_assert(eq(u16, tst_events_last(px, ALICE, IKE_EV_SA_DOWN)->ev.u.sa_down.notify,
+	             IKE_AUTHENTICATION_FAILED));
 	cr_assert(eq(u64, ike_engine_next_deadline(px->side[ALICE].e), IKE_NEVER));
 	cr_assert(eq(u64, ike_engine_next_deadline(px->side[BOB].e), IKE_NEVER));
 }
@@ -147,7 +149,7 @@ ENGINE_TEST(ike_xchg_auth, initiator_looks_up_responder_key_by_its_key_id)
 	 * the config she initiates with has no key */
 	tst_pair_start(px);
 	p = px->side[ALICE].peer;
-	p.remote_pubkey = (ike_slice){ NULL, 0 };
+	p.remote_pubkey = (ike_slice){NULL, 0};
 	cr_assert(eq(int, ike_engine_initiate(px->side[ALICE].e, &p, px->clock.now, &px->sa[ALICE]), IKE_OK));
 	tst_pair_run(px, 5000);
 	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_SA_UP), 1));

@@ -26,8 +26,10 @@ static void assert_rekeyed(tst_pair *px, uint32_t old_alice_in)
 	cr_assert(eq(int, memcmp(a->child.enc_out, b->child.enc_in, a->child.enc_key_len), 0));
 	cr_assert(eq(int, memcmp(a->child.enc_in, b->child.enc_out, a->child.enc_key_len), 0));
 	/* the old CHILD_SA went away on both sides */
-	cr_assert(eq(u32, tst_events_last(px, ALICE, IKE_EV_CHILD_DOWN)->ev.u.child_down.spi_in, old_alice_in));
-	cr_assert(eq(u32, tst_events_last(px, BOB, IKE_EV_CHILD_DOWN)->ev.u.child_down.spi_out, old_alice_in));
+	cr_assert(
+	    eq(u32, tst_events_last(px, ALICE, IKE_EV_CHILD_DOWN)->ev.u.child_down.spi_in, old_alice_in));
+	cr_assert(
+	    eq(u32, tst_events_last(px, BOB, IKE_EV_CHILD_DOWN)->ev.u.child_down.spi_out, old_alice_in));
 	cr_assert(ike_engine_sa_is_up(px->side[ALICE].e, px->sa[ALICE]));
 }
 
@@ -43,9 +45,10 @@ ENGINE_TEST(ike_xchg_child, rekeys_child_sa_on_request)
 	tst_pair_run(px, 5000);
 	assert_rekeyed(px, old);
 	/* fresh keys */
-	cr_assert(ne(int, memcmp(tst_events_last(px, ALICE, IKE_EV_CHILD_REKEYED)->child.enc_out, up0->child.enc_out,
-				 up0->child.enc_key_len),
-		     0));
+	cr_assert(ne(int,
+	             memcmp(tst_events_last(px, ALICE, IKE_EV_CHILD_REKEYED)->child.enc_out,
+	                    up0->child.enc_out, up0->child.enc_key_len),
+	             0));
 }
 
 ENGINE_TEST(ike_xchg_child, responder_rekeys_child_sa_too)
@@ -92,13 +95,14 @@ ENGINE_TEST(ike_xchg_child, resolves_simultaneous_rekeys_with_one_new_child)
 	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_CHILD_DOWN), 1));
 	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_CHILD_DOWN), 1));
 	cr_assert(eq(u32, tst_events_last(px, ALICE, IKE_EV_CHILD_REKEYED)->child.spi_in,
-		     tst_events_last(px, BOB, IKE_EV_CHILD_REKEYED)->child.spi_out));
+	             tst_events_last(px, BOB, IKE_EV_CHILD_REKEYED)->child.spi_out));
 }
 
 ENGINE_TEST(ike_xchg_child, refuses_rekey_of_unknown_child)
 {
 	bring_up(px);
-	cr_assert(eq(int, ike_engine_rekey(px->side[ALICE].e, px->sa[ALICE], 12345, px->clock.now), IKE_ERR_NOT_FOUND));
+	cr_assert(eq(int, ike_engine_rekey(px->side[ALICE].e, px->sa[ALICE], 12345, px->clock.now),
+	             IKE_ERR_NOT_FOUND));
 }
 
 ENGINE_TEST(ike_xchg_child, narrows_traffic_selectors_in_ike_auth)

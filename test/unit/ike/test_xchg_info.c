@@ -25,7 +25,8 @@ ENGINE_TEST(ike_xchg_info, deletes_sa_from_initiator)
 	cr_assert(eq(u64, ike_engine_next_deadline(px->side[ALICE].e), IKE_NEVER));
 	cr_assert(eq(u64, ike_engine_next_deadline(px->side[BOB].e), IKE_NEVER));
 	/* the handle is stale now */
-	cr_assert(eq(int, ike_engine_terminate(px->side[ALICE].e, px->sa[ALICE], px->clock.now), IKE_ERR_STALE_SA));
+	cr_assert(
+	    eq(int, ike_engine_terminate(px->side[ALICE].e, px->sa[ALICE], px->clock.now), IKE_ERR_STALE_SA));
 }
 
 ENGINE_TEST(ike_xchg_info, deletes_sa_from_responder)
@@ -94,12 +95,14 @@ ENGINE_TEST(ike_xchg_info, terminate_from_callback_is_deferred)
 ENGINE_TEST(ike_xchg_info, refuses_stale_handles)
 {
 	tst_pair_start(px);
-	cr_assert(eq(int, ike_engine_terminate(px->side[ALICE].e, (ike_sa_ref){ 7, 1 }, px->clock.now),
-		     IKE_ERR_STALE_SA));
+	cr_assert(eq(int, ike_engine_terminate(px->side[ALICE].e, (ike_sa_ref){7, 1}, px->clock.now),
+	             IKE_ERR_STALE_SA));
 	bring_up(px);
-	cr_assert(eq(int, ike_engine_terminate(px->side[ALICE].e, (ike_sa_ref){ px->sa[ALICE].slot, px->sa[ALICE].gen + 1 },
-					     px->clock.now),
-		     IKE_ERR_STALE_SA));
+	cr_assert(
+	    eq(int,
+	       ike_engine_terminate(px->side[ALICE].e,
+	                            (ike_sa_ref){px->sa[ALICE].slot, px->sa[ALICE].gen + 1}, px->clock.now),
+	       IKE_ERR_STALE_SA));
 }
 
 ENGINE_TEST(ike_xchg_info, initiate_from_callback_starts_after_the_call)

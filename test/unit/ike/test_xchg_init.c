@@ -58,11 +58,11 @@ ENGINE_TEST(ike_xchg_init, resends_identical_cached_response_once_per_copy)
 	tst_dgram req, r1, r2;
 
 	tst_pair_initiate(px);
-	cr_assert(eq(int, tst_pair_deliver(px), IKE_OK));   /* INIT request to bob */
-	cr_assert(eq(int, tst_pair_deliver(px), IKE_OK));   /* INIT response to alice, AUTH request out */
+	cr_assert(eq(int, tst_pair_deliver(px), IKE_OK)); /* INIT request to bob */
+	cr_assert(eq(int, tst_pair_deliver(px), IKE_OK)); /* INIT response to alice, AUTH request out */
 	cr_assert(eq(sz, px->link.n, 1));
 	req = px->link.q[0];
-	cr_assert(eq(int, tst_pair_deliver(px), IKE_OK));   /* bob answers IKE_AUTH */
+	cr_assert(eq(int, tst_pair_deliver(px), IKE_OK)); /* bob answers IKE_AUTH */
 	cr_assert(tst_link_take(&px->link, 0, &r1));
 	/* the same request again: the same bytes again, and nothing else */
 	tst_link_push(&px->link, ALICE, &req.path, req.data, req.len);
@@ -144,8 +144,10 @@ ENGINE_TEST(ike_xchg_init, fails_with_no_proposal_chosen)
 	px->side[BOB].cfg.ike_proposals = "aes256-sha512-modp2048";
 	tst_pair_initiate(px);
 	tst_pair_run(px, 10000);
-	cr_assert(eq(int, tst_events_last(px, ALICE, IKE_EV_SA_DOWN)->ev.u.sa_down.reason, IKE_ERR_NO_PROPOSAL));
-	cr_assert(eq(u16, tst_events_last(px, ALICE, IKE_EV_SA_DOWN)->ev.u.sa_down.notify, IKE_NO_PROPOSAL_CHOSEN));
+	cr_assert(
+	    eq(int, tst_events_last(px, ALICE, IKE_EV_SA_DOWN)->ev.u.sa_down.reason, IKE_ERR_NO_PROPOSAL));
+	cr_assert(
+	    eq(u16, tst_events_last(px, ALICE, IKE_EV_SA_DOWN)->ev.u.sa_down.notify, IKE_NO_PROPOSAL_CHOSEN));
 	cr_assert(eq(u64, ike_engine_next_deadline(px->side[BOB].e), IKE_NEVER));
 }
 
@@ -170,7 +172,7 @@ ENGINE_TEST(ike_xchg_init, frees_half_open_sa_after_timeout)
 ENGINE_TEST(ike_xchg_init, drops_garbage_with_one_log_line_each)
 {
 	uint8_t junk[40];
-	ike_path p = { px->side[BOB].addr, px->side[ALICE].addr };
+	ike_path p = {px->side[BOB].addr, px->side[ALICE].addr};
 	unsigned before;
 
 	tst_pair_start(px);

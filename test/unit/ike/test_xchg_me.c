@@ -95,7 +95,8 @@ ENGINE_TEST(ike_xchg_me, carries_me_connect_to_the_server)
 	const ike_me_connect *got = &px->side[BOB].last_me_connect;
 
 	register_behind_nat(px);
-	cr_assert(eq(int, ike_engine_me_connect(px->side[ALICE].e, px->sa[ALICE], &c, px->clock.now), IKE_OK));
+	cr_assert(
+	    eq(int, ike_engine_me_connect(px->side[ALICE].e, px->sa[ALICE], &c, px->clock.now), IKE_OK));
 	tst_pair_run(px, 5000);
 	cr_assert(ike_id_eq(&got->peer, &c.peer));
 	cr_assert(eq(u8, got->connect_id_len, 4));
@@ -117,10 +118,11 @@ ENGINE_TEST(ike_xchg_me, reports_connect_failed_from_the_server)
 
 	register_behind_nat(px);
 	px->side[BOB].me_reply = IKE_ME_CONNECT_FAILED; /* the peer is not online */
-	cr_assert(eq(int, ike_engine_me_connect(px->side[ALICE].e, px->sa[ALICE], &c, px->clock.now), IKE_OK));
+	cr_assert(
+	    eq(int, ike_engine_me_connect(px->side[ALICE].e, px->sa[ALICE], &c, px->clock.now), IKE_OK));
 	tst_pair_run(px, 5000);
 	cr_assert(eq(u16, tst_events_last(px, ALICE, IKE_EV_ME_CONNECT_REPLY)->ev.u.me_reply.notify,
-		     IKE_ME_CONNECT_FAILED));
+	             IKE_ME_CONNECT_FAILED));
 	cr_assert(ike_engine_sa_is_up(px->side[ALICE].e, px->sa[ALICE]));
 }
 
@@ -145,13 +147,17 @@ ENGINE_TEST(ike_xchg_me, refuses_incomplete_me_connect_requests)
 	register_behind_nat(px);
 	c.callback = false;
 	c.n_endpoints = IKE_ME_EP_MAX + 1;
-	cr_assert(eq(int, ike_engine_me_connect(px->side[ALICE].e, px->sa[ALICE], &c, px->clock.now), IKE_ERR_INVAL));
+	cr_assert(eq(int, ike_engine_me_connect(px->side[ALICE].e, px->sa[ALICE], &c, px->clock.now),
+	             IKE_ERR_INVAL));
 	c.n_endpoints = 1;
 	c.connect_key_len = 0;
-	cr_assert(eq(int, ike_engine_me_connect(px->side[ALICE].e, px->sa[ALICE], &c, px->clock.now), IKE_ERR_INVAL));
+	cr_assert(eq(int, ike_engine_me_connect(px->side[ALICE].e, px->sa[ALICE], &c, px->clock.now),
+	             IKE_ERR_INVAL));
 	c = connect_request();
-	cr_assert(eq(int, ike_engine_me_connect(px->side[ALICE].e, px->sa[ALICE], &c, px->clock.now), IKE_OK));
+	cr_assert(
+	    eq(int, ike_engine_me_connect(px->side[ALICE].e, px->sa[ALICE], &c, px->clock.now), IKE_OK));
 	/* window size 1: a second request waits for the first answer */
-	cr_assert(eq(int, ike_engine_me_connect(px->side[ALICE].e, px->sa[ALICE], &c, px->clock.now), IKE_ERR_STATE));
+	cr_assert(eq(int, ike_engine_me_connect(px->side[ALICE].e, px->sa[ALICE], &c, px->clock.now),
+	             IKE_ERR_STATE));
 	tst_pair_run(px, 5000);
 }
