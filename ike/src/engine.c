@@ -254,7 +254,20 @@ void ike__sa_kill(ike_engine *e, ike_sa *sa, int reason, uint16_t notify)
 	if (sa->state == SA_R_INIT && e->stats.half_open)
 		e->stats.half_open--;
 	sa->state = SA_DEAD;
-	e->need_reap = true;
+	/* Remember the slot so that reaping does not scan every SA (medsrv holds
+	 * many); if the list cannot grow, fall back to one scan. */
+	if (e->n_dead == e->cap_dead) {
+		uint32_t cap = e->cap_dead ? e->cap_dead * 2 : 8;
+		uint32_t *d = ike_mem_realloc(e->mem, e->dead, cap * sizeof *d);
+		if (d) {
+			e->dead = d;
+			e->cap_dead = cap;
+		}
+	}
+	if (e->n_dead < e->cap_dead)
+		e->dead[e->n_dead++] = sa->slot;
+	else
+		e->need_reap = true;
 	if (sa->was_up && !sa->rekeyed) {
 		for (c = sa->children; c; c = c->next) {
 			memset(&ev, 0, sizeof ev);
@@ -305,6 +318,12 @@ static int leave(ike_engine *e, int rc)
 			}
 		}
 	}
+	for (uint32_t i = 0; i < e->n_dead; i++) {
+		ike_sa *sa = e->sas.slots[e->dead[i]].sa;
+		if (sa && sa->state == SA_DEAD)
+			ike__sa_release(e, sa);
+	}
+	e->n_dead = 0;
 	if (e->need_reap) {
 		for (uint32_t s = 1; s < e->sas.n_slots; s++) {
 			ike_sa *sa = e->sas.slots[s].sa;
@@ -388,6 +407,7 @@ void ike_engine_free(ike_engine *e)
 	ike__sa_table_free(e);
 	ike_mem_free(e->mem, e->timers.v);
 	ike_mem_free(e->mem, e->pending);
+	ike_mem_free(e->mem, e->dead);
 	ike_mem_freezero(e->mem, e, sizeof *e);
 }
 

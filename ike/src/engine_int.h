@@ -132,6 +132,8 @@ struct ike_engine {
 	ike_stats stats;
 	unsigned depth; /* nesting of engine calls (callbacks re-entering) */
 	bool need_reap;
+	uint32_t *dead; /* slots of SAs to free at the end of the outermost call */
+	uint32_t n_dead, cap_dead;
 	pending_op *pending;
 	uint32_t n_pending, cap_pending;
 	uint8_t cookie_secret[32], cookie_prev[32];
