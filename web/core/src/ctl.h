@@ -6,9 +6,9 @@
 #include <jansson.h>
 
 #include "ike/err.h"
+#include "ikeio/ctl.h"
 
 #define WEB_CTL_TIMEOUT_MS 2000
-#define WEB_CTL_REPLY_MAX (256u * 1024u)
 
 /* Sends req (borrowed) as one line to the socket at path and reads one line back into
  * *reply (a JSON object the caller json_decref's). Errors: IKE_ERR_NOT_FOUND (no socket
