@@ -270,12 +270,15 @@ int db_cpeer_find_keyid(db *d, const uint8_t *keyid, size_t keyid_len, db_cpeer 
 	return read_one(d, st, out);
 }
 
+static int read_cpeer_row(db *d, sqlite3_stmt *st, void *elem)
+{
+	return read_cpeer(d, st, elem);
+}
+
 int db_cpeer_list(db *d, db_cpeer **out, size_t *n_out)
 {
-	db_cpeer *items = NULL;
-	size_t n = 0, cap = 0;
 	sqlite3_stmt *st;
-	int rc = SQLITE_DONE, ret;
+	int ret;
 
 	db__clear_err(d);
 	if ((ret = db__need_kind(d, DB_KIND_CLIENT)) != IKE_OK)
@@ -286,25 +289,7 @@ int db_cpeer_list(db *d, db_cpeer **out, size_t *n_out)
 	*n_out = 0;
 	if (!(st = db__stmt(d, DB__S_CPEER_LIST)))
 		return IKE_ERR_DB;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((ret = db__list_grow((void **)&items, &cap, n, sizeof *items)) != IKE_OK) {
-			ret = db__fail(d, ret, "out of memory listing peers");
-			break;
-		}
-		if ((ret = read_cpeer(d, st, &items[n])) != IKE_OK)
-			break;
-		n++;
-	}
-	if (ret == IKE_OK && rc != SQLITE_DONE)
-		ret = db__sqlfail(d, rc, "list peers");
-	db__done(st);
-	if (ret != IKE_OK) {
-		free(items);
-		return ret;
-	}
-	*out = items;
-	*n_out = n;
-	return IKE_OK;
+	return db__read_rows(d, st, sizeof **out, read_cpeer_row, "list peers", (void **)out, n_out);
 }
 
 int db_cpeer_delete(db *d, const char *alias)

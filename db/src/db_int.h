@@ -150,4 +150,12 @@ int db__sha256(const uint8_t *p, size_t len, uint8_t out[32]);
 /* Grows a list by one element of size elem; *cap doubles. IKE_ERR_NOMEM on failure. */
 int db__list_grow(void **items, size_t *cap, size_t n, size_t elem);
 
+/* Reads every row of st (already bound) into a new array of elements of size elem,
+ * one read_row call per row (which fills the element and returns IKE_OK or an error),
+ * then resets st. *out (free with db_free) and *n_out are set on success only.
+ * what names the query in error messages ("list peers"). */
+typedef int (*db__row_fn)(db *d, sqlite3_stmt *st, void *elem);
+int db__read_rows(db *d, sqlite3_stmt *st, size_t elem, db__row_fn read_row, const char *what, void **out,
+		  size_t *n_out);
+
 #endif /* DB_INT_H */

@@ -261,6 +261,34 @@ int db__list_grow(void **items, size_t *cap, size_t n, size_t elem)
 	return IKE_OK;
 }
 
+int db__read_rows(db *d, sqlite3_stmt *st, size_t elem, db__row_fn read_row, const char *what, void **out,
+		  size_t *n_out)
+{
+	uint8_t *items = NULL;
+	size_t n = 0, cap = 0;
+	int rc, ret = IKE_OK;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((ret = db__list_grow((void **)&items, &cap, n, elem)) != IKE_OK) {
+			ret = db__fail(d, ret, "out of memory (%s)", what);
+			break;
+		}
+		if ((ret = read_row(d, st, items + n * elem)) != IKE_OK)
+			break;
+		n++;
+	}
+	if (ret == IKE_OK && rc != SQLITE_DONE)
+		ret = db__sqlfail(d, rc, what);
+	db__done(st);
+	if (ret != IKE_OK) {
+		free(items);
+		return ret;
+	}
+	*out = items;
+	*n_out = n;
+	return IKE_OK;
+}
+
 void db_free(void *list)
 {
 	free(list);

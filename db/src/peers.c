@@ -221,31 +221,14 @@ int db_peer_get_by_alias(db *d, int64_t owner, const char *alias, db_peer *out)
 }
 
 /* Collects every row of a bound DB__PEER_COLS query. */
+static int read_peer_row(db *d, sqlite3_stmt *st, void *elem)
+{
+	return read_peer(d, st, elem);
+}
+
 static int read_all(db *d, sqlite3_stmt *st, db_peer **out, size_t *n_out)
 {
-	db_peer *items = NULL;
-	size_t n = 0, cap = 0;
-	int rc, ret = IKE_OK;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((ret = db__list_grow((void **)&items, &cap, n, sizeof *items)) != IKE_OK) {
-			ret = db__fail(d, ret, "out of memory listing peers");
-			break;
-		}
-		if ((ret = read_peer(d, st, &items[n])) != IKE_OK)
-			break;
-		n++;
-	}
-	if (ret == IKE_OK && rc != SQLITE_DONE)
-		ret = db__sqlfail(d, rc, "list peers");
-	db__done(st);
-	if (ret != IKE_OK) {
-		free(items);
-		return ret;
-	}
-	*out = items;
-	*n_out = n;
-	return IKE_OK;
+	return db__read_rows(d, st, sizeof **out, read_peer_row, "list peers", (void **)out, n_out);
 }
 
 int db_peer_list(db *d, int64_t owner, db_peer **out, size_t *n_out)
