@@ -13,6 +13,7 @@
 #include "app_int.h"
 #include "ctl.h"
 #include "db/db.h"
+#include "ike/crypto_key.h"
 #include "keys.h"
 
 #define PWHASH_KEY "web.pwhash"
@@ -296,26 +297,6 @@ static void post_key(web_ctx *ctx)
 	web__pubkey_clear(&k);
 }
 
-static void hex20(const uint8_t *in, char out[41])
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < 20; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[40] = '\0';
-}
-
-static void unhex20(const char *hex, uint8_t out[20])
-{
-	for (size_t i = 0; i < 20; i++) {
-		char a = hex[2 * i], b = hex[2 * i + 1];
-		int hi = a <= '9' ? a - '0' : a - 'a' + 10, lo = b <= '9' ? b - '0' : b - 'a' + 10;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-}
-
 /* Reads an identity field: a KEY_ID (hex, colons allowed) or a public key (PEM or
  * ssh-rsa). Fills keyid, and pubkey when a key was given. Replies on error. */
 static bool read_identity(web_ctx *ctx, const char *field, const char *text, uint8_t keyid[20],
@@ -333,7 +314,10 @@ static bool read_identity(web_ctx *ctx, const char *field, const char *text, uin
 		return false;
 	}
 	if (web__keyid_normalize(text, hex) == IKE_OK) {
-		unhex20(hex, keyid);
+		if (ike_keyid_parse(hex, keyid) != IKE_OK) { /* normalized above: cannot fail */
+			web__reply_error(ctx, 400, field, "This is not a KEY_ID.");
+			return false;
+		}
 		return true;
 	}
 	if (!strstr(text, "-----BEGIN") && strncmp(text, "ssh-", 4) != 0) {
@@ -352,7 +336,11 @@ static bool read_identity(web_ctx *ctx, const char *field, const char *text, uin
 		web__reply_error(ctx, 400, field, "This key is too large.");
 		return false;
 	}
-	unhex20(k.keyid, keyid);
+	if (ike_keyid_parse(k.keyid, keyid) != IKE_OK) {
+		web__pubkey_clear(&k);
+		web__reply_error(ctx, 500, field, "Could not compute the KEY_ID.");
+		return false;
+	}
 	memcpy(pubkey, k.der, k.der_len);
 	*pubkey_len = k.der_len;
 	web__pubkey_clear(&k);
@@ -423,7 +411,7 @@ static void get_server(web_ctx *ctx)
 	} else {
 		hex[0] = pretty[0] = '\0';
 		if (s->has_keyid) {
-			hex20(s->keyid, hex);
+			ike_keyid_format(s->keyid, hex);
 			web__keyid_pretty(hex, pretty);
 		}
 		web__reply_json(ctx, 200,
@@ -490,7 +478,7 @@ static json_t *cpeer_json(const db_cpeer *p)
 {
 	char hex[41], pretty[60];
 
-	hex20(p->keyid, hex);
+	ike_keyid_format(p->keyid, hex);
 	web__keyid_pretty(hex, pretty);
 	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b}", "id", (json_int_t)p->id, "alias", p->alias,
 	                 "keyid", hex, "keyid_pretty", pretty, "local_ts", p->local_ts, "remote_ts",

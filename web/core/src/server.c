@@ -11,6 +11,7 @@
 #include "app_int.h"
 #include "ctl.h"
 #include "db/db.h"
+#include "ike/crypto_key.h"
 #include "keys.h"
 
 #define PASSWORD_MAX 1024
@@ -269,42 +270,12 @@ static void post_logout(web_ctx *ctx)
 	web__reply_json(ctx, 200, json_pack("{s:b}", "ok", 1));
 }
 
-static void hex20(const uint8_t *in, char out[41])
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < 20; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[40] = '\0';
-}
-
-static bool unhex20(const char *hex, uint8_t out[20])
-{
-	for (size_t i = 0; i < 20; i++) {
-		int v = 0;
-		for (int k = 0; k < 2; k++) {
-			char c = hex[2 * i + (size_t)k];
-			v <<= 4;
-			if (c >= '0' && c <= '9')
-				v |= c - '0';
-			else if (c >= 'a' && c <= 'f')
-				v |= c - 'a' + 10;
-			else
-				return false;
-		}
-		out[i] = (uint8_t)v;
-	}
-	return hex[40] == '\0';
-}
-
 static json_t *peer_json(const db_peer *p)
 {
 	char keyid[41], spki[41], pretty[60];
 
-	hex20(p->keyid, keyid);
-	hex20(p->keyid_spki, spki);
+	ike_keyid_format(p->keyid, keyid);
+	ike_keyid_format(p->keyid_spki, spki);
 	web__keyid_pretty(keyid, pretty);
 	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:n}", "id", (json_int_t)p->id, "alias", p->alias,
 	                 "keyid", keyid, "keyid_pretty", pretty, "keyid_spki", spki, "created",
@@ -420,7 +391,8 @@ static void post_peer(web_ctx *ctx)
 	}
 	p->user_id = ctx->uid;
 	snprintf(p->alias, sizeof p->alias, "%s", alias);
-	if (!unhex20(key.keyid, p->keyid) || !unhex20(key.keyid_spki, p->keyid_spki)) {
+	if (ike_keyid_parse(key.keyid, p->keyid) != IKE_OK ||
+	    ike_keyid_parse(key.keyid_spki, p->keyid_spki) != IKE_OK) {
 		rc = IKE_ERR_CRYPTO;
 	} else {
 		memcpy(p->pubkey, key.der, key.der_len);
