@@ -25,6 +25,7 @@
 #include "ikeio/log.h"
 #include "ikeio/signal.h"
 #include "ikeio/udp.h"
+#include "medsrv/route.h"
 #include "medsrv/server.h"
 #include "medsrv/shard.h"
 #include "medsrv/status.h"
@@ -66,7 +67,7 @@ typedef struct worker {
 	pthread_mutex_t lock;
 	inbox_item *head, **tail;
 	size_t ninbox;
-	bool closed;      /* under lock: no more inbox items */
+	bool open;        /* under lock: the async handle takes inbox items */
 	atomic_bool stop; /* set by the main thread */
 	bool stopping;    /* worker thread: DELETEs sent, grace running */
 	char tag[64];
@@ -152,29 +153,12 @@ static const char *ip_str(const ike_addr *a, char *buf, size_t len)
 	return buf;
 }
 
-/* The shard a datagram belongs to: the one named in the top bits of our
- * (the responder's) SPI; an IKE_SA_INIT request (SPI 0) stays where it is. */
-static unsigned route_shard(const server *s, unsigned self, const uint8_t *pkt, size_t len)
-{
-	uint64_t spi_r = 0;
-	unsigned sh;
-
-	if (s->nworkers < 2 || len < IKE_HDR_LEN)
-		return self;
-	for (int i = 8; i < 16; i++)
-		spi_r = spi_r << 8 | pkt[i];
-	if (!spi_r)
-		return self;
-	sh = (unsigned)(spi_r >> (64 - s->shard_bits));
-	return sh < s->nworkers ? sh : self;
-}
-
 /* ---- inbox ---- */
 
 static int inbox_push(worker *w, inbox_item *it)
 {
 	pthread_mutex_lock(&w->lock);
-	if (w->closed || w->ninbox >= INBOX_MAX) {
+	if (!w->open || w->ninbox >= INBOX_MAX) {
 		pthread_mutex_unlock(&w->lock);
 		free(it);
 		return IKE_ERR_LIMIT;
@@ -294,7 +278,7 @@ static void process_dgram(worker *w, const ike_path *path, const uint8_t *pkt, s
 static void on_ike(void *user, ikeio_udp *sock, const ike_path *path, const uint8_t *pkt, size_t len)
 {
 	worker *w = user;
-	unsigned to = route_shard(w->srv, w->index, pkt, len);
+	unsigned to = ms_route_shard(pkt, len, w->srv->shard_bits, w->srv->nworkers, w->index);
 
 	(void)sock;
 	if (w->stopping && len >= IKE_HDR_LEN && is_zero(pkt + 8, 8))
@@ -309,7 +293,7 @@ static void on_ike(void *user, ikeio_udp *sock, const ike_path *path, const uint
 static void close_worker_handles(worker *w)
 {
 	pthread_mutex_lock(&w->lock);
-	w->closed = true;
+	w->open = false;
 	pthread_mutex_unlock(&w->lock);
 	for (unsigned i = 0; i < MS_LISTEN_MAX; i++) {
 		ikeio_udp_close(w->socks[i].ike);
@@ -410,6 +394,9 @@ static int worker_setup(worker *w)
 		return IKE_ERR_IO;
 	w->async.data = w;
 	w->async_open = true;
+	pthread_mutex_lock(&w->lock);
+	w->open = true;
+	pthread_mutex_unlock(&w->lock);
 	uv_timer_init(&w->loop, &w->grace);
 	w->grace.data = w;
 	w->grace_open = true;
@@ -461,12 +448,8 @@ static void worker_main(void *arg)
 
 	w->setup_rc = worker_setup(w);
 	uv_sem_post(&w->ready);
-	if (!w->loop_open) {
-		pthread_mutex_lock(&w->lock);
-		w->closed = true;
-		pthread_mutex_unlock(&w->lock);
+	if (!w->loop_open)
 		return;
-	}
 	if (w->setup_rc != IKE_OK)
 		close_worker_handles(w);
 	else
@@ -509,7 +492,7 @@ static void stop_workers(server *s)
 		worker *w = &s->workers[i];
 		atomic_store(&w->stop, true);
 		pthread_mutex_lock(&w->lock);
-		if (!w->closed)
+		if (w->open)
 			uv_async_send(&w->async);
 		pthread_mutex_unlock(&w->lock);
 	}

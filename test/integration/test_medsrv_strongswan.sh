@@ -6,7 +6,8 @@
 # alice behind NAT A and bob behind NAT B (Debian charon with kernel-libipsec,
 # cone NATs, see test/lab/lab.sh), plus mallory on 198.51.100.30 (no NAT) whose
 # key is not in medsrv's database.
-#   1. `medsrv init` / `medsrv peer add` print the KEY_IDs pki computes;
+#   1. `medsrv init` / `medsrv peer add` (PEM, and DER while medsrv runs) print
+#      the KEY_IDs pki computes;
 #   2. alice and bob register; `medsrv status --json` shows both online at their
 #      NAT routers' public addresses (port 4500);
 #   3. mallory is refused (AUTHENTICATION_FAILED) and logged, the others stay;
@@ -46,16 +47,18 @@ BOB_ID=$(lab_keygen bob)
 MAL_ID=$(lab_keygen mallory)
 got=$("$MEDSRV" peer add --dir "$SRV_DIR" --alias alice --pubkey "$LAB_DIR/keys/alice.pub") || lab_fail "peer add alice"
 [ "$got" = "$ALICE_ID" ] || lab_fail "peer add printed $got for alice, pki says $ALICE_ID"
-# bob's key as DER, to cover both input formats
-STRONGSWAN_CONF="$LAB_DIR/pki.conf" pki --pub --type rsa --in "$LAB_DIR/keys/bob.pem" --outform der >"$LAB_DIR/keys/bob.der"
-got=$("$MEDSRV" peer add --dir "$SRV_DIR" --alias bob --pubkey "$LAB_DIR/keys/bob.der") || lab_fail "peer add bob"
-[ "$got" = "$BOB_ID" ] || lab_fail "peer add printed $got for bob, pki says $BOB_ID"
-lab_log "KEY_IDs: srv $SRV_ID alice $ALICE_ID bob $BOB_ID mallory $MAL_ID (not added)"
+lab_log "KEY_IDs: srv $SRV_ID alice $ALICE_ID bob $BOB_ID (added later) mallory $MAL_ID (never added)"
 
 # --- medsrv ----------------------------------------------------------------
 lab_bg srv medsrv "$MEDSRV" run --dir "$SRV_DIR" --listen "$LAB_SRV_IP" --log-level debug
 MEDSRV_PID=$LAB_LAST_PID
 lab_wait 10 lab_in srv "$MEDSRV" status --dir "$SRV_DIR" --json || lab_fail "medsrv does not answer on its control socket"
+# bob is added while medsrv runs (keys are looked up at authentication time),
+# and as DER, to cover both input formats.
+# bob's key as DER, to cover both input formats
+STRONGSWAN_CONF="$LAB_DIR/pki.conf" pki --pub --type rsa --in "$LAB_DIR/keys/bob.pem" --outform der >"$LAB_DIR/keys/bob.der"
+got=$("$MEDSRV" peer add --dir "$SRV_DIR" --alias bob --pubkey "$LAB_DIR/keys/bob.der") || lab_fail "peer add bob"
+[ "$got" = "$BOB_ID" ] || lab_fail "peer add printed $got for bob, pki says $BOB_ID"
 
 status_json() {
 	lab_in srv "$MEDSRV" status --dir "$SRV_DIR" --json
