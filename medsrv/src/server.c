@@ -202,6 +202,8 @@ static void forward_dgram(worker *w, unsigned to, const ike_path *path, const ui
 	memcpy(it->data, pkt, len);
 	if (inbox_push(&w->srv->workers[to], it) != IKE_OK)
 		ms_registry_count(w->srv->reg, MS_CTR_DROPS, 1);
+	else
+		ms_registry_count(w->srv->reg, MS_CTR_FORWARDED, 1);
 }
 
 /* ---- shard callbacks ---- */

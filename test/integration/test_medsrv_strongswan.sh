@@ -118,7 +118,7 @@ fi
 grep -q "AUTHENTICATION_FAILED" "$(lab_sw_dir mal)/charon.log" ||
 	lab_fail "mallory's charon did not get AUTHENTICATION_FAILED"
 short=${MAL_ID:0:8}
-grep -q "WARN  me .*\[$short\] refused $MAL_IP:[0-9]*: KEY_ID $MAL_ID is not registered" "$LAB_DIR/medsrv.log" ||
+grep -q "WARN  me .*\[\(w[0-9]* \)\?$short\] refused $MAL_IP:[0-9]*: KEY_ID $MAL_ID is not registered" "$LAB_DIR/medsrv.log" ||
 	lab_fail "medsrv did not log mallory's refusal"
 online "$ALICE_ID" && online "$BOB_ID" || lab_fail "alice or bob went offline after mallory's attempt"
 lab_log "mallory refused: $(grep "refused $MAL_IP" "$LAB_DIR/medsrv.log" | head -1)"
@@ -137,6 +137,8 @@ lab_capture_stop main
 grep -q "ME_CONNECT to $BOB_ID .*relaying" "$LAB_DIR/medsrv.log" || lab_fail "medsrv did not log the relay to bob"
 grep -q "ME_CONNECT response to $ALICE_ID .*relaying" "$LAB_DIR/medsrv.log" ||
 	lab_fail "medsrv did not log bob's response relayed to alice"
+counters=$(status_json | python3 -c 'import json,sys; st=json.load(sys.stdin); print(st["server"]["workers"], " ".join("%s=%s" % kv for kv in st["counters"].items()))')
+lab_log "medsrv workers and counters: $counters"
 relayed=$(status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["mediations_relayed"])')
 [ "$relayed" -ge 2 ] || lab_fail "counters show $relayed mediations relayed"
 
