@@ -188,8 +188,9 @@ static void *hammer(void *p)
 		uint8_t common[IKE_KEYID_LEN];
 		memcpy(reg.keyid, &i, sizeof i);
 		reg.keyid[19] = a->t;
-		if (ms_registry_put(a->r, &reg, NULL, NULL) != IKE_OK || ms_registry_get(a->r, reg.keyid, &got) != IKE_OK ||
-		    got.sa.slot != i + 1 || got.shard != a->t)
+		if (ms_registry_put(a->r, &reg, NULL, NULL) != IKE_OK ||
+		    ms_registry_get(a->r, reg.keyid, &got) != IKE_OK || got.sa.slot != i + 1 ||
+		    got.shard != a->t)
 			return "own registration lost";
 		memset(common, 0xee, sizeof common);
 		memcpy(reg.keyid, common, sizeof common);
