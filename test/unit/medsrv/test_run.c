@@ -378,6 +378,10 @@ static void run_daemon(unsigned workers)
 	cr_assert(eq(i64,
 	             json_integer_value(json_object_get(json_object_get(st, "counters"), "registrations")),
 	             NCLI));
+	fprintf(stderr,
+	        "ms_run: %" JSON_INTEGER_FORMAT " worker(s), %" JSON_INTEGER_FORMAT " datagrams forwarded\n",
+	        json_integer_value(json_object_get(json_object_get(st, "server"), "workers")),
+	        json_integer_value(json_object_get(json_object_get(st, "counters"), "forwarded")));
 	json_decref(st);
 
 	/* client 0 asks for client 2 (the one added while running) */
