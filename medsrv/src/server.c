@@ -62,6 +62,7 @@ typedef struct worker {
 	ikeio_driver *timer;
 	listen_socks socks[MS_LISTEN_MAX];
 	ms_shard *shard;
+	ms_shard_stats stats; /* under lock: published after each engine call, read by the status */
 	db *db;
 	db_peer peerbuf; /* the key find_key returned, valid until the next lookup */
 	pthread_mutex_t lock;
@@ -268,6 +269,17 @@ static void w_log(void *user, const ike_log_rec *rec)
 
 /* ---- worker ---- */
 
+/* Copies the shard's counters where the main thread's status can read them. */
+static void publish_stats(worker *w)
+{
+	ms_shard_stats st;
+
+	ms_shard_get_stats(w->shard, &st);
+	pthread_mutex_lock(&w->lock);
+	w->stats = st;
+	pthread_mutex_unlock(&w->lock);
+}
+
 static void process_dgram(worker *w, const ike_path *path, const uint8_t *pkt, size_t len)
 {
 	int rc = ms_shard_recv(w->shard, path, pkt, len, ikeio_now(&w->loop));
@@ -275,6 +287,7 @@ static void process_dgram(worker *w, const ike_path *path, const uint8_t *pkt, s
 	if (ike_err_is_fatal(rc))
 		ikeio_logf(&w->srv->sink, IKE_LOG_ERROR, IKE_SUB_IKE, w->tag, "engine: %s", ike_strerror(rc));
 	ikeio_driver_rearm(w->timer);
+	publish_stats(w);
 }
 
 static void on_ike(void *user, ikeio_udp *sock, const ike_path *path, const uint8_t *pkt, size_t len)
@@ -335,6 +348,7 @@ static void drain_inbox(worker *w)
 			if (it->is_msg) {
 				/* Refusals (a stale SA, a full queue) are logged and counted by the shard. */
 				int rc = ms_shard_deliver(w->shard, &it->msg, ikeio_now(&w->loop));
+				publish_stats(w);
 				if (ike_err_is_fatal(rc))
 					ikeio_logf(&w->srv->sink, IKE_LOG_ERROR, IKE_SUB_ME, w->tag,
 					           "message: %s", ike_strerror(rc));
@@ -371,12 +385,16 @@ static void on_async(uv_async_t *a)
 
 static ike_ms drv_deadline(void *obj)
 {
-	return ms_shard_next_deadline(obj);
+	return ms_shard_next_deadline(((worker *)obj)->shard);
 }
 
 static int drv_tick(void *obj, ike_ms now)
 {
-	return ms_shard_tick(obj, now);
+	worker *w = obj;
+	int rc = ms_shard_tick(w->shard, now);
+
+	publish_stats(w);
+	return rc;
 }
 
 static int worker_setup(worker *w)
@@ -441,7 +459,7 @@ static int worker_setup(worker *w)
 			return rc;
 		}
 	}
-	return ikeio_driver_new(&w->loop, &dops, w->shard, &w->timer);
+	return ikeio_driver_new(&w->loop, &dops, w, &w->timer);
 }
 
 static void worker_main(void *arg)
@@ -471,12 +489,19 @@ static json_t *on_ctl(void *user, json_t *req)
 {
 	server *s = user;
 	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+	ms_shard_stats shards[MS_WORKERS_MAX];
 	ms_status_info info;
 	json_t *st;
 	int err;
 
 	if (!cmd || strcmp(cmd, "status") != 0)
 		return json_pack("{s:s}", "error", "unknown command (medsrv knows \"status\")");
+	for (unsigned i = 0; i < s->nworkers; i++) {
+		pthread_mutex_lock(&s->workers[i].lock);
+		shards[i] = s->workers[i].stats;
+		pthread_mutex_unlock(&s->workers[i].lock);
+	}
+	info.shards = shards;
 	info.server_keyid = s->keyid;
 	info.workers = s->nworkers;
 	info.uptime_s = (int64_t)(time(NULL) - s->started);

@@ -100,6 +100,23 @@ json_t *ms_status_json(db *d, ms_registry *r, const ms_status_info *info, ike_ms
 	                info && info->server_keyid ? ike_keyid_format(info->server_keyid, k) : NULL,
 	                "workers", info ? (int)info->workers : 0, "uptime",
 	                (json_int_t)(info ? info->uptime_s : 0), "online", (json_int_t)nr);
+	if (info && info->shards) {
+		json_t *sh = json_array();
+		if (json_object_set_new(root, "shards", sh))
+			goto fail;
+		for (unsigned i = 0; i < info->workers; i++) {
+			const ms_shard_stats *x = &info->shards[i];
+			if (json_array_append_new(
+			        sh,
+			        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "registered",
+			                  (json_int_t)x->registered, "sas", (json_int_t)x->engine.sas,
+			                  "half_open", (json_int_t)x->engine.half_open, "queued",
+			                  (json_int_t)x->queued, "rx", (json_int_t)x->engine.rx, "tx",
+			                  (json_int_t)x->engine.tx, "dropped", (json_int_t)x->engine.dropped,
+			                  "retransmits", (json_int_t)x->engine.retransmits)))
+				goto fail;
+		}
+	}
 	if (json_object_set_new(root, "server", srv) ||
 	    json_object_set_new(root, "counters", counters_json(r)) ||
 	    json_object_set_new(root, "running", json_true()))

@@ -68,7 +68,7 @@ typedef struct ms_limits {
 	X(CONNECT_FAILED, "connect_failed")   /* ME_CONNECT answered ME_CONNECT_FAILED */                    \
 	X(CALLBACKS, "callbacks_fired")       /* ME_CONNECT callbacks sent */                                \
 	X(AUTH_FAILED, "auth_failed")         /* IKE_AUTH refused (unknown key, bad signature) */            \
-	X(DROPS, "drops")                     /* datagrams and queued messages dropped */ \
+	X(DROPS, "drops")                     /* datagrams and queued messages dropped */                    \
 	X(FORWARDED, "forwarded")             /* datagrams handed to the worker owning their SA */
 
 typedef enum ms_counter {

@@ -3,7 +3,8 @@
  * medsrv/status.h - the status object `medsrv status --json` prints and the
  * control socket answers to {"cmd":"status"} (docs/web.md, docs/medsrv.md):
  *
- *   {"server": {"keyid", "workers", "uptime"},
+ *   {"server": {"keyid", "workers", "uptime", "online"},
+ *    "shards": [{"registered", "sas", "half_open", "queued", "rx", "tx", "dropped", "retransmits"}],
  *    "peers": [{"keyid", "keyid_spki", "alias", "owner", "online", "endpoint", "since"}],
  *    "callbacks": [{"requester", "target", "expires_in"}],
  *    "counters": {"registrations": n, "mediations_relayed": n, ...}}
@@ -20,12 +21,14 @@
 #include "db/db.h"
 #include "ike/types.h"
 #include "medsrv/registry.h"
+#include "medsrv/shard.h"
 
 /* What the status object says about the server itself. */
 typedef struct ms_status_info {
 	const uint8_t *server_keyid; /* IKE_KEYID_LEN bytes, or NULL */
 	unsigned workers;
 	int64_t uptime_s;
+	const ms_shard_stats *shards; /* `workers` entries, or NULL: listed as "shards" */
 } ms_status_info;
 
 /* Builds the status object (a new reference) from the database d (the peers;

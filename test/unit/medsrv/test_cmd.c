@@ -282,7 +282,8 @@ Test(ms_status, reports_db_peers_with_online_state_endpoint_since_callbacks_and_
 	db *d;
 	ms_registry *r;
 	ms_reg reg;
-	ms_status_info info = {NULL, 2, 60};
+	ms_shard_stats shards[2] = {{.registered = 0}, {.registered = 1, .queued = 2}};
+	ms_status_info info = {NULL, 2, 60, shards};
 	json_t *st, *peers, *x;
 	char ka[IKE_KEYID_HEX_LEN + 2], kb[IKE_KEYID_HEX_LEN + 2];
 
@@ -333,6 +334,9 @@ Test(ms_status, reports_db_peers_with_online_state_endpoint_since_callbacks_and_
 	    i64, json_integer_value(json_object_get(json_object_get(st, "counters"), "mediations_relayed")),
 	    3));
 	cr_assert(eq(i64, json_integer_value(json_object_get(json_object_get(st, "server"), "workers")), 2));
+	x = json_array_get(json_object_get(st, "shards"), 1);
+	cr_assert(eq(i64, json_integer_value(json_object_get(x, "registered")), 1));
+	cr_assert(eq(i64, json_integer_value(json_object_get(x, "queued")), 2));
 	json_decref(st);
 
 	/* a registration whose key was deleted from the database is still shown */
