@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "medsrv/route.h"
 #include "net.h"
 
 static net_key keys[NET_KEYS];
@@ -246,12 +247,13 @@ static const ike_callbacks cli_cb = {cli_send, cli_lookup, cli_event, cli_log, c
 
 /* ---- setup ---- */
 
-void net_init(net *n, unsigned nshards, unsigned nclients, unsigned nat_mask)
+static void init(net *n, unsigned nshards, unsigned nclients, unsigned nat_mask, bool spi_routing)
 {
 	const net_key *sk = net_key_get(0);
 	ms_shard_callbacks cb = {srv_send, srv_find, srv_post, srv_log, srv_rand};
 
 	memset(n, 0, sizeof *n);
+	n->spi_routing = spi_routing;
 	n->now = 1000000;
 	n->rand_state = 0x2545f491;
 	n->nshards = nshards;
@@ -270,6 +272,12 @@ void net_init(net *n, unsigned nshards, unsigned nclients, unsigned nat_mask)
 			abort();
 		cfg.index = (uint16_t)s;
 		cfg.registry = n->reg;
+#ifdef MEDSRV_HAVE_SPI_SHARD
+		if (spi_routing) {
+			cfg.engine.spi_shard_bits = 1;
+			cfg.engine.spi_shard = s;
+		}
+#endif
 		ctx[s].n = n;
 		ctx[s].shard = (int)s;
 		if (ms_shard_new(&n->shard[s], &cfg, &cb, &ctx[s], n->now) != IKE_OK)
@@ -313,6 +321,16 @@ void net_init(net *n, unsigned nshards, unsigned nclients, unsigned nat_mask)
 		nd->peer.mediation = true;
 		nd->peer.no_child = true;
 	}
+}
+
+void net_init(net *n, unsigned nshards, unsigned nclients, unsigned nat_mask)
+{
+	init(n, nshards, nclients, nat_mask, false);
+}
+
+void net_init_spi_routing(net *n, unsigned nshards, unsigned nclients, unsigned nat_mask)
+{
+	init(n, nshards, nclients, nat_mask, true);
 }
 
 static void node_start(net_node *nd)
@@ -360,6 +378,18 @@ int net_deliver_one(net *n)
 		int s = n->node[d.from].shard;
 		if (!ike_addr_ip_eq(&p.local, &n->srv))
 			return IKE_ERR_NOT_FOUND;
+		if (n->spi_routing) {
+			/* The kernel's SO_REUSEPORT choice, made wrong on purpose after
+			 * IKE_SA_INIT; the receiving shard routes by the responder SPI. */
+			unsigned kernel = (unsigned)s, owner;
+			bool init_req = d.len >= 16 && !memcmp(d.data + 8, "\0\0\0\0\0\0\0\0", 8);
+			if (!init_req)
+				kernel = (kernel + 1) % n->nshards;
+			owner = ms_route_shard(d.data, d.len, 1, n->nshards, kernel);
+			if (owner != kernel)
+				n->forwarded++;
+			s = (int)owner;
+		}
 		return ms_shard_recv(n->shard[s], &p, d.data, d.len, n->now);
 	}
 	for (unsigned i = 0; i < n->nnodes; i++) {

@@ -79,7 +79,10 @@ typedef struct net {
 	size_t nq;
 	ms_msg bus[NET_Q];
 	size_t nbus;
-	bool hold_bus; /* leave posted messages on the bus */
+	bool hold_bus;    /* leave posted messages on the bus */
+	bool spi_routing; /* shards pick SPIs with their number; the "kernel" hands every
+	                     datagram after IKE_SA_INIT to the wrong shard, which routes it */
+	unsigned forwarded;
 	char log[NET_LOG_LINES][256];
 	size_t nlog;
 	unsigned find_calls;
@@ -96,6 +99,8 @@ const net_key *net_key_get(int i);
  * nat_mask bit i is set); every client key is enrolled. Clients start
  * nothing: see net_register. */
 void net_init(net *n, unsigned nshards, unsigned nclients, unsigned nat_mask);
+/* net_init with SPI sharding on (engine support needed: MEDSRV_HAVE_SPI_SHARD). */
+void net_init_spi_routing(net *n, unsigned nshards, unsigned nclients, unsigned nat_mask);
 void net_free(net *n);
 /* Client i initiates its registration. */
 void net_register(net *n, int i);

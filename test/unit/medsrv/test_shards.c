@@ -90,6 +90,32 @@ NET_TEST(ms_shards, replacement_on_another_shard_deletes_the_old_sa_there)
 	cr_assert(eq(u32, r.shard, 1));
 }
 
+/* With the engine's SPI sharding: every datagram after IKE_SA_INIT reaches the
+ * wrong shard first and is routed by its responder SPI to the owner. */
+NET_TEST(ms_shards, routes_datagrams_to_the_shard_named_in_the_spi)
+{
+#ifdef MEDSRV_HAVE_SPI_SHARD
+	ms_reg r;
+
+	net_init_spi_routing(n, 2, 3, 7);
+	n->node[1].shard = 1;
+	register_all(n, 3);
+	cr_assert(gt(u32, n->forwarded, 0));
+	for (int k = 1; k <= 3; k++) {
+		cr_assert(net_online(n, k, &r));
+		cr_assert(eq(u32, r.shard, (uint32_t)n->node[k - 1].shard),
+		          "SA on the shard that took its IKE_SA_INIT");
+	}
+	cr_assert(eq(int, net_connect(n, 0, 1, false), IKE_OK));
+	net_run(n, 5000);
+	cr_assert(eq(u32, n->node[1].ngot, 1));
+	cr_assert(eq(u16, n->node[0].replies[0], 0));
+#else
+	(void)n;
+	cr_skip_test("the engine has no SPI sharding yet (ike_config.spi_shard_bits)");
+#endif
+}
+
 NET_TEST(ms_shards, drops_relay_for_a_registration_gone_meanwhile)
 {
 	net_init(n, 2, 2, 3);
