@@ -376,3 +376,24 @@ NET_TEST(ms_shard, refuses_me_connect_to_itself)
 	cr_assert(eq(u16, n->node[0].replies[0], IKE_ME_CONNECT_FAILED));
 	cr_assert(eq(u32, n->node[0].ngot, 0));
 }
+
+/* A client rekeys its registration's IKE_SA (strongSwan does every few hours):
+ * the registration follows the new SA and relays keep reaching it. */
+NET_TEST(ms_shard, keeps_registration_across_ike_sa_rekey)
+{
+	ms_reg before, after;
+
+	net_init(n, 1, 2, 3);
+	register_all(n, 2);
+	cr_assert(net_online(n, 2, &before));
+	cr_assert(eq(int, ike_engine_rekey(n->node[1].e, n->node[1].sa, 0, n->now), IKE_OK));
+	net_run(n, 5000);
+	cr_assert(net_online(n, 2, &after), "still registered");
+	cr_assert(not(ike_sa_ref_eq(before.sa, after.sa)), "on the new SA");
+	cr_assert(net_log_has(n, "registration rekeyed"));
+	cr_assert(eq(u64, net_counter(n, MS_CTR_UNREGISTRATIONS), 0));
+	cr_assert(eq(int, net_connect(n, 0, 1, false), IKE_OK));
+	net_run(n, 5000);
+	cr_assert(eq(u16, n->node[0].replies[0], 0));
+	cr_assert(eq(u32, n->node[1].ngot, 1), "the relay reaches the rekeyed SA");
+}
