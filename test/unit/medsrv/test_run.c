@@ -362,6 +362,15 @@ static void run_daemon(unsigned workers)
 			usleep(50000);
 	}
 	cr_assert(answering, "medsrv run did not answer (rc %d)", run_rc);
+	{
+		char port[16];
+		snprintf(port, sizeof port, "%u", srv_port);
+		cr_assert(
+		    eq(int,
+		       ms("run", "--dir", dir, "--listen", srv_ip, "--port", port, "--workers", "1", NULL),
+		       1),
+		    "a second medsrv on the same directory must refuse to start");
+	}
 
 	add_last_client();
 	for (int i = 0; i < NCLI; i++)
