@@ -315,13 +315,49 @@ static int cb_lookup(void *user, const ike_id *id, const ike_path *path, ike_pee
 	return IKE_OK;
 }
 
-static void on_sa_up(ms_shard *s, const ike_event *ev)
+/* Fires the callbacks others left for reg's peer: each waiting requester that
+ * is online hears, through an ME_CONNECT with ME_CALLBACK and the peer's ID as
+ * it asked for it (strongSwan's mediation_callback_job). */
+static void fire_callbacks(ms_shard *s, const ms_reg *reg)
 {
 	ms_waiter w[16];
+	size_t n;
+
+	while ((n = ms_registry_waiters_take(s->reg, reg->keyid, s->now, w, 16)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			ms_reg rq;
+			ms_msg m;
+			if (ms_registry_get(s->reg, w[i].requester, &rq) != IKE_OK) {
+				logf_sa(s, IKE_LOG_INFO, reg->sa, reg->keyid,
+				        "callback for %s not sent: it is offline now",
+				        ms_keyid_short(w[i].requester, (char[MS_KEYID_SHORT_LEN]){0}));
+				continue;
+			}
+			memset(&m, 0, sizeof m);
+			m.type = MS_MSG_CONNECT;
+			m.to_shard = rq.shard;
+			m.sa = rq.sa;
+			memcpy(m.to_keyid, rq.keyid, IKE_KEYID_LEN);
+			memcpy(m.from_keyid, reg->keyid, IKE_KEYID_LEN);
+			m.req.peer.type = IKE_ID_KEY_ID;
+			m.req.peer.len = IKE_KEYID_LEN;
+			memcpy(m.req.peer.data, w[i].asked, IKE_KEYID_LEN);
+			m.req.callback = true;
+			logf_sa(s, IKE_LOG_INFO, rq.sa, rq.keyid, "callback: %s is online now",
+			        ms_keyid_short(reg->keyid, (char[MS_KEYID_SHORT_LEN]){0}));
+			ms_registry_count(s->reg, MS_CTR_CALLBACKS, 1);
+			route(s, &m);
+		}
+		if (n < 16)
+			break;
+	}
+}
+
+static void on_sa_up(ms_shard *s, const ike_event *ev)
+{
 	ms_reg reg, old;
 	bool replaced = false;
 	char a[IKE_ADDR_STRLEN];
-	size_t n;
 
 	s->up_seen = true;
 	memset(&reg, 0, sizeof reg);
@@ -360,36 +396,7 @@ static void on_sa_up(ms_shard *s, const ike_event *ev)
 		ms_registry_count(s->reg, MS_CTR_REPLACED, 1);
 		route(s, &m);
 	}
-	/* Fire the callbacks: each waiting requester that is online hears, through
-	 * an ME_CONNECT with ME_CALLBACK and this peer's ID as it asked for it. */
-	while ((n = ms_registry_waiters_take(s->reg, reg.keyid, s->now, w, 16)) > 0) {
-		for (size_t i = 0; i < n; i++) {
-			ms_reg rq;
-			ms_msg m;
-			if (ms_registry_get(s->reg, w[i].requester, &rq) != IKE_OK) {
-				logf_sa(s, IKE_LOG_INFO, ev->sa, reg.keyid,
-				        "callback for %s not sent: it is offline now",
-				        ms_keyid_short(w[i].requester, (char[MS_KEYID_SHORT_LEN]){0}));
-				continue;
-			}
-			memset(&m, 0, sizeof m);
-			m.type = MS_MSG_CONNECT;
-			m.to_shard = rq.shard;
-			m.sa = rq.sa;
-			memcpy(m.to_keyid, rq.keyid, IKE_KEYID_LEN);
-			memcpy(m.from_keyid, reg.keyid, IKE_KEYID_LEN);
-			m.req.peer.type = IKE_ID_KEY_ID;
-			m.req.peer.len = IKE_KEYID_LEN;
-			memcpy(m.req.peer.data, w[i].asked, IKE_KEYID_LEN);
-			m.req.callback = true;
-			logf_sa(s, IKE_LOG_INFO, rq.sa, rq.keyid, "callback: %s is online now",
-			        ms_keyid_short(reg.keyid, (char[MS_KEYID_SHORT_LEN]){0}));
-			ms_registry_count(s->reg, MS_CTR_CALLBACKS, 1);
-			route(s, &m);
-		}
-		if (n < 16)
-			break;
-	}
+	fire_callbacks(s, &reg);
 }
 
 static void on_sa_down(ms_shard *s, const ike_event *ev)
@@ -455,6 +462,10 @@ static void on_me_connect(ms_shard *s, const ike_event *ev)
 		        hex, cb);
 		*ev->u.me_connect.reply = IKE_ME_CONNECT_FAILED;
 		ms_registry_count(s->reg, MS_CTR_CONNECT_FAILED, 1);
+		/* The target may have registered on another shard between the check
+		 * and the remembering, after its shard looked for interests: look again. */
+		if (req->callback && rc == IKE_OK && ms_registry_get(s->reg, target, &to) == IKE_OK)
+			fire_callbacks(s, &to);
 		return;
 	}
 	if (ms_registry_get(s->reg, si->keyid, &me) != IKE_OK || me.shard != s->cfg.index ||
