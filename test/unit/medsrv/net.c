@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "medsrv/route.h"
 #include "net.h"
@@ -89,6 +90,14 @@ typedef struct srv_ctx {
 } srv_ctx;
 
 static srv_ctx ctx[NET_SHARDS];
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void push(net *n, int from, const ike_path *path, const uint8_t *pkt, size_t len)
 {
@@ -390,7 +399,12 @@ int net_deliver_one(net *n)
 				n->forwarded++;
 			s = (int)owner;
 		}
-		return ms_shard_recv(n->shard[s], &p, d.data, d.len, n->now);
+		{
+			uint64_t t0 = now_ns();
+			int rc = ms_shard_recv(n->shard[s], &p, d.data, d.len, n->now);
+			n->srv_ns += now_ns() - t0;
+			return rc;
+		}
 	}
 	for (unsigned i = 0; i < n->nnodes; i++) {
 		net_node *nd = &n->node[i];

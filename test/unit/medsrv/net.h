@@ -83,6 +83,7 @@ typedef struct net {
 	bool spi_routing; /* shards pick SPIs with their number; the "kernel" hands every
 	                     datagram after IKE_SA_INIT to the wrong shard, which routes it */
 	unsigned forwarded;
+	uint64_t srv_ns; /* time spent inside the server's shard calls */
 	char log[NET_LOG_LINES][256];
 	size_t nlog;
 	unsigned find_calls;
