@@ -50,6 +50,9 @@ struct ms_shard {
 	queued *qhead, **qtail;
 	size_t nqueued;
 	ike_ms now;
+	/* Refusal lines: at most REFUSALS_PER_S per second, then one summary. */
+	ike_ms refusal_window;
+	unsigned refusals, refusals_hidden;
 	/* The last key looked up for IKE_AUTH: SA_UP follows in the same engine call. */
 	bool last_valid;
 	uint8_t last_id[IKE_KEYID_LEN];
@@ -90,6 +93,29 @@ static void logf_sa(ms_shard *s, ike_log_level lvl, ike_sa_ref sa, const uint8_t
 		tag[0] = '\0';
 	rec = (ike_log_rec){lvl, IKE_SUB_ME, sa, tag[0] ? tag : NULL, msg};
 	s->cb.log(s->user, &rec);
+}
+
+/* Whether a refusal may be logged now: strangers can make as many as they
+ * like, the log must not grow with them (the engine limits its drop lines the
+ * same way). The counters count every one. */
+#define REFUSALS_PER_S 20
+
+static bool refusal_logged(ms_shard *s)
+{
+	if (s->now >= s->refusal_window + 1000) {
+		if (s->refusals_hidden)
+			logf_sa(s, IKE_LOG_WARN, (ike_sa_ref){0, 0}, NULL, "%u more refusals not logged",
+			        s->refusals_hidden);
+		s->refusal_window = s->now;
+		s->refusals = 0;
+		s->refusals_hidden = 0;
+	}
+	if (s->refusals >= REFUSALS_PER_S) {
+		s->refusals_hidden++;
+		return false;
+	}
+	s->refusals++;
+	return true;
 }
 
 /* ---- slots ---- */
@@ -285,9 +311,10 @@ static int cb_lookup(void *user, const ike_id *id, const ike_path *path, ike_pee
 	s->last_valid = false;
 	if (id->type != IKE_ID_KEY_ID || id->len != IKE_KEYID_LEN) {
 		ike_escape(id->data, id->len, esc, sizeof esc);
-		logf_sa(s, IKE_LOG_WARN, (ike_sa_ref){0, 0}, NULL,
-		        "refused %s: identity type %u \"%s\" is not a KEY_ID of %u bytes",
-		        ike_addr_str(&path->remote, a, sizeof a), id->type, esc, IKE_KEYID_LEN);
+		if (refusal_logged(s))
+			logf_sa(s, IKE_LOG_WARN, (ike_sa_ref){0, 0}, NULL,
+			        "refused %s: identity type %u \"%s\" is not a KEY_ID of %u bytes",
+			        ike_addr_str(&path->remote, a, sizeof a), id->type, esc, IKE_KEYID_LEN);
 		ms_registry_count(s->reg, MS_CTR_AUTH_FAILED, 1);
 		return IKE_ERR_NOT_FOUND;
 	}
@@ -295,9 +322,11 @@ static int cb_lookup(void *user, const ike_id *id, const ike_path *path, ike_pee
 	rc = s->cb.find_key(s->user, id->data, id->len, &k);
 	if (rc != IKE_OK) {
 		char hex[IKE_KEYID_HEX_LEN + 1];
-		logf_sa(s, IKE_LOG_WARN, (ike_sa_ref){0, 0}, id->data, "refused %s: KEY_ID %s %s",
-		        ike_addr_str(&path->remote, a, sizeof a), ike_keyid_format(id->data, hex),
-		        rc == IKE_ERR_NOT_FOUND ? "is not registered in the database" : ike_strerror(rc));
+		if (refusal_logged(s))
+			logf_sa(s, IKE_LOG_WARN, (ike_sa_ref){0, 0}, id->data, "refused %s: KEY_ID %s %s",
+			        ike_addr_str(&path->remote, a, sizeof a), ike_keyid_format(id->data, hex),
+			        rc == IKE_ERR_NOT_FOUND ? "is not registered in the database"
+			                                : ike_strerror(rc));
 		ms_registry_count(s->reg, MS_CTR_AUTH_FAILED, 1);
 		return IKE_ERR_NOT_FOUND;
 	}
@@ -661,10 +690,11 @@ int ms_shard_recv(ms_shard *s, const ike_path *path, const uint8_t *pkt, size_t 
 		 * SA came up in this IKE_AUTH: the signature does not verify with it.
 		 * The engine answered AUTHENTICATION_FAILED and freed the half-open
 		 * SA without an event. */
-		logf_sa(s, IKE_LOG_WARN, (ike_sa_ref){0, 0}, s->last_keyid,
-		        "refused %s: authentication failed (the signature does not verify with the "
-		        "registered key)",
-		        ike_addr_str(&path->remote, a, sizeof a));
+		if (refusal_logged(s))
+			logf_sa(s, IKE_LOG_WARN, (ike_sa_ref){0, 0}, s->last_keyid,
+			        "refused %s: authentication failed (the signature does not verify with the "
+			        "registered key)",
+			        ike_addr_str(&path->remote, a, sizeof a));
 		ms_registry_count(s->reg, MS_CTR_AUTH_FAILED, 1);
 	} else if (rc != IKE_OK && rc != IKE_ERR_RETRANSMIT && rc != IKE_ERR_AUTH) {
 		ms_registry_count(s->reg, MS_CTR_DROPS, 1);

@@ -163,6 +163,8 @@ static void srv_log(void *user, const ike_log_rec *rec)
 
 	snprintf(n->log[n->nlog % NET_LOG_LINES], sizeof n->log[0], "%s %s [%s] %s",
 	         ike_log_level_name(rec->lvl), ike_subsys_name(rec->sub), rec->tag ? rec->tag : "", rec->msg);
+	if (strncmp(rec->msg, "refused", 7) == 0)
+		n->refused_lines++;
 	if (getenv("TST_LOG"))
 		fprintf(stderr, "srv%d %s\n", c->shard, n->log[n->nlog % NET_LOG_LINES]);
 	n->nlog++;

@@ -87,6 +87,7 @@ typedef struct net {
 	char log[NET_LOG_LINES][256];
 	size_t nlog;
 	unsigned find_calls;
+	unsigned refused_lines; /* server log lines saying "refused" */
 	int last_deliver_rc;
 	unsigned tick_errors;
 	bool verbose;

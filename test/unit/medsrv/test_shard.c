@@ -397,3 +397,25 @@ NET_TEST(ms_shard, keeps_registration_across_ike_sa_rekey)
 	cr_assert(eq(u16, n->node[0].replies[0], 0));
 	cr_assert(eq(u32, n->node[1].ngot, 1), "the relay reaches the rekeyed SA");
 }
+
+/* Strangers decide how many refusals happen; the log must not grow with them. */
+NET_TEST(ms_shard, limits_refusal_log_lines_and_counts_them_all)
+{
+	net_init(n, 1, 1, 1);
+	n->enrolled[1] = false;
+	for (int r = 0; r < 25; r++) {
+		ike_engine_free(n->node[0].e);
+		n->node[0].e = NULL;
+		net_register(n, 0);
+		net_run(n, 100);
+	}
+	cr_assert(eq(u64, net_counter(n, MS_CTR_AUTH_FAILED), 25));
+	cr_assert(eq(u32, n->refused_lines, 20), "at most 20 refusal lines a second");
+	n->now += 1000;
+	ike_engine_free(n->node[0].e);
+	n->node[0].e = NULL;
+	net_register(n, 0);
+	net_run(n, 100);
+	cr_assert(net_log_has(n, "5 more refusals not logged"));
+	cr_assert(eq(u32, n->refused_lines, 21), "a new second, a new line");
+}
