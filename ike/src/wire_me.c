@@ -41,6 +41,9 @@ int ike_me_endpoint_decode(ike_slice data, ike_me_endpoint *out, ike_wire_err *e
 		ike_rd_copy(&r, out->addr.ip, family_len(family));
 		if (r.bad)
 			return wire_fail(err, IKE_ERR_TRUNCATED, 6, "ME_ENDPOINT address", IKE_NOTIFY);
+	} else if (r.left == 2) {
+		/* strongSwan 5.9 writes the (zero) port even without an address: 8 bytes */
+		ike_rd_u16(&r, &out->addr.port);
 	}
 	if (r.left)
 		return wire_fail(err, IKE_ERR_MALFORMED, data.len - r.left, "bytes after ME_ENDPOINT",
@@ -55,9 +58,8 @@ int ike_me_endpoint_encode(ike_wr *w, const ike_me_endpoint *in)
 	ike_wr_u32(w, in->priority);
 	ike_wr_u8(w, in->addr.family);
 	ike_wr_u8(w, in->type);
-	if (in->addr.family != IKE_AF_NONE) {
-		ike_wr_u16(w, in->addr.port);
+	ike_wr_u16(w, in->addr.port); /* also without an address, as strongSwan does */
+	if (in->addr.family != IKE_AF_NONE)
 		ike_wr_bytes(w, in->addr.ip, family_len(in->addr.family));
-	}
 	return wire_wr_status(w);
 }

@@ -626,9 +626,27 @@ Test(ike_wire_me_endpoint, encodes_ipv6_and_no_address)
 	w = ike_wr_init(b, sizeof b);
 	ep = ws_ep(IKE_AF_NONE, IKE_ME_SERVER_REFLEXIVE);
 	cr_assert(eq(int, ike_me_endpoint_encode(&w, &ep), IKE_OK));
-	cr_assert(eq(sz, w.len, 6));
+	/* strongSwan 5.9 writes the port even without an address: 8 bytes */
+	cr_assert(eq(sz, w.len, 8));
+	cr_assert(eq(int, ike_me_endpoint_decode((ike_slice){b, 8}, &back, NULL), IKE_OK));
+	cr_assert(eq(u8, back.addr.family, IKE_AF_NONE));
+	/* the draft's 6-byte form (no port) is accepted too */
 	cr_assert(eq(int, ike_me_endpoint_decode((ike_slice){b, 6}, &back, NULL), IKE_OK));
 	cr_assert(eq(u8, back.addr.family, IKE_AF_NONE));
+	cr_assert(eq(u8, back.type, IKE_ME_SERVER_REFLEXIVE));
+}
+
+Test(ike_wire_me_endpoint, decodes_strongswans_server_reflexive_request)
+{
+	/* as charon 5.9.8 sends it in IKE_AUTH (captured in the lab): priority
+	 * 2^16 * 64 + 65535, family 0, type SERVER_REFLEXIVE, port 0 */
+	static const uint8_t sw[] = {0x00, 0x40, 0xff, 0xff, 0x00, 0x03, 0x00, 0x00};
+	ike_me_endpoint back;
+
+	cr_assert(eq(int, ike_me_endpoint_decode((ike_slice){sw, sizeof sw}, &back, NULL), IKE_OK));
+	cr_assert(eq(u32, back.priority, 64u * 65536u + 65535u));
+	cr_assert(eq(u8, back.addr.family, IKE_AF_NONE));
+	cr_assert(eq(u8, back.type, IKE_ME_SERVER_REFLEXIVE));
 }
 
 Test(ike_wire_me_endpoint, rejects_every_truncation_and_bad_family_or_type)
@@ -641,8 +659,11 @@ Test(ike_wire_me_endpoint, rejects_every_truncation_and_bad_family_or_type)
 		ike_wr w = ike_wr_init(b, sizeof b);
 		ike_me_endpoint ep = ws_ep(fam[f], IKE_ME_HOST);
 		cr_assert(eq(int, ike_me_endpoint_encode(&w, &ep), IKE_OK));
-		for (size_t n = 0; n < w.len; n++)
+		for (size_t n = 0; n < w.len; n++) {
+			if (fam[f] == IKE_AF_NONE && n == 6)
+				continue; /* the 6-byte form without port is valid */
 			cr_assert(lt(int, ike_me_endpoint_decode((ike_slice){b, n}, &back, NULL), 0));
+		}
 		b[w.len] = 0;
 		cr_assert(eq(int, ike_me_endpoint_decode((ike_slice){b, w.len + 1}, &back, NULL),
 		             IKE_ERR_MALFORMED));
