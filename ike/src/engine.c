@@ -150,6 +150,7 @@ void ike__peer_clear(ike_engine *e, ike__peer *p)
 	ike_mem_freezero(e->mem, p->psk, p->psk_len);
 	ike_mem_free(e->mem, p->pubkey);
 	ike_mem_free(e->mem, p->ts);
+	ike_mem_free(e->mem, p->me_cid);
 	memset(p, 0, sizeof *p);
 }
 
@@ -160,7 +161,8 @@ int ike__peer_copy(ike_engine *e, ike__peer *d, const ike_peer_cfg *s)
 	ike__peer_clear(e, d);
 	if (ike__prop_parse(&pl, s->ike_proposals, false) || ike__prop_parse(&pl, s->esp_proposals, true))
 		return IKE_ERR_INVAL;
-	if (s->psk.len > 0xffff || s->remote_pubkey.len > 0xffff)
+	if (s->psk.len > 0xffff || s->remote_pubkey.len > 0xffff || s->me_connect_id_len > IKE_ME_ID_MAX ||
+	    (s->me_connect_id_len && !s->me_connect_id))
 		return IKE_ERR_INVAL;
 	d->local = s->local;
 	d->remote = s->remote;
@@ -186,6 +188,11 @@ int ike__peer_copy(ike_engine *e, ike__peer *d, const ike_peer_cfg *s)
 			goto nomem;
 		d->pubkey_len = (uint16_t)s->remote_pubkey.len;
 	}
+	if (s->me_connect_id_len) {
+		if (!(d->me_cid = ike_mem_dup(e->mem, s->me_connect_id, s->me_connect_id_len)))
+			goto nomem;
+		d->me_cid_len = s->me_connect_id_len;
+	}
 	if (!d->no_child) {
 		if (!(d->ts = ike_mem_calloc(e->mem, 2, sizeof *d->ts)))
 			goto nomem;
@@ -208,6 +215,8 @@ int ike__peer_clone(ike_engine *e, ike__peer *d, const ike__peer *s)
 	d->psk = d->pubkey = NULL;
 	d->ts = NULL;
 	d->pubkey_len = 0;
+	d->me_cid = NULL; /* only the first IKE_SA_INIT carries it */
+	d->me_cid_len = 0;
 	if ((s->name && !(d->name = dup_str(e, s->name))) ||
 	    (s->ike_props && !(d->ike_props = dup_str(e, s->ike_props))) ||
 	    (s->esp_props && !(d->esp_props = dup_str(e, s->esp_props))) ||

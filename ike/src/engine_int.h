@@ -42,6 +42,8 @@ typedef struct ike__peer {
 	uint8_t *pubkey; /* freed once the peer is authenticated */
 	uint16_t pubkey_len;
 	ike_tsel_list *ts; /* [0] local, [1] remote; NULL with no_child */
+	uint8_t *me_cid;   /* connect ID sent in IKE_SA_INIT (mediated connection), or NULL */
+	uint8_t me_cid_len;
 } ike__peer;
 
 typedef struct ike__child {

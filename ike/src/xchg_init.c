@@ -124,6 +124,11 @@ int ike__init_start(ike_engine *e, ike_sa *sa, ike_ms now)
 		add_sig_hashes(e, &b);
 	if (sa->peer.mediation)
 		ike__mb_notify(&b, 0, IKE_ME_MEDIATION, (ike_slice){NULL, 0}, (ike_slice){NULL, 0});
+	/* A mediated connection's direct IKE_SA: the connect ID ends the responder's
+	 * checks (strongSwan: ike_init.c adds it last in IKE_SA_INIT). */
+	if (sa->peer.me_cid_len)
+		ike__mb_notify(&b, 0, IKE_ME_CONNECTID, (ike_slice){NULL, 0},
+		               IKE_SLICE(sa->peer.me_cid, sa->peer.me_cid_len));
 	rc = ike__send_request(e, sa, &b, now);
 	if (rc)
 		return rc;
@@ -133,6 +138,30 @@ int ike__init_start(ike_engine *e, ike_sa *sa, ike_ms now)
 	IKE_LOG(e, INFO, IKE, sa, "initiating IKE_SA with %s, DH group %s",
 	        sa->peer.name ? sa->peer.name : "peer", ike_transform_name(IKE_DH, x->dh_group));
 	return x->init_msg ? IKE_OK : IKE_ERR_NOMEM;
+}
+
+/* Responder: reports N(ME_CONNECTID) of a mediated connection's IKE_SA_INIT
+ * (IKE_EV_ME_CONNECTID), so the program can end its connectivity checks. A
+ * connect ID of a wrong length is ignored (strongSwan does not check it either). */
+static void report_connect_id(ike_engine *e, ike_sa *sa, const ike__msg *m, const ike_path *path)
+{
+	const ike__notify *n = ike__msg_notify(m, IKE_ME_CONNECTID);
+	ike_event ev;
+
+	if (!n || sa->me_requested)
+		return;
+	if (n->data.len == 0 || n->data.len > IKE_ME_ID_MAX) {
+		IKE_LOG(e, WARN, IKE, sa, "ignoring ME_CONNECTID of %zu bytes", n->data.len);
+		return;
+	}
+	memset(&ev, 0, sizeof ev);
+	ev.type = IKE_EV_ME_CONNECTID;
+	ev.sa = ike__sa_ref(e, sa);
+	ev.name = "";
+	ev.u.me_connectid.id = n->data.ptr;
+	ev.u.me_connectid.len = (uint8_t)n->data.len;
+	ev.u.me_connectid.path = *path;
+	ike__emit(e, &ev);
 }
 
 static int restart(ike_engine *e, ike_sa *sa, ike_ms now)
@@ -392,6 +421,7 @@ int ike__init_recv_request(ike_engine *e, const ike_path *path, const uint8_t *p
 	read_sig_hashes(m, x);
 	sa->me_requested = ike__msg_notify(m, IKE_ME_MEDIATION) != NULL;
 	ike__nat_check(e, sa, m, path);
+	report_connect_id(e, sa, m, path);
 
 	ike__mb_begin(&b, sa, IKE_IKE_SA_INIT, true, 0, NULL);
 	ike__mb_sa_suite(&b, &s, IKE_PROTO_IKE, NULL, 0, num);

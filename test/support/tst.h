@@ -65,6 +65,7 @@ void tst_link_swap(tst_link *l, size_t i, size_t j);
 typedef struct tst_rec_event {
 	ike_event ev;
 	ike_child_info child; /* copy of ev.u.child.info */
+	uint8_t connect_id[IKE_ME_ID_MAX]; /* copy of ev.u.me_connectid.id */
 } tst_rec_event;
 
 typedef struct tst_events {

@@ -180,6 +180,10 @@ static void cb_event(void *user, const ike_event *ev)
 		r->child = *ev->u.child.info;
 		r->ev.u.child.info = &r->child;
 	}
+	if (ev->type == IKE_EV_ME_CONNECTID) {
+		memcpy(r->connect_id, ev->u.me_connectid.id, ev->u.me_connectid.len);
+		r->ev.u.me_connectid.id = r->connect_id;
+	}
 	r->ev.name = "";
 }
 

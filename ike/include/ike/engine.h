@@ -127,6 +127,11 @@ typedef struct ike_peer_cfg {
 	bool no_child;           /* IKE_SA only (set for mediation connections) */
 	bool mediation;          /* mediation connection (draft-brunner-ikev2-mediation) */
 	bool mediation_server;   /* we are the mediation server for this peer */
+	/* Mediated connection (initiator): the connect ID of the mediation that found
+	 * the path; sent as N(ME_CONNECTID) in IKE_SA_INIT, as strongSwan does, so the
+	 * responder can end its connectivity checks. NULL/0 = none. At most IKE_ME_ID_MAX. */
+	const uint8_t *me_connect_id;
+	uint8_t me_connect_id_len;
 } ike_peer_cfg;
 
 /* Maximum key lengths carried in events. */
@@ -161,6 +166,9 @@ typedef enum ike_event_type {
 	                            endpoint in IKE_AUTH: me_endpoint */
 	IKE_EV_ME_CONNECT,       /* mediation: an ME_CONNECT request arrived: me_connect */
 	IKE_EV_ME_CONNECT_REPLY, /* mediation: the answer to our ME_CONNECT: me_reply */
+	IKE_EV_ME_CONNECTID,     /* responder: an IKE_SA_INIT request carried N(ME_CONNECTID)
+	                            (a mediated connection's direct IKE_SA); reported before
+	                            the answer goes out: me_connectid */
 } ike_event_type;
 
 /* A mediation endpoint (ME_ENDPOINT notify data). */
@@ -232,6 +240,11 @@ typedef struct ike_event {
 		struct {
 			uint16_t notify; /* 0 = accepted, IKE_ME_CONNECT_FAILED, IKE_INVALID_SYNTAX, ... */
 		} me_reply;
+		struct {
+			const uint8_t *id; /* the connect ID (1..IKE_ME_ID_MAX bytes) */
+			uint8_t len;
+			ike_path path; /* where the IKE_SA_INIT request came from */
+		} me_connectid;
 		struct {
 			ike_addr addr; /* as the mediation server saw us */
 			uint8_t type;  /* IKE_ME_SERVER_REFLEXIVE */

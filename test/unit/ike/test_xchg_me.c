@@ -161,3 +161,58 @@ ENGINE_TEST(ike_xchg_me, refuses_incomplete_me_connect_requests)
 	             IKE_ERR_STATE));
 	tst_pair_run(px, 5000);
 }
+
+/* A mediated connection's direct IKE_SA: alice's IKE_SA_INIT ends with
+ * N(ME_CONNECTID) (strongSwan's ike_init.c adds it last), and bob reports the
+ * connect ID before he answers, then the SA comes up with its CHILD_SA. */
+ENGINE_TEST(ike_xchg_me, direct_sa_carries_connect_id_in_ike_sa_init)
+{
+	static const uint8_t cid[4] = {0xde, 0xad, 0xbe, 0xef};
+	static const uint8_t tail[] = {0xa0, 0x05, 0xde, 0xad, 0xbe, 0xef}; /* type 40965, data */
+	const tst_rec_event *r;
+	const tst_dgram *d;
+	size_t i_cid = SIZE_MAX, i_up = SIZE_MAX;
+
+	px->side[ALICE].peer.me_connect_id = cid;
+	px->side[ALICE].peer.me_connect_id_len = sizeof cid;
+	tst_pair_initiate(px);
+	cr_assert(ge(sz, px->link.n, 1));
+	d = &px->link.q[0];
+	cr_assert(ge(sz, d->len, sizeof tail));
+	cr_assert(eq(int, memcmp(d->data + d->len - sizeof tail, tail, sizeof tail), 0),
+	          "ME_CONNECTID is not the last payload of IKE_SA_INIT");
+	tst_pair_run(px, 5000);
+	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_ME_CONNECTID), 1));
+	r = tst_events_last(px, BOB, IKE_EV_ME_CONNECTID);
+	cr_assert(eq(u8, r->ev.u.me_connectid.len, 4));
+	cr_assert(eq(int, memcmp(r->ev.u.me_connectid.id, cid, 4), 0));
+	cr_assert(ike_addr_eq(&r->ev.u.me_connectid.path.remote, &px->side[ALICE].addr));
+	for (size_t k = 0; k < px->side[BOB].events.n; k++) {
+		if (px->side[BOB].events.ev[k].ev.type == IKE_EV_ME_CONNECTID && i_cid == SIZE_MAX)
+			i_cid = k;
+		if (px->side[BOB].events.ev[k].ev.type == IKE_EV_SA_UP && i_up == SIZE_MAX)
+			i_up = k;
+	}
+	cr_assert(lt(sz, i_cid, i_up), "ME_CONNECTID must be reported before the SA is up");
+	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_CHILD_UP), 1));
+	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_ME_CONNECTID), 0));
+}
+
+ENGINE_TEST(ike_xchg_me, no_connect_id_without_mediation_and_bad_lengths_refused)
+{
+	static uint8_t big[IKE_ME_ID_MAX + 1];
+	ike_sa_ref ref;
+
+	tst_pair_initiate(px);
+	tst_pair_run(px, 5000);
+	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_SA_UP), 1));
+	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_ME_CONNECTID), 0));
+	px->side[ALICE].peer.me_connect_id = big;
+	px->side[ALICE].peer.me_connect_id_len = sizeof big;
+	cr_assert(eq(int, ike_engine_initiate(px->side[ALICE].e, &px->side[ALICE].peer, px->clock.now, &ref),
+	             IKE_ERR_INVAL));
+	px->side[ALICE].peer.me_connect_id = NULL;
+	px->side[ALICE].peer.me_connect_id_len = 4;
+	cr_assert(eq(int, ike_engine_initiate(px->side[ALICE].e, &px->side[ALICE].peer, px->clock.now, &ref),
+	             IKE_ERR_INVAL));
+}
