@@ -12,6 +12,7 @@
 #include <openssl/rand.h>
 
 #include "engine_int.h"
+#include "ike/wire.h"
 #include "xchg.h"
 
 void ike_config_defaults(ike_config *cfg)
@@ -367,6 +368,8 @@ int ike_engine_new(ike_engine **out, const ike_config *cfg, const ike_callbacks 
 	*out = NULL;
 	if (!cfg || !cb || !cb->send || !cb->on_event)
 		return IKE_ERR_INVAL;
+	if (cfg->spi_shard_bits > 8 || (cfg->spi_shard >> cfg->spi_shard_bits) != 0)
+		return IKE_ERR_INVAL;
 	e = ike_mem_calloc(cfg->mem, 1, sizeof *e);
 	if (!e)
 		return IKE_ERR_NOMEM;
@@ -590,4 +593,19 @@ bool ike_engine_sa_is_up(const ike_engine *e, ike_sa_ref ref)
 {
 	ike_sa *sa = ike__sa_get(e, ref);
 	return sa && sa->state == SA_ESTABLISHED;
+}
+
+int ike_msg_peek_spis(const uint8_t *pkt, size_t len, uint64_t *spi_i, uint64_t *spi_r, bool *is_response)
+{
+	if (!pkt || len < IKE_WIRE_HDR_LEN)
+		return IKE_ERR_TRUNCATED;
+	if (pkt[17] >> 4 != 2 || ike_get_u32(pkt + 24) < IKE_WIRE_HDR_LEN)
+		return IKE_ERR_MALFORMED;
+	if (spi_i)
+		*spi_i = (uint64_t)ike_get_u32(pkt) << 32 | ike_get_u32(pkt + 4);
+	if (spi_r)
+		*spi_r = (uint64_t)ike_get_u32(pkt + 8) << 32 | ike_get_u32(pkt + 12);
+	if (is_response)
+		*is_response = (pkt[19] & IKE_FLAG_RESPONSE) != 0;
+	return IKE_OK;
 }

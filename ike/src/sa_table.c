@@ -248,8 +248,19 @@ uint64_t ike__sa_new_spi(ike_engine *e)
 {
 	uint64_t spi;
 
-	do
+	unsigned bits = e->cfg.spi_shard_bits;
+
+	do {
 		ike__rand(e, &spi, sizeof spi);
-	while (spi == 0 || ike__sa_find_local(e, spi));
+		if (bits)
+			spi = (spi >> bits) | ((uint64_t)e->cfg.spi_shard << (64 - bits));
+	} while (spi == 0 || ike__sa_find_local(e, spi));
 	return spi;
+}
+
+unsigned ike_spi_shard(uint64_t spi, unsigned bits)
+{
+	if (bits == 0 || bits > 8)
+		return 0;
+	return (unsigned)(spi >> (64 - bits));
 }

@@ -102,6 +102,14 @@ typedef struct ike_config {
 	bool natt_always;
 	/* Local ports: normally 500 and 4500. */
 	uint16_t port, natt_port;
+
+	/* Sharding (one engine per worker thread, sockets shared with SO_REUSEPORT):
+	 * every IKE SPI this engine picks carries spi_shard in its top spi_shard_bits
+	 * bits (as the SPI is written on the wire, big-endian), the rest random, so a
+	 * worker can route any datagram to the engine that owns its SA with
+	 * ike_spi_shard(). spi_shard_bits 0..8 (0 = off); spi_shard < 2^bits. */
+	unsigned spi_shard_bits;
+	unsigned spi_shard;
 } ike_config;
 
 /* A peer: whom to talk to, how to authenticate, what to negotiate. Pointers are
@@ -349,6 +357,16 @@ ike_ms ike_engine_next_deadline(const ike_engine *e);
  * IKE_ME_EP_MAX endpoints, empty connect ID or key without callback),
  * IKE_ERR_NOMEM. Not callable from a callback. */
 IKE_MUST_CHECK int ike_engine_me_connect(ike_engine *e, ike_sa_ref sa, const ike_me_connect *req, ike_ms now);
+
+/* The shard number in the top `bits` bits of spi (0 when bits is 0 or > 8). */
+unsigned ike_spi_shard(uint64_t spi, unsigned bits);
+
+/* Reads the IKE header of a datagram without decoding it (bounds-checked): the
+ * two SPIs and whether it is a response. Any pointer may be NULL. Errors:
+ * IKE_ERR_TRUNCATED (shorter than an IKE header), IKE_ERR_MALFORMED (not IKEv2:
+ * version, or length field smaller than the header). */
+IKE_MUST_CHECK int ike_msg_peek_spis(const uint8_t *pkt, size_t len, uint64_t *spi_i, uint64_t *spi_r,
+                                     bool *is_response);
 
 /* Copies the counters. */
 void ike_engine_stats(const ike_engine *e, ike_stats *out);

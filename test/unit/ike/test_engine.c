@@ -146,3 +146,82 @@ ENGINE_TEST(ike_engine, measures_bytes_per_established_sa)
 	cr_assert(lt(sz, without_child, 2048), "over the 2 KB budget");
 	cr_assert(gt(sz, without_child, 0));
 }
+
+/* Sharding: every SPI an engine picks names its shard in the top bits, as
+ * written on the wire; ike_msg_peek_spis reads them back from a datagram. */
+ENGINE_TEST(ike_engine, spis_carry_the_shard_and_peek_reads_them)
+{
+	uint64_t spi_i = 0, spi_r = 0;
+	bool resp = true;
+	const tst_dgram *d;
+
+	px->side[ALICE].cfg.spi_shard_bits = 3;
+	px->side[ALICE].cfg.spi_shard = 5;
+	px->side[BOB].cfg.spi_shard_bits = 3;
+	px->side[BOB].cfg.spi_shard = 2;
+	tst_pair_start(px);
+	for (int k = 0; k < 8; k++) {
+		ike_sa_ref ref;
+		cr_assert(eq(int, ike_engine_initiate(px->side[ALICE].e, &px->side[ALICE].peer, px->clock.now, &ref),
+		             IKE_OK));
+		d = &px->link.q[px->link.n - 1];
+		cr_assert(eq(int, ike_msg_peek_spis(d->data, d->len, &spi_i, &spi_r, &resp), IKE_OK));
+		cr_assert(eq(u32, ike_spi_shard(spi_i, 3), 5));
+		cr_assert(eq(u64, spi_r, 0));
+		cr_assert(not(resp));
+	}
+	tst_pair_run(px, 5000);
+	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_SA_UP), 8));
+	for (size_t i = 0; i < px->side[BOB].events.n; i++) {
+		const ike_event *ev = &px->side[BOB].events.ev[i].ev;
+		if (ev->type != IKE_EV_SA_UP)
+			continue;
+		cr_assert(eq(u32, ike_spi_shard(ev->u.sa_up.spi_r, 3), 2));
+		cr_assert(eq(u32, ike_spi_shard(ev->u.sa_up.spi_i, 3), 5));
+	}
+}
+
+Test(ike_engine, peek_spis_rejects_runts_and_other_versions)
+{
+	uint8_t h[28] = {0};
+	uint64_t a, b;
+	bool r;
+
+	for (size_t n = 0; n < sizeof h; n++)
+		cr_assert(eq(int, ike_msg_peek_spis(h, n, &a, &b, &r), IKE_ERR_TRUNCATED));
+	h[17] = 0x20;
+	h[27] = 28;
+	h[0] = 0x81;
+	h[15] = 7;
+	h[19] = IKE_FLAG_RESPONSE;
+	cr_assert(eq(int, ike_msg_peek_spis(h, sizeof h, &a, &b, &r), IKE_OK));
+	cr_assert(eq(u64, a, 0x8100000000000000ull));
+	cr_assert(eq(u64, b, 7));
+	cr_assert(r);
+	cr_assert(eq(u32, ike_spi_shard(a, 1), 1));
+	cr_assert(eq(u32, ike_spi_shard(a, 0), 0));
+	h[17] = 0x10; /* IKEv1 */
+	cr_assert(eq(int, ike_msg_peek_spis(h, sizeof h, &a, &b, &r), IKE_ERR_MALFORMED));
+	h[17] = 0x20;
+	h[27] = 27; /* length below the header */
+	cr_assert(eq(int, ike_msg_peek_spis(h, sizeof h, &a, &b, &r), IKE_ERR_MALFORMED));
+}
+
+Test(ike_engine, refuses_bad_shard_config)
+{
+	ike_config cfg;
+	ike_callbacks cb = {0};
+	ike_engine *e;
+
+	ike_config_defaults(&cfg);
+	cb.send = no_send;
+	cb.on_event = no_event;
+	cfg.spi_shard_bits = 9;
+	cr_assert(eq(int, ike_engine_new(&e, &cfg, &cb, NULL, 0), IKE_ERR_INVAL));
+	cfg.spi_shard_bits = 2;
+	cfg.spi_shard = 4;
+	cr_assert(eq(int, ike_engine_new(&e, &cfg, &cb, NULL, 0), IKE_ERR_INVAL));
+	cfg.spi_shard = 3;
+	cr_assert(eq(int, ike_engine_new(&e, &cfg, &cb, NULL, 0), IKE_OK));
+	ike_engine_free(e);
+}
