@@ -20,8 +20,7 @@ struct ike_sk_cipher {
 	const ike_mem *mem;
 	uint16_t encr, integ;
 	bool aead;
-	EVP_CIPHER *cipher;
-	EVP_CIPHER_CTX *ctx;
+	EVP_CIPHER *cipher; /* OpenSSL's shared method object (reference counted) */
 	const char *integ_md;
 	size_t key_len, integ_key_len, iv_len, block_len, icv_len;
 	uint8_t key[32];
@@ -33,7 +32,6 @@ void ike_sk_cipher_free(ike_sk_cipher *c)
 {
 	if (!c)
 		return;
-	EVP_CIPHER_CTX_free(c->ctx);
 	EVP_CIPHER_free(c->cipher);
 	ike_mem_freezero(c->mem, c, sizeof *c);
 }
@@ -100,9 +98,11 @@ int ike_sk_cipher_new(ike_sk_cipher **out, const ike_mem *mem, uint16_t encr, ui
 	c->icv_len = icv;
 	c->iv_len = aead ? AEAD_IV_LEN : CBC_BLOCK;
 	c->block_len = aead ? 1 : CBC_BLOCK;
+	/* No EVP_CIPHER_CTX is kept: a context with its key schedule costs about
+	 * 1.2 KB, twice per IKE_SA, for the few messages an SA carries. Each message
+	 * gets a fresh context (see aead_crypt/cbc_crypt). */
 	c->cipher = EVP_CIPHER_fetch(NULL, cipher_name(encr, c->key_len), NULL);
-	c->ctx = EVP_CIPHER_CTX_new();
-	if (!c->cipher || !c->ctx) {
+	if (!c->cipher) {
 		ike_sk_cipher_free(c);
 		return IKE_ERR_CRYPTO;
 	}
@@ -165,30 +165,34 @@ static int aead_crypt(ike_sk_cipher *c, uint8_t *msg, const ike_sk_layout *l, bo
 	int outl = 0;
 	int rc = IKE_ERR_CRYPTO;
 	uint8_t *data = msg + l->data_off;
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+
+	if (!ctx)
+		return IKE_ERR_NOMEM;
 
 	/* RFC 5282 4 / RFC 7634 2: nonce = salt (from the key material) | IV. */
 	memcpy(nonce, c->salt, SALT_LEN);
 	memcpy(nonce + SALT_LEN, msg + l->iv_off, AEAD_IV_LEN);
-	if (EVP_CipherInit_ex2(c->ctx, c->cipher, NULL, NULL, enc ? 1 : 0, NULL) != 1)
+	if (EVP_CipherInit_ex2(ctx, c->cipher, NULL, NULL, enc ? 1 : 0, NULL) != 1)
 		goto out;
 	size_t ivlen = sizeof nonce;
 	OSSL_PARAM ivp[2] = {OSSL_PARAM_construct_size_t(OSSL_CIPHER_PARAM_AEAD_IVLEN, &ivlen),
 	                     OSSL_PARAM_construct_end()};
-	if (EVP_CIPHER_CTX_set_params(c->ctx, ivp) != 1 ||
-	    EVP_CipherInit_ex2(c->ctx, NULL, c->key, nonce, enc ? 1 : 0, NULL) != 1)
+	if (EVP_CIPHER_CTX_set_params(ctx, ivp) != 1 ||
+	    EVP_CipherInit_ex2(ctx, NULL, c->key, nonce, enc ? 1 : 0, NULL) != 1)
 		goto out;
 	if (!enc) {
 		OSSL_PARAM tp[2] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
 		                                                      msg + l->icv_off, c->icv_len),
 		                    OSSL_PARAM_construct_end()};
-		if (EVP_CIPHER_CTX_set_params(c->ctx, tp) != 1)
+		if (EVP_CIPHER_CTX_set_params(ctx, tp) != 1)
 			goto out;
 	}
-	if (l->aad_len && EVP_CipherUpdate(c->ctx, NULL, &outl, msg + l->aad_off, (int)l->aad_len) != 1)
+	if (l->aad_len && EVP_CipherUpdate(ctx, NULL, &outl, msg + l->aad_off, (int)l->aad_len) != 1)
 		goto out;
-	if (l->data_len && EVP_CipherUpdate(c->ctx, data, &outl, data, (int)l->data_len) != 1)
+	if (l->data_len && EVP_CipherUpdate(ctx, data, &outl, data, (int)l->data_len) != 1)
 		goto out;
-	if (EVP_CipherFinal_ex(c->ctx, data + l->data_len, &outl) != 1) {
+	if (EVP_CipherFinal_ex(ctx, data + l->data_len, &outl) != 1) {
 		if (!enc) {
 			/* Never leave unauthenticated plaintext behind. */
 			OPENSSL_cleanse(data, l->data_len);
@@ -200,7 +204,7 @@ static int aead_crypt(ike_sk_cipher *c, uint8_t *msg, const ike_sk_layout *l, bo
 		OSSL_PARAM tp[2] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG,
 		                                                      msg + l->icv_off, c->icv_len),
 		                    OSSL_PARAM_construct_end()};
-		if (EVP_CIPHER_CTX_get_params(c->ctx, tp) != 1)
+		if (EVP_CIPHER_CTX_get_params(ctx, tp) != 1)
 			goto out;
 	}
 	rc = IKE_OK;
@@ -208,6 +212,7 @@ out:
 	if (rc == IKE_ERR_CRYPTO && !enc)
 		OPENSSL_cleanse(data, l->data_len);
 	OPENSSL_cleanse(nonce, sizeof nonce);
+	EVP_CIPHER_CTX_free(ctx); /* wipes the key schedule */
 	return rc;
 }
 
@@ -226,13 +231,17 @@ static int cbc_icv(const ike_sk_cipher *c, const uint8_t *msg, const ike_sk_layo
 
 static int cbc_crypt(ike_sk_cipher *c, uint8_t *data, size_t len, const uint8_t *iv, bool enc)
 {
-	int outl = 0;
-	if (EVP_CipherInit_ex2(c->ctx, c->cipher, c->key, iv, enc ? 1 : 0, NULL) != 1 ||
-	    EVP_CIPHER_CTX_set_padding(c->ctx, 0) != 1 ||
-	    EVP_CipherUpdate(c->ctx, data, &outl, data, (int)len) != 1 || (size_t)outl != len ||
-	    EVP_CipherFinal_ex(c->ctx, data + len, &outl) != 1 || outl != 0)
-		return IKE_ERR_CRYPTO;
-	return IKE_OK;
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int outl = 0, rc = IKE_OK;
+
+	if (!ctx)
+		return IKE_ERR_NOMEM;
+	if (EVP_CipherInit_ex2(ctx, c->cipher, c->key, iv, enc ? 1 : 0, NULL) != 1 ||
+	    EVP_CIPHER_CTX_set_padding(ctx, 0) != 1 || EVP_CipherUpdate(ctx, data, &outl, data, (int)len) != 1 ||
+	    (size_t)outl != len || EVP_CipherFinal_ex(ctx, data + len, &outl) != 1 || outl != 0)
+		rc = IKE_ERR_CRYPTO;
+	EVP_CIPHER_CTX_free(ctx); /* wipes the key schedule */
+	return rc;
 }
 
 static int sk_encrypt(ike_sk_cipher *c, uint8_t *msg, size_t msg_len, const ike_sk_layout *l,
