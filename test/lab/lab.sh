@@ -538,3 +538,78 @@ lab_sw_established() {
 lab_sw_has_sas() {
 	[ "$(lab_sw_established "$1")" -ge "$2" ]
 }
+
+# ---------------------------------------------------------------------------
+# Our programs: medsrv on the server, medcli on alice and bob (MEDSRV, MEDCLI
+# must name the binaries). State dirs $LAB_DIR/srv, $LAB_DIR/alice, $LAB_DIR/bob.
+
+# lab_med_field HOST JSON-PATH: a value from `medcli status --json` on HOST
+lab_med_field() {
+	lab_in "$1" "$MEDCLI" status --dir "$LAB_DIR/$1" --json 2>/dev/null | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v[int(k)] if isinstance(v, list) else v.get(k)
+    if v is None:
+        break
+print("true" if v is True else "false" if v is False else ("" if v is None else v))' "$2"
+}
+
+lab_med_registered() {
+	[ "$(lab_med_field "$1" registered)" = true ]
+}
+
+# lab_med_has_endpoint HOST IP: HOST learned a public endpoint at IP (any port)
+lab_med_has_endpoint() {
+	case "$(lab_med_field "$1" endpoint)" in
+	"$2":*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+# lab_med_setup: keys (medcli keygen), medsrv peers, medcli server and peers
+# (alice <-> bob with the tunnel addresses), daemons started, both registered.
+# Sets SRV_ID ALICE_ID BOB_ID LAB_MEDSRV_PID LAB_MEDCLI_PID_alice LAB_MEDCLI_PID_bob.
+lab_med_setup() {
+	local h d got
+	SRV=$LAB_DIR/srv
+	A=$LAB_DIR/alice
+	B=$LAB_DIR/bob
+	SRV_ID=$("$MEDSRV" init --dir "$SRV") || lab_fail "medsrv init"
+	for h in alice bob; do
+		d=$LAB_DIR/$h
+		MEDCLI_PASSWORD="password of $h" "$MEDCLI" init --dir "$d" >/dev/null || lab_fail "medcli init $h"
+		"$MEDCLI" keygen --dir "$d" >"$LAB_DIR/$h.keygen" || lab_fail "medcli keygen $h"
+		[ "$(stat -c %a "$d/medcli.key")" = 600 ] || lab_fail "$h's medcli.key is not mode 0600"
+		"$MEDCLI" server set --dir "$d" --address "$LAB_SRV_IP" --pubkey "$SRV/medsrv.pub" || lab_fail "server set $h"
+	done
+	ALICE_ID=$(tail -1 "$LAB_DIR/alice.keygen")
+	BOB_ID=$(tail -1 "$LAB_DIR/bob.keygen")
+	got=$("$MEDSRV" peer add --dir "$SRV" --alias alice --pubkey "$A/medcli.pub") || lab_fail "medsrv peer add alice"
+	[ "$got" = "$ALICE_ID" ] || lab_fail "medsrv says alice is $got, medcli keygen said $ALICE_ID"
+	got=$("$MEDSRV" peer add --dir "$SRV" --alias bob --pubkey "$B/medcli.pub") || lab_fail "medsrv peer add bob"
+	[ "$got" = "$BOB_ID" ] || lab_fail "medsrv says bob is $got, medcli keygen said $BOB_ID"
+	"$MEDCLI" peer add --dir "$A" --alias bob --pubkey "$B/medcli.pub" --local-ts "$LAB_ALICE_TUN/32" \
+		--remote-ts "$LAB_BOB_TUN/32" >/dev/null || lab_fail "peer add on alice"
+	"$MEDCLI" peer add --dir "$B" --alias alice --pubkey "$A/medcli.pub" --local-ts "$LAB_BOB_TUN/32" \
+		--remote-ts "$LAB_ALICE_TUN/32" >/dev/null || lab_fail "peer add on bob"
+	lab_log "KEY_IDs: srv $SRV_ID alice $ALICE_ID bob $BOB_ID"
+
+	lab_bg srv medsrv "$MEDSRV" run --dir "$SRV" --listen "$LAB_SRV_IP" --log-level debug
+	LAB_MEDSRV_PID=$LAB_LAST_PID
+	lab_bg alice medcli-alice "$MEDCLI" run --dir "$A" --log-level debug
+	LAB_MEDCLI_PID_alice=$LAB_LAST_PID
+	lab_bg bob medcli-bob "$MEDCLI" run --dir "$B" --log-level debug
+	LAB_MEDCLI_PID_bob=$LAB_LAST_PID
+
+	lab_wait 15 lab_med_registered alice || lab_fail "alice did not register: $(tail -5 "$LAB_DIR/medcli-alice.log")"
+	lab_wait 15 lab_med_registered bob || lab_fail "bob did not register: $(tail -5 "$LAB_DIR/medcli-bob.log")"
+	lab_wait 5 lab_med_has_endpoint alice "$LAB_NATA_IP" || lab_fail "alice's endpoint: '$(lab_med_field alice endpoint)'"
+	lab_wait 5 lab_med_has_endpoint bob "$LAB_NATB_IP" || lab_fail "bob's endpoint: '$(lab_med_field bob endpoint)'"
+	lab_log "registered: alice at $(lab_med_field alice endpoint), bob at $(lab_med_field bob endpoint)"
+}
+
+# lab_med_state_is HOST STATE: HOST's first connection is in STATE
+lab_med_state_is() {
+	[ "$(lab_med_field "$1" connections.0.state)" = "$2" ]
+}

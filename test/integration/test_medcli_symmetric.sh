@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# test/integration/test_medcli_symmetric.sh
+#
+# Our alice and bob behind two symmetric NAT routers (masquerade random-fully: a
+# new public port for every destination), mediated by our medsrv. No candidate
+# pair can work; `medcli up bob` must fail within 10 s, say so, and name the
+# candidate pairs it tried (strongSwan checks for ~36 s and never reports it).
+# Both registrations stay up. Needs root and $BUILD_DIR/bin/{medsrv,medcli}.
+# Exit 0 pass, 77 skip, else fail.
+set -u
+. "$(dirname "$0")/../lab/lab.sh"
+BIN=${BUILD_DIR:-build}/bin
+for b in medsrv medcli; do
+	[ -x "$BIN/$b" ] || lab_skip "no $BIN/$b (set BUILD_DIR)"
+done
+MEDSRV=$(readlink -f "$BIN/medsrv")
+MEDCLI=$(readlink -f "$BIN/medcli")
+lab_require_root_and_tools python3
+lab_init
+lab_topology symmetric
+lab_med_setup
+
+t0=$(lab_now_ms)
+if lab_in alice "$MEDCLI" up --dir "$LAB_DIR/alice" --timeout 30 bob >"$LAB_DIR/up.log" 2>&1; then
+	lab_fail "medcli up succeeded through two symmetric NATs: $(cat "$LAB_DIR/up.log")"
+fi
+t1=$(lab_now_ms)
+msg=$(cat "$LAB_DIR/up.log")
+lab_log "up failed after $((t1 - t0)) ms: $msg"
+[ $((t1 - t0)) -le 10000 ] || lab_fail "the failure took $((t1 - t0)) ms (bound: 10 s)"
+echo "$msg" | grep -q "no path through the NATs" || lab_fail "the message does not say that no path was found"
+echo "$msg" | grep -q "tried" || lab_fail "the message does not name the tried candidates"
+echo "$msg" | grep -q "$LAB_NATB_IP" || lab_fail "the message does not name bob's public address"
+lab_med_state_is alice failed || lab_fail "alice's connection state is $(lab_med_field alice connections.0.state)"
+lab_med_registered alice && lab_med_registered bob || lab_fail "a registration was lost"
+if lab_in alice ping -n -q -I "$LAB_ALICE_TUN" -c 1 -w 1 "$LAB_BOB_TUN" >/dev/null 2>&1; then
+	lab_fail "a ping passed although no tunnel exists"
+fi
+echo "medcli pair through medsrv (symmetric NATs): up failed after $((t1 - t0)) ms"
+echo "PASS: two symmetric NATs give a clear, bounded failure"
+exit 0
