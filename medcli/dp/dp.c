@@ -399,6 +399,10 @@ int dp_child_rekey(dp *d, uint32_t old_spi_in, const ike_child_info *info)
 	s->spi_in = info->spi_in;
 	s->spi_out = info->spi_out;
 	s->path = info->path;
+	if (info->local_ts.n && info->remote_ts.n) { /* the rekeyed SA's selectors (RFC 7296 2.9.2) */
+		s->lts = info->local_ts.ts[0];
+		s->rts = info->remote_ts.ts[0];
+	}
 	return IKE_OK;
 }
 
