@@ -90,8 +90,8 @@ run_ours() {
 }
 
 OUT=$(mktemp -d /tmp/bench-tunnel.XXXXXX)
-(LAB_PREFIX=bsw$$ run_strongswan) || echo "strongSwan run failed" >&2
-(LAB_PREFIX=bmc$$ run_ours) || echo "our run failed" >&2
+(LAB_PREFIX=bsw$$; run_strongswan) || echo "strongSwan run failed" >&2
+(LAB_PREFIX=bmc$$; run_ours) || echo "our run failed" >&2
 SW_CONNECT=$(cat "$OUT/sw-connect" 2>/dev/null || echo "- - -")
 SW_IPERF=$(cat "$OUT/sw-iperf" 2>/dev/null || echo "-")
 OUR_CONNECT=$(cat "$OUT/our-connect" 2>/dev/null || echo "- - -")
