@@ -44,6 +44,8 @@ int ike_me_endpoint_decode(ike_slice data, ike_me_endpoint *out, ike_wire_err *e
 	} else if (r.left == 2) {
 		/* strongSwan 5.9 writes the (zero) port even without an address: 8 bytes */
 		ike_rd_u16(&r, &out->addr.port);
+	} else {
+		out->no_port = r.left == 0; /* the draft's 6-byte form */
 	}
 	if (r.left)
 		return wire_fail(err, IKE_ERR_MALFORMED, data.len - r.left, "bytes after ME_ENDPOINT",
@@ -58,7 +60,8 @@ int ike_me_endpoint_encode(ike_wr *w, const ike_me_endpoint *in)
 	ike_wr_u32(w, in->priority);
 	ike_wr_u8(w, in->addr.family);
 	ike_wr_u8(w, in->type);
-	ike_wr_u16(w, in->addr.port); /* also without an address, as strongSwan does */
+	if (in->addr.family != IKE_AF_NONE || !in->no_port)
+		ike_wr_u16(w, in->addr.port); /* also without an address, as strongSwan does */
 	if (in->addr.family != IKE_AF_NONE)
 		ike_wr_bytes(w, in->addr.ip, family_len(in->addr.family));
 	return wire_wr_status(w);

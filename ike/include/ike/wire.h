@@ -276,6 +276,10 @@ typedef struct ike_me_endpoint {
 	uint32_t priority;
 	uint8_t type; /* IKE_ME_HOST ... */
 	ike_addr addr;
+	/* Without an address: strongSwan writes a zero port (8 bytes), the draft does
+	 * not (6 bytes). Decoding the 6-byte form sets this; encoding honours it, so a
+	 * message re-encodes byte-exact. Leave it false to send strongSwan's form. */
+	bool no_port;
 } ike_me_endpoint;
 
 /* ---- 3. payloads: decoders and encoders ----------------------------------------------

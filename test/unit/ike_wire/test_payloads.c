@@ -630,10 +630,15 @@ Test(ike_wire_me_endpoint, encodes_ipv6_and_no_address)
 	cr_assert(eq(sz, w.len, 8));
 	cr_assert(eq(int, ike_me_endpoint_decode((ike_slice){b, 8}, &back, NULL), IKE_OK));
 	cr_assert(eq(u8, back.addr.family, IKE_AF_NONE));
-	/* the draft's 6-byte form (no port) is accepted too */
+	cr_assert(not(back.no_port));
+	/* the draft's 6-byte form (no port) is accepted too, and re-encodes to 6 bytes */
 	cr_assert(eq(int, ike_me_endpoint_decode((ike_slice){b, 6}, &back, NULL), IKE_OK));
 	cr_assert(eq(u8, back.addr.family, IKE_AF_NONE));
 	cr_assert(eq(u8, back.type, IKE_ME_SERVER_REFLEXIVE));
+	cr_assert(back.no_port);
+	w = ike_wr_init(b, sizeof b);
+	cr_assert(eq(int, ike_me_endpoint_encode(&w, &back), IKE_OK));
+	cr_assert(eq(sz, w.len, 6));
 }
 
 Test(ike_wire_me_endpoint, decodes_strongswans_server_reflexive_request)
