@@ -20,8 +20,10 @@ const TMP = fs.mkdtempSync(path.join(os.tmpdir(), `medweb-e2e-${process.pid}-`))
 const children = [];
 let n = 0, failed = 0;
 
+const namespaces = [];
 function cleanup() {
 	for (const c of children) { try { c.kill('SIGTERM'); } catch (e) { /* gone */ } }
+	for (const n of namespaces) { try { execFileSync('ip', ['netns', 'del', n], { stdio: 'pipe' }); } catch (e) { /* gone */ } }
 	if (process.env.KEEP_TMP) console.log(`# kept ${TMP}`);
 	else fs.rmSync(TMP, { recursive: true, force: true });
 }
@@ -388,6 +390,51 @@ async function runFrontend(browser, frontend, shots) {
 			if (shots) await shot(ap, 'server-online.png');
 		} finally {
 			d.close();
+		}
+	});
+
+	await test(`${tag} real daemons: medcli with the manager's key registers at medsrv, both pages show it`, async () => {
+		// medsrv and medcli run in two network namespaces joined by a veth pair; the
+		// managers reach them through the control sockets in their state directories.
+		const ns = [`e2e${process.pid}${frontend}s`, `e2e${process.pid}${frontend}c`];
+		const ip = (...a) => execFileSync('ip', a, { stdio: 'pipe' });
+		const daemons = [];
+		try {
+			for (const n of ns) { ip('netns', 'add', n); namespaces.push(n); ip('-n', n, 'link', 'set', 'lo', 'up'); }
+			ip('-n', ns[0], 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns[1]);
+			ip('-n', ns[0], 'addr', 'add', '198.51.100.10/24', 'dev', 'eth0');
+			ip('-n', ns[1], 'addr', 'add', '198.51.100.20/24', 'dev', 'eth0');
+			for (const n of ns) ip('-n', n, 'link', 'set', 'eth0', 'up');
+			execFileSync(path.join(BIN, 'medsrv'), ['init', '--dir', m.srvDir], { stdio: 'pipe' });
+			execFileSync(path.join(BIN, 'medcli'), ['server', 'set', '--dir', m.cliDir, '--address', '198.51.100.10',
+				'--pubkey', path.join(m.srvDir, 'medsrv.pub')], { stdio: 'pipe' });
+			daemons.push(start('ip', ['netns', 'exec', ns[0], path.join(BIN, 'medsrv'), 'run', '--dir', m.srvDir,
+				'--listen', '198.51.100.10', '--workers', '1']));
+			daemons.push(start('ip', ['netns', 'exec', ns[1], path.join(BIN, 'medcli'), 'run', '--dir', m.cliDir,
+				'--ifname', 'e2etun0']));
+			const row = ap.locator('#peers-body tr[data-alias="home-box"]');
+			const end = Date.now() + 20000;
+			for (;;) {
+				await ap.reload();
+				if (await row.locator('.badge.on', { hasText: 'online from 198.51.100.20:' }).count()) break;
+				assert(Date.now() < end, `the server page never showed home-box online: ${await row.textContent()}`);
+				await new Promise((r) => setTimeout(r, 300));
+			}
+			assert(await ap.isHidden('#srv-state'), 'no "not running" notice with medsrv running');
+			await dp.reload();
+			await dp.locator('#reg-state', { hasText: 'Registered at the mediation server' }).waitFor({ timeout: 10000 });
+			// bob's account still sees nothing of alice's
+			await bp.reload();
+			eq(await bp.locator('#peers-body tr').count(), 0, "bob sees none of alice's peers");
+		} finally {
+			await Promise.all(daemons.map((c) => new Promise((resolve) => {
+				if (c.exitCode !== null || c.signalCode !== null) return resolve();
+				c.on('exit', resolve);
+				c.kill('SIGTERM');
+			})));
+			for (const n of ns) {
+				try { ip('netns', 'del', n); } catch (e) { /* not created */ }
+			}
 		}
 	});
 

@@ -14,7 +14,7 @@ for need in node npm lighttpd openssl pki; do
 	command -v "$need" >/dev/null || { echo "not ok - setup: $need is not installed (scripts/setup.sh)"; exit 1; }
 done
 [ -x "$CHROMIUM" ] || { echo "not ok - setup: $CHROMIUM is missing"; exit 1; }
-for bin in medweb medweb.fcgi; do
+for bin in medweb medweb.fcgi medsrv medcli; do
 	[ -x "$BUILD_DIR/bin/$bin" ] || { echo "not ok - setup: $BUILD_DIR/bin/$bin is not built"; exit 1; }
 done
 if [ ! -d "$HERE/node_modules/playwright-core" ]; then
