@@ -18,12 +18,7 @@
 # Needs root and $BUILD_DIR/bin/{medsrv,medcli}. Exit 0 pass, 77 skip, else fail.
 set -u
 . "$(dirname "$0")/../lab/lab.sh"
-BIN=${BUILD_DIR:-build}/bin
-for b in medsrv medcli; do
-	[ -x "$BIN/$b" ] || lab_skip "no $BIN/$b (set BUILD_DIR)"
-done
-MEDSRV=$(readlink -f "$BIN/medsrv")
-MEDCLI=$(readlink -f "$BIN/medcli")
+lab_need_bins medsrv medcli
 lab_require_root_and_tools python3
 lab_init
 lab_topology cone
@@ -44,13 +39,7 @@ lab_in alice ping -n -q -I "$LAB_ALICE_TUN" -i 0.05 -c 10 -w 5 "$LAB_BOB_TUN" >>
 lab_capture_stop main
 lab_log "$(cat "$LAB_DIR/up.log")"
 
-esp="udp port 4500 and udp[4:2] > 9 and udp[8:4] != 0"
-direct=$(lab_capture_count main "$esp and src host $LAB_NATA_IP and dst host $LAB_NATB_IP")
-back=$(lab_capture_count main "$esp and src host $LAB_NATB_IP and dst host $LAB_NATA_IP")
-via_srv=$(lab_capture_count main "$esp and host $LAB_SRV_IP")
-lab_log "ESP-in-UDP packets: A->B $direct, B->A $back, via medsrv $via_srv"
-[ "$direct" -gt 0 ] && [ "$back" -gt 0 ] || lab_fail "no direct ESP-in-UDP between the NAT routers"
-[ "$via_srv" -eq 0 ] || lab_fail "ESP went through medsrv"
+lab_assert_direct_esp main
 
 [ "$(lab_med_field alice connections.0.state)" = up ] || lab_fail "alice's status: $(lab_med_field alice connections.0.state)"
 [ "$(lab_med_field bob connections.0.state)" = up ] || lab_fail "bob's status: $(lab_med_field bob connections.0.state)"

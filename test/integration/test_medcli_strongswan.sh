@@ -12,12 +12,7 @@
 # $BUILD_DIR/bin/{medsrv,medcli}. Exit 0 pass, 77 skip, else fail.
 set -u
 . "$(dirname "$0")/../lab/lab.sh"
-BIN=${BUILD_DIR:-build}/bin
-for b in medsrv medcli; do
-	[ -x "$BIN/$b" ] || lab_skip "no $BIN/$b (set BUILD_DIR)"
-done
-MEDSRV=$(readlink -f "$BIN/medsrv")
-MEDCLI=$(readlink -f "$BIN/medcli")
+lab_need_bins medsrv medcli
 lab_require_root_and_tools python3
 lab_require_strongswan
 lab_init
@@ -48,17 +43,6 @@ lab_wait 15 lab_med_registered alice || lab_fail "alice did not register"
 lab_swanctl bob --initiate --ike medsrv --timeout 10 >"$LAB_DIR/register-bob.log" 2>&1 || lab_fail "bob could not register"
 lab_log "both registered; alice's endpoint $(lab_med_field alice endpoint)"
 
-esp="udp port 4500 and udp[4:2] > 9 and udp[8:4] != 0"
-check_direct() { # check_direct CAPTURE
-	local direct back via
-	direct=$(lab_capture_count "$1" "$esp and src host $LAB_NATA_IP and dst host $LAB_NATB_IP")
-	back=$(lab_capture_count "$1" "$esp and src host $LAB_NATB_IP and dst host $LAB_NATA_IP")
-	via=$(lab_capture_count "$1" "$esp and host $LAB_SRV_IP")
-	lab_log "$1: ESP-in-UDP A->B $direct, B->A $back, via medsrv $via"
-	[ "$direct" -gt 0 ] && [ "$back" -gt 0 ] || lab_fail "$1: no direct ESP-in-UDP between the NAT routers"
-	[ "$via" -eq 0 ] || lab_fail "$1: ESP went through medsrv"
-}
-
 # --- 1. our alice initiates ----------------------------------------------------
 lab_capture_start alice_init udp
 t0=$(lab_now_ms)
@@ -69,7 +53,7 @@ t1=$(lab_now_ms)
 lab_in alice ping -n -q -I "$LAB_ALICE_TUN" -i 0.05 -c 5 -w 5 "$LAB_BOB_TUN" >>"$LAB_DIR/ping1.log" 2>&1 ||
 	lab_fail "alice -> bob: the tunnel stopped carrying pings"
 lab_capture_stop alice_init
-check_direct alice_init
+lab_assert_direct_esp alice_init
 lab_wait 5 lab_sw_has_sas bob 2 || lab_fail "strongSwan bob does not list the direct IKE_SA"
 lab_log "alice initiated: first ping $((t1 - t0)) ms after medcli up"
 lab_in alice "$MEDCLI" down --dir "$A" bob || lab_fail "medcli down"
@@ -86,7 +70,7 @@ t1=$(lab_now_ms)
 lab_in bob ping -n -q -I "$LAB_BOB_TUN" -i 0.05 -c 5 -w 5 "$LAB_ALICE_TUN" >>"$LAB_DIR/ping2.log" 2>&1 ||
 	lab_fail "bob -> alice: the tunnel stopped carrying pings"
 lab_capture_stop bob_init
-check_direct bob_init
+lab_assert_direct_esp bob_init
 lab_med_state_is alice up || lab_fail "alice's connection is $(lab_med_field alice connections.0.state)"
 lab_log "bob initiated: first ping $((t1 - t0)) ms after swanctl --initiate"
 grep -l "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error" "$LAB_DIR"/medcli-alice.log "$LAB_DIR/medsrv.log" &&

@@ -10,12 +10,7 @@
 # Exit 0 pass, 77 skip, else fail.
 set -u
 . "$(dirname "$0")/../lab/lab.sh"
-BIN=${BUILD_DIR:-build}/bin
-for b in medsrv medcli; do
-	[ -x "$BIN/$b" ] || lab_skip "no $BIN/$b (set BUILD_DIR)"
-done
-MEDSRV=$(readlink -f "$BIN/medsrv")
-MEDCLI=$(readlink -f "$BIN/medcli")
+lab_need_bins medsrv medcli
 lab_require_root_and_tools python3
 lab_init
 lab_topology symmetric

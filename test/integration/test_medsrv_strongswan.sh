@@ -19,9 +19,7 @@
 # fail. About 15 s.
 set -u
 . "$(dirname "$0")/../lab/lab.sh"
-MEDSRV=${BUILD_DIR:-build}/bin/medsrv
-[ -x "$MEDSRV" ] || lab_skip "no $MEDSRV (set BUILD_DIR)"
-MEDSRV=$(readlink -f "$MEDSRV")
+lab_need_bins medsrv
 lab_require_strongswan
 command -v python3 >/dev/null || lab_skip "missing python3"
 MAL_IP=198.51.100.30
@@ -142,14 +140,9 @@ lab_log "medsrv workers and counters: $counters"
 relayed=$(status_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["mediations_relayed"])')
 [ "$relayed" -ge 2 ] || lab_fail "counters show $relayed mediations relayed"
 
-esp="udp port 4500 and udp[4:2] > 9 and udp[8:4] != 0"
-direct=$(lab_capture_count main "$esp and src host $LAB_NATA_IP and dst host $LAB_NATB_IP")
-back=$(lab_capture_count main "$esp and src host $LAB_NATB_IP and dst host $LAB_NATA_IP")
-via_srv=$(lab_capture_count main "$esp and host $LAB_SRV_IP")
 ike_srv=$(lab_capture_count main "udp and host $LAB_SRV_IP")
-lab_log "ESP-in-UDP packets: A->B $direct, B->A $back, via medsrv $via_srv (medsrv saw $ike_srv IKE datagrams)"
-[ "$direct" -gt 0 ] && [ "$back" -gt 0 ] || lab_fail "no direct ESP-in-UDP between the NAT routers"
-[ "$via_srv" -eq 0 ] || lab_fail "ESP went through medsrv"
+lab_log "medsrv saw $ike_srv IKE datagrams"
+lab_assert_direct_esp main
 online "$ALICE_ID" && online "$BOB_ID" || lab_fail "a registration was lost during the mediation"
 
 # --- clean stop ------------------------------------------------------------------

@@ -613,3 +613,27 @@ lab_med_setup() {
 lab_med_state_is() {
 	[ "$(lab_med_field "$1" connections.0.state)" = "$2" ]
 }
+
+# lab_need_bins NAME...: sets MEDSRV / MEDCLI / ... (upper-case names) to the
+# binaries in $BUILD_DIR/bin (default build/bin); exit 77 when one is missing.
+lab_need_bins() {
+	local b var
+	for b in "$@"; do
+		[ -x "${BUILD_DIR:-build}/bin/$b" ] || lab_skip "no ${BUILD_DIR:-build}/bin/$b (set BUILD_DIR)"
+		var=$(echo "$b" | tr '[:lower:]' '[:upper:]')
+		printf -v "$var" '%s' "$(readlink -f "${BUILD_DIR:-build}/bin/$b")"
+	done
+}
+
+# lab_assert_direct_esp CAPTURE [LABEL]: the capture holds ESP-in-UDP (UDP 4500,
+# longer than a keepalive, non-zero SPI) in both directions between the two NAT
+# routers' public addresses and none to or from the server; logs the counts.
+lab_assert_direct_esp() {
+	local cap=$1 label=${2:-$1} esp="udp port 4500 and udp[4:2] > 9 and udp[8:4] != 0" direct back via
+	direct=$(lab_capture_count "$cap" "$esp and src host $LAB_NATA_IP and dst host $LAB_NATB_IP")
+	back=$(lab_capture_count "$cap" "$esp and src host $LAB_NATB_IP and dst host $LAB_NATA_IP")
+	via=$(lab_capture_count "$cap" "$esp and host $LAB_SRV_IP")
+	lab_log "$label: ESP-in-UDP packets A->B $direct, B->A $back, via the server $via"
+	[ "$direct" -gt 0 ] && [ "$back" -gt 0 ] || lab_fail "$label: no direct ESP-in-UDP between the NAT routers"
+	[ "$via" -eq 0 ] || lab_fail "$label: ESP went through the mediation server"
+}
