@@ -33,48 +33,9 @@ lab_in net ip link set p-mal type bridge_slave learning off flood on
 lab_in mal ip addr add "$MAL_IP/24" dev eth0
 lab_wait 5 lab_in mal ping -c1 -W1 "$LAB_SRV_IP" || lab_fail "mallory cannot reach the server"
 
-# --- keys and the server's database ---------------------------------------
-SRV_DIR=$LAB_DIR/medsrv
-SRV_ID=$("$MEDSRV" init --dir "$SRV_DIR") || lab_fail "medsrv init"
-[ "$(stat -c %a "$SRV_DIR/medsrv.key")" = 600 ] || lab_fail "medsrv.key is not mode 0600"
-cp "$SRV_DIR/medsrv.pub" "$LAB_DIR/keys/srv.pub"
-PKI_SRV_ID=$(STRONGSWAN_CONF="$LAB_DIR/pki.conf" pki --keyid --type pub --in "$LAB_DIR/keys/srv.pub" --id spk --format hex)
-[ "$SRV_ID" = "$PKI_SRV_ID" ] || lab_fail "medsrv init printed $SRV_ID, pki says $PKI_SRV_ID"
-ALICE_ID=$(lab_keygen alice)
-BOB_ID=$(lab_keygen bob)
+lab_medsrv_setup
 MAL_ID=$(lab_keygen mallory)
-got=$("$MEDSRV" peer add --dir "$SRV_DIR" --alias alice --pubkey "$LAB_DIR/keys/alice.pub") || lab_fail "peer add alice"
-[ "$got" = "$ALICE_ID" ] || lab_fail "peer add printed $got for alice, pki says $ALICE_ID"
 lab_log "KEY_IDs: srv $SRV_ID alice $ALICE_ID bob $BOB_ID (added later) mallory $MAL_ID (never added)"
-
-# --- medsrv ----------------------------------------------------------------
-lab_bg srv medsrv "$MEDSRV" run --dir "$SRV_DIR" --listen "$LAB_SRV_IP" --log-level debug
-MEDSRV_PID=$LAB_LAST_PID
-lab_wait 10 lab_in srv "$MEDSRV" status --dir "$SRV_DIR" --json || lab_fail "medsrv does not answer on its control socket"
-# bob is added while medsrv runs (keys are looked up at authentication time),
-# and as DER, to cover both input formats.
-# bob's key as DER, to cover both input formats
-STRONGSWAN_CONF="$LAB_DIR/pki.conf" pki --pub --type rsa --in "$LAB_DIR/keys/bob.pem" --outform der >"$LAB_DIR/keys/bob.der"
-got=$("$MEDSRV" peer add --dir "$SRV_DIR" --alias bob --pubkey "$LAB_DIR/keys/bob.der") || lab_fail "peer add bob"
-[ "$got" = "$BOB_ID" ] || lab_fail "peer add printed $got for bob, pki says $BOB_ID"
-
-status_json() {
-	lab_in srv "$MEDSRV" status --dir "$SRV_DIR" --json
-}
-# peer_field KEYID FIELD: prints the field of that peer in the status object
-peer_field() {
-	status_json | python3 -c '
-import json, sys
-st = json.load(sys.stdin)
-for p in st["peers"]:
-    if p["keyid"] == sys.argv[1]:
-        v = p.get(sys.argv[2])
-        print("true" if v is True else "false" if v is False else ("" if v is None else v))
-' "$1" "$2"
-}
-online() {
-	[ "$(peer_field "$1" online)" = true ]
-}
 
 # --- strongSwan clients ------------------------------------------------------
 lab_swanctl_medcli alice alice "$ALICE_ID" "$LAB_SRV_IP" srv "$SRV_ID" bob "$BOB_ID" \

@@ -637,3 +637,51 @@ lab_assert_direct_esp() {
 	[ "$direct" -gt 0 ] && [ "$back" -gt 0 ] || lab_fail "$label: no direct ESP-in-UDP between the NAT routers"
 	[ "$via" -eq 0 ] || lab_fail "$label: ESP went through the mediation server"
 }
+
+# lab_medsrv_setup: our medsrv on the server for strongSwan clients (MEDSRV set):
+# medsrv init (server key 0600, its KEY_ID = pki's), pki keys for alice and bob,
+# alice added as PEM before the start, bob as DER while medsrv runs (keys are read at
+# authentication time). Sets SRV_DIR SRV_ID ALICE_ID BOB_ID MEDSRV_PID; then use
+# status_json, peer_field and online (below).
+lab_medsrv_setup() {
+	local got
+	SRV_DIR=$LAB_DIR/medsrv
+	SRV_ID=$("$MEDSRV" init --dir "$SRV_DIR") || lab_fail "medsrv init"
+	[ "$(stat -c %a "$SRV_DIR/medsrv.key")" = 600 ] || lab_fail "medsrv.key is not mode 0600"
+	cp "$SRV_DIR/medsrv.pub" "$LAB_DIR/keys/srv.pub"
+	PKI_SRV_ID=$(STRONGSWAN_CONF="$LAB_DIR/pki.conf" pki --keyid --type pub --in "$LAB_DIR/keys/srv.pub" --id spk --format hex)
+	[ "$SRV_ID" = "$PKI_SRV_ID" ] || lab_fail "medsrv init printed $SRV_ID, pki says $PKI_SRV_ID"
+	ALICE_ID=$(lab_keygen alice)
+	BOB_ID=$(lab_keygen bob)
+	got=$("$MEDSRV" peer add --dir "$SRV_DIR" --alias alice --pubkey "$LAB_DIR/keys/alice.pub") || lab_fail "peer add alice"
+	[ "$got" = "$ALICE_ID" ] || lab_fail "peer add printed $got for alice, pki says $ALICE_ID"
+	lab_bg srv medsrv "$MEDSRV" run --dir "$SRV_DIR" --listen "$LAB_SRV_IP" --log-level debug
+	MEDSRV_PID=$LAB_LAST_PID
+	lab_wait 10 lab_in srv "$MEDSRV" status --dir "$SRV_DIR" --json || lab_fail "medsrv does not answer on its control socket"
+	# bob is added while medsrv runs, as DER, to cover both input formats
+	STRONGSWAN_CONF="$LAB_DIR/pki.conf" pki --pub --type rsa --in "$LAB_DIR/keys/bob.pem" --outform der >"$LAB_DIR/keys/bob.der"
+	got=$("$MEDSRV" peer add --dir "$SRV_DIR" --alias bob --pubkey "$LAB_DIR/keys/bob.der") || lab_fail "peer add bob"
+	[ "$got" = "$BOB_ID" ] || lab_fail "peer add printed $got for bob, pki says $BOB_ID"
+}
+
+# status_json: medsrv's status object (after lab_medsrv_setup)
+status_json() {
+	lab_in srv "$MEDSRV" status --dir "$SRV_DIR" --json
+}
+
+# peer_field KEYID FIELD: prints the field of that peer in medsrv's status object
+peer_field() {
+	status_json | python3 -c '
+import json, sys
+st = json.load(sys.stdin)
+for p in st["peers"]:
+    if p["keyid"] == sys.argv[1]:
+        v = p.get(sys.argv[2])
+        print("true" if v is True else "false" if v is False else ("" if v is None else v))
+' "$1" "$2"
+}
+
+# online KEYID: medsrv shows that peer online
+online() {
+	[ "$(peer_field "$1" online)" = true ]
+}
