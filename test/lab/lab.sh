@@ -570,6 +570,7 @@ lab_med_has_endpoint() {
 # lab_med_setup: keys (medcli keygen), medsrv peers, medcli server and peers
 # (alice <-> bob with the tunnel addresses), daemons started, both registered.
 # Sets SRV_ID ALICE_ID BOB_ID LAB_MEDSRV_PID LAB_MEDCLI_PID_alice LAB_MEDCLI_PID_bob.
+# LAB_MEDCLI_ARGS: extra options for both `medcli run` (e.g. "--dpd 1").
 lab_med_setup() {
 	local h d got
 	SRV=$LAB_DIR/srv
@@ -597,9 +598,9 @@ lab_med_setup() {
 
 	lab_bg srv medsrv "$MEDSRV" run --dir "$SRV" --listen "$LAB_SRV_IP" --log-level debug
 	LAB_MEDSRV_PID=$LAB_LAST_PID
-	lab_bg alice medcli-alice "$MEDCLI" run --dir "$A" --log-level debug
+	lab_bg alice medcli-alice "$MEDCLI" run --dir "$A" --log-level debug ${LAB_MEDCLI_ARGS:-}
 	LAB_MEDCLI_PID_alice=$LAB_LAST_PID
-	lab_bg bob medcli-bob "$MEDCLI" run --dir "$B" --log-level debug
+	lab_bg bob medcli-bob "$MEDCLI" run --dir "$B" --log-level debug ${LAB_MEDCLI_ARGS:-}
 	LAB_MEDCLI_PID_bob=$LAB_LAST_PID
 
 	lab_wait 15 lab_med_registered alice || lab_fail "alice did not register: $(tail -5 "$LAB_DIR/medcli-alice.log")"
