@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * medcli/src/conn.c - logging helpers, connection lookup (by alias, KEY_ID, connect
+ * ID, SA), ending a connection, and loading the peers and the server from the database.
+ */
+#include "mc_int.h"
+
+void mc__logc(mc_daemon *d, ike_log_level lvl, const char *tag, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (lvl > d->log.max)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	ikeio_logf(&d->log, lvl, IKE_SUB_MAIN, tag, "%s", msg);
+}
+
+void mc__set_error(conn *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->error, sizeof c->error, fmt, ap);
+	va_end(ap);
+}
+
+void mc__log_rec(void *user, const ike_log_rec *rec)
+{
+	mc_daemon *d = user;
+	ikeio_log_stderr(&d->log, rec);
+}
+
+const char *mc__addr_s(const ike_addr *a, char *buf, size_t len)
+{
+	return ike_addr_str(a, buf, len);
+}
+
+ike_ms mc__now(mc_daemon *d)
+{
+	return ikeio_now(&d->loop);
+}
+
+/* ---- connections ---- */
+
+conn *mc__conn_by_alias(mc_daemon *d, const char *alias)
+{
+	for (size_t i = 0; i < d->nconns; i++)
+		if (d->conns[i].used && strcmp(d->conns[i].alias, alias) == 0)
+			return &d->conns[i];
+	return NULL;
+}
+
+static conn *conn_by_keyid(mc_daemon *d, const uint8_t *keyid, size_t len)
+{
+	if (len != IKE_KEYID_LEN)
+		return NULL;
+	for (size_t i = 0; i < d->nconns; i++)
+		if (d->conns[i].used && d->conns[i].present && memcmp(d->conns[i].keyid, keyid, IKE_KEYID_LEN) == 0)
+			return &d->conns[i];
+	return NULL;
+}
+
+conn *mc__conn_by_id(mc_daemon *d, const ike_id *id)
+{
+	return id->type == IKE_ID_KEY_ID ? conn_by_keyid(d, id->data, id->len) : NULL;
+}
+
+conn *mc__conn_by_cid(mc_daemon *d, const uint8_t *cid, size_t len)
+{
+	if (len != HP_CONNECT_ID_LEN)
+		return NULL;
+	for (size_t i = 0; i < d->nconns; i++) {
+		conn *c = &d->conns[i];
+		if (c->used && c->st >= C_MEDIATING && c->st != C_FAILED && memcmp(c->cid, cid, len) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+conn *mc__conn_by_sa(mc_daemon *d, ike_sa_ref sa)
+{
+	for (size_t i = 0; i < d->nconns; i++)
+		if (d->conns[i].used && ike_sa_ref_valid(d->conns[i].sa) && ike_sa_ref_eq(d->conns[i].sa, sa))
+			return &d->conns[i];
+	return NULL;
+}
+
+void mc__conn_stop_checks(conn *c)
+{
+	if (!c->hp)
+		return;
+	if (c->d->in_hp) { /* hp functions may not be called from hp callbacks */
+		c->hp_free = true;
+		return;
+	}
+	hp_session_free(c->hp);
+	c->hp = NULL;
+	c->hp_done = false;
+	c->hp_free = false;
+}
+
+/* Ends whatever the connection is doing (keeps want_up as it is). */
+void mc__conn_reset(conn *c, cstate st)
+{
+	mc_daemon *d = c->d;
+
+	mc__conn_stop_checks(c);
+	if (d->me_inflight == c)
+		d->me_inflight = NULL;
+	c->me_pending = false;
+	if (ike_sa_ref_valid(c->sa)) /* from an engine callback the engine queues it */
+		IGNORE_RC(ike_engine_terminate(d->eng, c->sa, mc__now(d)));
+	c->sa = (ike_sa_ref){0, 0};
+#ifdef MEDCLI_HAVE_DP
+	if (c->spi_in && d->dp)
+		IGNORE_RC(dp_child_del(d->dp, c->spi_in));
+#endif
+	c->spi_in = 0;
+	c->have_path = false;
+	c->deadline = 0;
+	c->st = st;
+}
+
+void mc__conn_fail(conn *c, const char *why)
+{
+	mc__logc(c->d, IKE_LOG_WARN, c->alias, "connection failed: %s", why);
+	if (why != c->error)
+		snprintf(c->error, sizeof c->error, "%s", why);
+	mc__conn_reset(c, C_FAILED);
+	c->want_up = false;
+}
+
+/* Loads the configured peers from the database, keeping the state of the ones
+ * that stay. */
+int mc__load_conns(mc_daemon *d)
+{
+	db_cpeer *list = NULL;
+	size_t n = 0;
+	int rc = db_cpeer_list(d->db, &list, &n);
+
+	if (rc != IKE_OK) {
+		mc__logc(d, IKE_LOG_ERROR, "config", "cannot read the peers: %s", db_errmsg(d->db));
+		return rc;
+	}
+	for (size_t i = 0; i < d->nconns; i++)
+		d->conns[i].present = false;
+	for (size_t i = 0; i < n; i++) {
+		const db_cpeer *p = &list[i];
+		conn *c = mc__conn_by_alias(d, p->alias);
+		ike_tsel l, r;
+
+		if (ike_tsel_parse(&l, p->local_ts) != IKE_OK || ike_tsel_parse(&r, p->remote_ts) != IKE_OK) {
+			mc__logc(d, IKE_LOG_WARN, p->alias, "ignored: bad traffic selector %s / %s", p->local_ts, p->remote_ts);
+			continue;
+		}
+		if (!c) {
+			for (size_t k = 0; k < d->nconns && !c; k++)
+				if (!d->conns[k].used)
+					c = &d->conns[k];
+			if (!c && d->nconns == MAX_CONNS) {
+				mc__logc(d, IKE_LOG_WARN, p->alias, "ignored: more than %d peers", MAX_CONNS);
+				continue;
+			}
+			if (!c)
+				c = &d->conns[d->nconns++];
+			memset(c, 0, sizeof *c);
+			c->d = d;
+			c->used = true;
+			snprintf(c->alias, sizeof c->alias, "%s", p->alias);
+		}
+		c->present = true;
+		memcpy(c->keyid, p->keyid, IKE_KEYID_LEN);
+		free(c->pubkey);
+		c->pubkey = NULL;
+		c->pubkey_len = 0;
+		if (p->pubkey_len && (c->pubkey = malloc(p->pubkey_len))) {
+			memcpy(c->pubkey, p->pubkey, p->pubkey_len);
+			c->pubkey_len = p->pubkey_len;
+		}
+		snprintf(c->lts_text, sizeof c->lts_text, "%s", p->local_ts);
+		snprintf(c->rts_text, sizeof c->rts_text, "%s", p->remote_ts);
+		c->lts.n = 1;
+		c->lts.ts[0] = l;
+		c->rts.n = 1;
+		c->rts.ts[0] = r;
+	}
+	/* Peers deleted from the database: tear their tunnels down. */
+	for (size_t i = 0; i < d->nconns; i++) {
+		conn *c = &d->conns[i];
+		if (!c->used || c->present || c->hp)
+			continue; /* a session still running is freed first, then the slot */
+		mc__logc(d, IKE_LOG_INFO, c->alias, "removed from the configuration");
+		mc__conn_reset(c, C_DOWN);
+		free(c->pubkey);
+		c->pubkey = NULL;
+		c->used = false;
+	}
+	db_free(list);
+	return IKE_OK;
+}
+
+int mc__load_server(mc_daemon *d)
+{
+	db_medserver *s = calloc(1, sizeof *s);
+	int rc;
+
+	if (!s)
+		return IKE_ERR_NOMEM;
+	rc = db_medserver_get(d->db, s);
+	d->have_server = false;
+	if (rc == IKE_ERR_NOT_FOUND) {
+		snprintf(d->reg_error, sizeof d->reg_error,
+		         "no mediation server configured (medcli server set --address IP --pubkey FILE)");
+	} else if (rc != IKE_OK) {
+		snprintf(d->reg_error, sizeof d->reg_error, "cannot read the server: %s", db_errmsg(d->db));
+	} else if (ike_addr_parse(&d->srv, s->address, s->port) != IKE_OK) {
+		snprintf(d->reg_error, sizeof d->reg_error, "the server address %.64s is not an IP address", s->address);
+	} else if (!s->pubkey_len) {
+		snprintf(d->reg_error, sizeof d->reg_error,
+		         "only the server's KEY_ID is known; its public key is needed to authenticate it "
+		         "(medcli server set --pubkey FILE)");
+	} else {
+		free(d->srv_pubkey);
+		d->srv_pubkey = malloc(s->pubkey_len);
+		if (!d->srv_pubkey) {
+			free(s);
+			return IKE_ERR_NOMEM;
+		}
+		memcpy(d->srv_pubkey, s->pubkey, s->pubkey_len);
+		d->srv_pubkey_len = s->pubkey_len;
+		d->srv_id.type = IKE_ID_KEY_ID;
+		d->srv_id.len = IKE_KEYID_LEN;
+		memcpy(d->srv_id.data, s->keyid, IKE_KEYID_LEN);
+		d->have_server = true;
+		d->reg_error[0] = '\0';
+	}
+	free(s);
+	return IKE_OK;
+}

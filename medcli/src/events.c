@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * medcli/src/events.c - the IKE engine's callbacks: sending, the peer lookup of
+ * a responder, and the events (SA and CHILD_SA up/down/rekeyed, keepalives,
+ * ME_ENDPOINT, ME_CONNECT, ME_CONNECTID) that drive the connections.
+ */
+#include "mc_int.h"
+
+int mc__eng_send(void *user, const ike_path *path, const uint8_t *pkt, size_t len)
+{
+	mc_daemon *d = user;
+	return ikeio_udp_pair_send(&d->socks, path, pkt, len);
+}
+
+int mc__eng_lookup(void *user, const ike_id *peer_id, const ike_path *path, ike_peer_cfg *out)
+{
+	mc_daemon *d = user;
+	conn *c;
+
+	(void)path;
+	if (d->have_server && peer_id->type == d->srv_id.type && peer_id->len == d->srv_id.len &&
+	    memcmp(peer_id->data, d->srv_id.data, peer_id->len) == 0) {
+		out->remote_pubkey = (ike_slice){d->srv_pubkey, d->srv_pubkey_len};
+		return IKE_OK;
+	}
+	c = mc__conn_by_id(d, peer_id);
+	if (!c || !c->pubkey_len)
+		return IKE_ERR_NOT_FOUND;
+	out->name = c->alias;
+	out->remote_id = *peer_id;
+	out->local_auth = out->remote_auth = IKE_AUTHBY_PUBKEY;
+	out->remote_pubkey = (ike_slice){c->pubkey, c->pubkey_len};
+	out->local_ts = c->lts;
+	out->remote_ts = c->rts;
+	return IKE_OK;
+}
+
+static void on_child_up(mc_daemon *d, conn *c, const ike_event *ev)
+{
+	const ike_child_info *info = ev->u.child.info;
+	char a[IKE_ADDR_STRLEN];
+
+	if (!c) {
+		mc__logc(d, IKE_LOG_WARN, "child", "CHILD_SA for an unknown connection ignored");
+		return;
+	}
+#ifdef MEDCLI_HAVE_DP
+	{
+		int rc = d->dp ? dp_child_add(d->dp, info) : IKE_ERR_STATE;
+		if (rc != IKE_OK) {
+			mc__set_error(c, "the data plane refused the CHILD_SA: %s", ike_strerror(rc));
+			mc__logc(d, IKE_LOG_ERROR, c->alias, "%s", c->error);
+			c->st = C_FAILED;
+			IGNORE_RC(ike_engine_terminate(d->eng, ev->sa, mc__now(d)));
+			return;
+		}
+	}
+#endif
+	c->spi_in = info->spi_in;
+	c->path = info->path;
+	c->have_path = true;
+	c->st = C_UP;
+	c->up_ms = mc__now(d);
+	c->error[0] = '\0';
+	mc__logc(d, IKE_LOG_INFO, c->alias, "tunnel up via %s, %llu ms after the start",
+	     mc__addr_s(&info->path.remote, a, sizeof a), (unsigned long long)(c->up_ms - c->started));
+}
+
+void mc__eng_event(void *user, const ike_event *ev)
+{
+	mc_daemon *d = user;
+	conn *c;
+	char a[IKE_ADDR_STRLEN];
+
+	switch (ev->type) {
+	case IKE_EV_SA_UP:
+		if (ike_sa_ref_eq(ev->sa, d->reg_sa)) {
+			d->registered = true;
+			d->reg_backoff_s = 0;
+			d->reg_since = mc__now(d);
+			d->reg_error[0] = '\0';
+			mc__logc(d, IKE_LOG_INFO, "medsrv", "registered at %s%s", mc__addr_s(&ev->u.sa_up.path.remote, a, sizeof a),
+			     ev->u.sa_up.nat_local ? " (behind a NAT)" : "");
+			break;
+		}
+		c = mc__conn_by_sa(d, ev->sa);
+		if (!c && !ev->u.sa_up.initiator) {
+			c = mc__conn_by_id(d, &ev->u.sa_up.remote_id);
+			if (c) {
+				if (ike_sa_ref_valid(c->sa) && !ike_sa_ref_eq(c->sa, ev->sa))
+					IGNORE_RC(ike_engine_terminate(d->eng, c->sa, mc__now(d)));
+				c->sa = ev->sa;
+			}
+		}
+		if (c)
+			mc__logc(d, IKE_LOG_INFO, c->alias, "direct IKE_SA up");
+		break;
+	case IKE_EV_SA_DOWN:
+		if (ike_sa_ref_eq(ev->sa, d->reg_sa)) {
+			char why[160];
+			snprintf(why, sizeof why, "%s%s%s",
+			         ev->u.sa_down.reason == IKE_OK ? "the server closed the registration"
+			                                        : ike_strerror(ev->u.sa_down.reason),
+			         ev->u.sa_down.notify ? ", notify " : "",
+			         ev->u.sa_down.notify ? ike_notify_name(ev->u.sa_down.notify) : "");
+			mc__reg_down(d, why);
+			break;
+		}
+		c = mc__conn_by_sa(d, ev->sa);
+		if (!c)
+			break;
+		c->sa = (ike_sa_ref){0, 0};
+		if (c->st == C_UP && c->want_up) {
+			mc__set_error(c, "the direct tunnel went down (%s); mediating again",
+			          ev->u.sa_down.reason == IKE_OK ? "deleted by the peer" : ike_strerror(ev->u.sa_down.reason));
+			mc__logc(d, IKE_LOG_WARN, c->alias, "%s", c->error);
+			mc__conn_reset(c, C_DOWN);
+			c->retry_at = mc__now(d) + 1000;
+		} else if (c->st == C_CONNECTING) {
+			mc__set_error(c, "the direct IKE_SA failed: %s%s%s", ike_strerror(ev->u.sa_down.reason),
+			          ev->u.sa_down.notify ? ", notify " : "",
+			          ev->u.sa_down.notify ? ike_notify_name(ev->u.sa_down.notify) : "");
+			mc__conn_fail(c, c->error);
+		} else if (c->st == C_UP) {
+			mc__conn_reset(c, C_DOWN);
+		}
+		break;
+	case IKE_EV_SA_REKEYED:
+		if (ike_sa_ref_eq(ev->u.sa_rekeyed.old_sa, d->reg_sa))
+			d->reg_sa = ev->sa;
+		else if ((c = mc__conn_by_sa(d, ev->u.sa_rekeyed.old_sa)))
+			c->sa = ev->sa;
+		break;
+	case IKE_EV_CHILD_UP:
+		on_child_up(d, mc__conn_by_sa(d, ev->sa), ev);
+		break;
+	case IKE_EV_CHILD_REKEYED:
+		c = mc__conn_by_sa(d, ev->sa);
+#ifdef MEDCLI_HAVE_DP
+		if (d->dp && dp_child_rekey(d->dp, ev->u.child.old_spi_in, ev->u.child.info) != IKE_OK)
+			mc__logc(d, IKE_LOG_ERROR, c ? c->alias : "child", "the data plane refused the rekeyed CHILD_SA");
+#endif
+		if (c)
+			c->spi_in = ev->u.child.info->spi_in;
+		break;
+	case IKE_EV_CHILD_DOWN:
+#ifdef MEDCLI_HAVE_DP
+		if (d->dp)
+			IGNORE_RC(dp_child_del(d->dp, ev->u.child_down.spi_in));
+#endif
+		for (size_t i = 0; i < d->nconns; i++)
+			if (d->conns[i].spi_in == ev->u.child_down.spi_in)
+				d->conns[i].spi_in = 0;
+		break;
+	case IKE_EV_KEEPALIVE:
+		IGNORE_RC(ikeio_udp_send_keepalive(d->socks.natt, &ev->u.keepalive.path));
+		break;
+	case IKE_EV_ME_ENDPOINT:
+		d->srflx = ev->u.me_endpoint.addr;
+		d->have_srflx = true;
+		mc__logc(d, IKE_LOG_INFO, "medsrv", "public endpoint %s", mc__addr_s(&d->srflx, a, sizeof a));
+		break;
+	case IKE_EV_ME_CONNECT:
+		mc__on_me_connect(d, ev);
+		break;
+	case IKE_EV_ME_CONNECT_REPLY:
+		mc__on_me_reply(d, ev);
+		break;
+	case IKE_EV_ME_CONNECTID:
+		c = mc__conn_by_cid(d, ev->u.me_connectid.id, ev->u.me_connectid.len);
+		if (c && c->hp && !c->hp_free && !c->initiator) {
+			d->in_hp = true;
+			IGNORE_RC(hp_session_nominated(c->hp, &ev->u.me_connectid.path, mc__now(d)));
+			d->in_hp = false;
+		}
+		break;
+	}
+}

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * medcli/src/mc_int.h - private to the medcli daemon: its state (mc_daemon, one
+ * conn per configured peer) and the functions its files share:
+ *   daemon.c   the loop: sockets, timer, datagrams, housekeeping, start and stop
+ *   conn.c     logging helpers, connection lookup and reset, loading the configuration
+ *   mediate.c  registration at the server, ME_CONNECT both ways, checks, the direct IKE_SA
+ *   events.c   the engine's callbacks (events, peer lookup, sending)
+ *   status.c   the control socket: status object, up, down, reload
+ * A connection (one configured peer) goes
+ *   down -> mediating -> checking -> connecting -> up
+ * through ME_CONNECT at the mediation server, ICE-style checks on the candidate
+ * pairs, and the direct IKE_SA on the chosen pair; "waiting" when the peer is not
+ * online at the server (it calls us back when the peer registers), "failed" with
+ * a reason. The registration at the server is kept up and retried with back-off.
+ * See docs/medcli.md.
+ */
+#ifndef MEDCLI_MC_INT_H
+#define MEDCLI_MC_INT_H
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <uv.h>
+
+#include "db/db.h"
+#include "holepunch/hp.h"
+#include "ike/crypto_key.h"
+#include "ike/engine.h"
+#include "ike/iana.h"
+#include "ikeio/ctl.h"
+#include "ikeio/driver.h"
+#include "ikeio/log.h"
+#include "ikeio/signal.h"
+#include "ikeio/udp.h"
+#include "medcli/medcli.h"
+#ifdef MEDCLI_HAVE_DP
+#include "dp.h"
+#endif
+
+/* For calls whose failure changes nothing here (the SA is gone already, a
+ * datagram is lost and retransmitted): IKE_MUST_CHECK is satisfied explicitly. */
+#define IGNORE_RC(x)          \
+	do {                  \
+		if ((x) != IKE_OK) { \
+		}             \
+	} while (0)
+
+#define MAX_CONNS 64
+#define REG_BACKOFF_MAX_S 30
+#define ME_RETRY_MS 20 /* ME_CONNECT blocked by another exchange: try again */
+
+typedef enum cstate {
+	C_DOWN,
+	C_MEDIATING,
+	C_WAITING,
+	C_CHECKING,
+	C_CONNECTING,
+	C_UP,
+	C_FAILED,
+} cstate;
+
+struct mc_daemon;
+
+typedef struct conn {
+	struct mc_daemon *d;
+	bool used;    /* slot in use (slots never move: sessions point to them) */
+	bool present; /* still in the database */
+	char alias[DB_ALIAS_MAX + 1];
+	uint8_t keyid[IKE_KEYID_LEN];
+	uint8_t *pubkey;
+	size_t pubkey_len;
+	char lts_text[DB_CIDR_MAX + 1], rts_text[DB_CIDR_MAX + 1];
+	ike_tsel_list lts, rts;
+
+	cstate st;
+	bool want_up;   /* the user asked for it: re-mediate when the tunnel dies */
+	bool initiator; /* we sent the ME_CONNECT request */
+	bool me_pending; /* our ME_CONNECT (request or response) still has to go out */
+	ike_ms me_retry_at;
+	uint8_t cid[HP_CONNECT_ID_LEN];
+	uint8_t key_i[HP_CONNECT_KEY_LEN], key_r[HP_CONNECT_KEY_LEN];
+	hp_candidate local[MC_MAX_CAND];
+	size_t n_local;
+	hp_candidate remote[IKE_ME_EP_MAX];
+	size_t n_remote;
+	hp_session *hp;
+	bool hp_done; /* outcome reported: free once the tunnel is up or failed */
+	bool hp_free; /* free at the next housekeeping (asked from inside an hp callback) */
+	uint64_t checks;
+	ike_sa_ref sa;
+	uint32_t spi_in;
+	ike_path path;
+	bool have_path;
+	ike_ms started, deadline, retry_at, up_ms;
+	char error[512];
+} conn;
+
+typedef struct mc_daemon {
+	const mc_run_opts *o;
+	uv_loop_t loop;
+	ikeio_log_sink log;
+	db *db;
+	uint8_t *key_pem;
+	size_t key_pem_len;
+	uint8_t keyid[IKE_KEYID_LEN];
+	ike_engine *eng;
+	ikeio_driver *drv;
+	ikeio_udp_pair socks;
+	ikeio_ctl *ctl;
+	ikeio_signals *sigs;
+#ifdef MEDCLI_HAVE_DP
+	dp *dp;
+#endif
+	bool in_engine; /* inside an engine call: defer ME_CONNECT sends */
+	bool in_hp;     /* inside an hp_session call: defer freeing sessions */
+
+	/* the mediation server and our registration */
+	bool have_server;
+	ike_addr srv;
+	ike_id srv_id;
+	uint8_t *srv_pubkey;
+	size_t srv_pubkey_len;
+	ike_sa_ref reg_sa;
+	bool registered;
+	ike_addr srflx, reg_local;
+	bool have_srflx;
+	ike_ms reg_retry_at, reg_since;
+	unsigned reg_backoff_s;
+	char reg_error[512];
+	conn *me_inflight; /* whose ME_CONNECT awaits the server's answer */
+
+	conn conns[MAX_CONNS];
+	size_t nconns;
+} mc_daemon;
+
+/* conn.c: one log line tagged with a peer or subsystem; the error text of a
+ * connection; the engine's log sink; an address as text; the loop's time. */
+void mc__logc(mc_daemon *d, ike_log_level lvl, const char *tag, const char *fmt, ...) IKE_PRINTF(4, 5);
+void mc__set_error(conn *c, const char *fmt, ...) IKE_PRINTF(2, 3);
+void mc__log_rec(void *user, const ike_log_rec *rec);
+const char *mc__addr_s(const ike_addr *a, char *buf, size_t len);
+ike_ms mc__now(mc_daemon *d);
+/* conn.c: lookups (NULL when none), ending a connection (reset keeps want_up,
+ * fail clears it and keeps the reason), the configuration from the database. */
+conn *mc__conn_by_alias(mc_daemon *d, const char *alias);
+conn *mc__conn_by_id(mc_daemon *d, const ike_id *id);
+conn *mc__conn_by_cid(mc_daemon *d, const uint8_t *cid, size_t len);
+conn *mc__conn_by_sa(mc_daemon *d, ike_sa_ref sa);
+void mc__conn_stop_checks(conn *c);
+void mc__conn_reset(conn *c, cstate st);
+void mc__conn_fail(conn *c, const char *why);
+int mc__load_conns(mc_daemon *d);
+int mc__load_server(mc_daemon *d);
+/* mediate.c: registration (start, and down with back-off), ME_CONNECT (send what is
+ * pending, start as requester, handle requests and answers from the server). */
+void mc__reg_start(mc_daemon *d);
+void mc__reg_down(mc_daemon *d, const char *why);
+void mc__send_me_connect(conn *c);
+void mc__conn_start(conn *c);
+void mc__on_me_connect(mc_daemon *d, const ike_event *ev);
+void mc__on_me_reply(mc_daemon *d, const ike_event *ev);
+/* events.c: the engine's callbacks. */
+int mc__eng_send(void *user, const ike_path *path, const uint8_t *pkt, size_t len);
+int mc__eng_lookup(void *user, const ike_id *peer_id, const ike_path *path, ike_peer_cfg *out);
+void mc__eng_event(void *user, const ike_event *ev);
+/* status.c: the control socket's handler. */
+json_t *mc__on_ctl(void *user, json_t *req);
+
+#endif /* MEDCLI_MC_INT_H */

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * medcli/src/status.c - the control socket (DIR/medcli.ctl): the status object
+ * (= `medcli status --json`), up, down and reload.
+ */
+#include "mc_int.h"
+
+static const char *const state_names[] = {"down", "mediating", "waiting", "checking", "connecting", "up", "failed"};
+
+static json_t *conn_json(mc_daemon *d, const conn *c)
+{
+	char a[IKE_ADDR_STRLEN];
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "alias", c->alias, "state", state_names[c->st], "local",
+	                      c->lts_text, "remote", c->rts_text, "checks", (json_int_t)c->checks, "initiator",
+	                      c->initiator);
+	uint64_t bi = 0, bo = 0, pi = 0, po = 0;
+
+	if (c->have_path)
+		json_object_set_new(o, "path", json_string(mc__addr_s(&c->path.remote, a, sizeof a)));
+	if (c->have_path)
+		json_object_set_new(o, "path_local", json_string(mc__addr_s(&c->path.local, a, sizeof a)));
+#ifdef MEDCLI_HAVE_DP
+	if (c->spi_in && d->dp) {
+		dp_stats st;
+		if (dp_child_stats(d->dp, c->spi_in, &st) == IKE_OK) {
+			bi = st.bytes_in;
+			bo = st.bytes_out;
+			pi = st.packets_in;
+			po = st.packets_out;
+		}
+	}
+#else
+	(void)d;
+#endif
+	json_object_set_new(o, "bytes_in", json_integer((json_int_t)bi));
+	json_object_set_new(o, "bytes_out", json_integer((json_int_t)bo));
+	json_object_set_new(o, "packets_in", json_integer((json_int_t)pi));
+	json_object_set_new(o, "packets_out", json_integer((json_int_t)po));
+	if (c->up_ms && c->st == C_UP)
+		json_object_set_new(o, "up_ms", json_integer((json_int_t)(c->up_ms - c->started)));
+	if (c->error[0])
+		json_object_set_new(o, "error", json_string(c->error));
+	return o;
+}
+
+static json_t *status_json(mc_daemon *d)
+{
+	char a[IKE_ADDR_STRLEN], hex[IKE_KEYID_HEX_LEN + 1];
+	json_t *o = json_object(), *arr = json_array();
+
+	json_object_set_new(o, "registered", json_boolean(d->registered));
+	json_object_set_new(o, "keyid", json_string(ike_keyid_format(d->keyid, hex)));
+	if (d->have_srflx)
+		json_object_set_new(o, "endpoint", json_string(mc__addr_s(&d->srflx, a, sizeof a)));
+	else
+		json_object_set_new(o, "endpoint", json_null());
+	if (d->have_server)
+		json_object_set_new(o, "server", json_string(mc__addr_s(&d->srv, a, sizeof a)));
+	if (d->reg_error[0])
+		json_object_set_new(o, "error", json_string(d->reg_error));
+	for (size_t i = 0; i < d->nconns; i++)
+		if (d->conns[i].used)
+			json_array_append_new(arr, conn_json(d, &d->conns[i]));
+	json_object_set_new(o, "connections", arr);
+	return o;
+}
+
+static json_t *err_json(const char *fmt, ...) IKE_PRINTF(1, 2);
+
+static json_t *err_json(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return json_pack("{s:s}", "error", msg);
+}
+
+static json_t *ctl_up(mc_daemon *d, const char *alias)
+{
+	conn *c;
+
+	(void)mc__load_conns(d);
+	c = mc__conn_by_alias(d, alias);
+	if (!c)
+		return err_json("no peer named %s (medcli peer add ...)", alias);
+	if (!c->pubkey_len)
+		return err_json("the public key of %s is not configured (only its KEY_ID): it is needed to "
+		                "authenticate the tunnel",
+		                alias);
+	if (!d->have_server)
+		return err_json("%s", d->reg_error);
+	c->want_up = true;
+	if (c->st == C_UP || (c->st >= C_MEDIATING && c->st <= C_CONNECTING && c->st != C_WAITING))
+		return json_pack("{s:b, s:s}", "ok", 1, "state", state_names[c->st]);
+	mc__conn_start(c);
+	ikeio_driver_rearm(d->drv);
+	return json_pack("{s:b, s:s}", "ok", 1, "state", state_names[c->st]);
+}
+
+static json_t *ctl_down(mc_daemon *d, const char *alias)
+{
+	conn *c = mc__conn_by_alias(d, alias);
+
+	if (!c)
+		return err_json("no peer named %s", alias);
+	c->want_up = false;
+	c->retry_at = 0;
+	mc__logc(d, IKE_LOG_INFO, c->alias, "taken down by the user");
+	mc__conn_reset(c, C_DOWN);
+	c->error[0] = '\0';
+	ikeio_driver_rearm(d->drv);
+	return json_pack("{s:b}", "ok", 1);
+}
+
+json_t *mc__on_ctl(void *user, json_t *req)
+{
+	mc_daemon *d = user;
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+	const char *peer = json_string_value(json_object_get(req, "peer"));
+
+	if (!cmd)
+		return err_json("no \"cmd\"");
+	if (strcmp(cmd, "status") == 0)
+		return status_json(d);
+	if (strcmp(cmd, "reload") == 0) {
+		int rc = mc__load_conns(d);
+		if (rc == IKE_OK)
+			rc = mc__load_server(d);
+		return rc == IKE_OK ? json_pack("{s:b}", "ok", 1) : err_json("reload failed: %s", ike_strerror(rc));
+	}
+	if ((strcmp(cmd, "up") == 0 || strcmp(cmd, "down") == 0) && !peer)
+		return err_json("which peer? (\"peer\": ALIAS)");
+	if (strcmp(cmd, "up") == 0)
+		return ctl_up(d, peer);
+	if (strcmp(cmd, "down") == 0)
+		return ctl_down(d, peer);
+	return err_json("unknown command %s", cmd);
+}
