@@ -29,9 +29,9 @@
 
 #define DP_MAX_SAS 32
 #define BATCH 64
-#define HEAD 64                  /* room before the inner packet: >= IKE_ESP_MAX_HEADROOM */
+#define HEAD 64                     /* room before the inner packet: >= IKE_ESP_MAX_HEADROOM */
 #define BUF_MAX (HEAD + 65536 + 64) /* + tailroom */
-#define REKEY_OVERLAP_MS 10000   /* the old inbound SA keeps accepting this long */
+#define REKEY_OVERLAP_MS 10000      /* the old inbound SA keeps accepting this long */
 
 typedef struct dp_sa {
 	bool used;
@@ -114,7 +114,8 @@ static dp_sa *sa_for(dp *d, uint8_t family, const uint8_t *src, const uint8_t *d
 {
 	for (size_t i = 0; i < DP_MAX_SAS; i++) {
 		dp_sa *s = &d->sas[i];
-		if (s->used && s->out && dp_ts_contains(&s->rts, family, dst) && dp_ts_contains(&s->lts, family, src))
+		if (s->used && s->out && dp_ts_contains(&s->rts, family, dst) &&
+		    dp_ts_contains(&s->lts, family, src))
 			return s;
 	}
 	return NULL;
@@ -196,8 +197,8 @@ void dp_esp_input(dp *d, const ike_path *path, const uint8_t *pkt, size_t len)
 		return;
 	}
 	/* RFC 4301 5.2: the inner packet must match the SA's selectors. */
-	if (!dp_ip_addrs(d->buf + off, inner_len, &family, &src, &dst) || !dp_ts_contains(&s->rts, family, src) ||
-	    !dp_ts_contains(&s->lts, family, dst)) {
+	if (!dp_ip_addrs(d->buf + off, inner_len, &family, &src, &dst) ||
+	    !dp_ts_contains(&s->rts, family, src) || !dp_ts_contains(&s->lts, family, dst)) {
 		s->st.dropped_in++;
 		drop_log(d, "an inner packet outside the traffic selectors", IKE_ERR_AUTH);
 		return;
@@ -269,9 +270,11 @@ static bool shared(const dp *d, const dp_sa *self, bool route)
 		const dp_sa *s = &d->sas[i];
 		if (!s->used || s == self)
 			continue;
-		if (!route && s->have_addr && s->addr_plen == self->addr_plen && memcmp(s->addr, self->addr, 16) == 0)
+		if (!route && s->have_addr && s->addr_plen == self->addr_plen &&
+		    memcmp(s->addr, self->addr, 16) == 0)
 			return true;
-		if (route && s->have_route && s->route_plen == self->route_plen && memcmp(s->route, self->route, 16) == 0)
+		if (route && s->have_route && s->route_plen == self->route_plen &&
+		    memcmp(s->route, self->route, 16) == 0)
 			return true;
 	}
 	return false;
@@ -356,7 +359,8 @@ int dp_child_add(dp *d, const ike_child_info *info)
 	if (d->test_fd)
 		return IKE_OK;
 	/* Our tunnel address on the device (a single host), routes to the peer's side. */
-	if (dp_ts_prefix(&s->lts, s->addr, &s->addr_plen) && s->addr_plen == (s->family == IKE_AF_INET ? 32u : 128u)) {
+	if (dp_ts_prefix(&s->lts, s->addr, &s->addr_plen) &&
+	    s->addr_plen == (s->family == IKE_AF_INET ? 32u : 128u)) {
 		if (nl_addr(d, true, s->family, s->addr, s->addr_plen) != IKE_OK) {
 			sa_clear(d, s);
 			return IKE_ERR_IO;

@@ -37,14 +37,14 @@ typedef int (*dp_send_fn)(void *user, const ike_path *path, const uint8_t *pkt, 
 
 typedef struct dp_cfg {
 	dp_backend backend;
-	const char *ifname; /* TUN device name ("medcli0" when NULL); copied */
-	unsigned mtu;       /* TUN MTU; 0 = 1400 */
+	const char *ifname;     /* TUN device name ("medcli0" when NULL); copied */
+	unsigned mtu;           /* TUN MTU; 0 = 1400 */
 	uint32_t replay_window; /* inbound anti-replay window in packets; 0 = 128 */
 } dp_cfg;
 
 /* Traffic counters of one CHILD_SA pair (both directions). */
 typedef struct dp_stats {
-	uint64_t bytes_in, bytes_out;     /* inner (plaintext) bytes */
+	uint64_t bytes_in, bytes_out; /* inner (plaintext) bytes */
 	uint64_t packets_in, packets_out;
 	uint64_t dropped_in;  /* failed integrity, replayed, malformed */
 	uint64_t dropped_out; /* no route, send failed, too big */

@@ -17,7 +17,8 @@ int dp__xfrm_add(uint32_t *seq, const ike_child_info *info, uint32_t replay_wind
 void dp__xfrm_del(uint32_t *seq, const ike_path *path, uint32_t spi_in, uint32_t spi_out, const ike_tsel *lts,
                   const ike_tsel *rts);
 
-static int talk(uint32_t *seq, int (*build)(uint8_t *, size_t, uint32_t, const void *, size_t *), const void *arg)
+static int talk(uint32_t *seq, int (*build)(uint8_t *, size_t, uint32_t, const void *, size_t *),
+                const void *arg)
 {
 	uint8_t msg[IKE_XFRM_MSG_MAX];
 	size_t len;
@@ -29,8 +30,9 @@ static int talk(uint32_t *seq, int (*build)(uint8_t *, size_t, uint32_t, const v
 	if (rc == 0)
 		return IKE_OK;
 	if (rc == -EPROTONOSUPPORT || rc == -ENOENT || rc == -ESRCH || rc == -ENOSYS) {
-		fprintf(stderr, "medcli dp: the kernel refused an ESP SA (%s): it has no ESP support "
-		                "(CONFIG_INET_ESP); use the TUN data plane (--dataplane tun)\n",
+		fprintf(stderr,
+		        "medcli dp: the kernel refused an ESP SA (%s): it has no ESP support "
+		        "(CONFIG_INET_ESP); use the TUN data plane (--dataplane tun)\n",
 		        strerror(-rc));
 		return IKE_ERR_UNSUPPORTED;
 	}
@@ -110,13 +112,15 @@ int dp__xfrm_add(uint32_t *seq, const ike_child_info *info, uint32_t replay_wind
 			goto undo;
 	}
 	for (int dir = IKE_XFRM_IN; dir <= IKE_XFRM_FWD; dir++) {
-		policy(&p, &info->path, &info->local_ts.ts[0], &info->remote_ts.ts[0], (ike_xfrm_dir)dir, reqid);
+		policy(&p, &info->path, &info->local_ts.ts[0], &info->remote_ts.ts[0], (ike_xfrm_dir)dir,
+		       reqid);
 		if ((rc = talk(seq, b_newpol, &p)) != IKE_OK)
 			goto undo;
 	}
 	return IKE_OK;
 undo:
-	dp__xfrm_del(seq, &info->path, info->spi_in, info->spi_out, &info->local_ts.ts[0], &info->remote_ts.ts[0]);
+	dp__xfrm_del(seq, &info->path, info->spi_in, info->spi_out, &info->local_ts.ts[0],
+	             &info->remote_ts.ts[0]);
 	return rc;
 }
 

@@ -27,7 +27,8 @@ size_t mc_pick_hosts(const mc_ifaddr *in, size_t n, const char *skip_if, uint16_
 		const mc_ifaddr *f = &in[i];
 		bool dup = false;
 
-		if (!f->up || f->loopback || (f->addr.family != IKE_AF_INET && f->addr.family != IKE_AF_INET6))
+		if (!f->up || f->loopback ||
+		    (f->addr.family != IKE_AF_INET && f->addr.family != IKE_AF_INET6))
 			continue;
 		if (skip_if && f->ifname && strcmp(f->ifname, skip_if) == 0)
 			continue;
@@ -87,7 +88,8 @@ int mc_route_source(const ike_addr *dst, ike_addr *out)
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return IKE_ERR_IO;
-	if (connect(fd, (struct sockaddr *)&ss, len) == 0 && getsockname(fd, (struct sockaddr *)&me, &mlen) == 0 &&
+	if (connect(fd, (struct sockaddr *)&ss, len) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&me, &mlen) == 0 &&
 	    ikeio_addr_from_sockaddr(out, (struct sockaddr *)&me, mlen) == IKE_OK) {
 		out->port = 0;
 		rc = IKE_OK;

@@ -27,21 +27,24 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: medcli init [--dir DIR]                      (env MEDCLI_PASSWORD or --password-file FILE)\n"
-	        "       medcli keygen [--dir DIR] [--import FILE] [--force]\n"
-	        "       medcli server set [--dir DIR] --address IP[:PORT] (--pubkey FILE | --keyid HEX) [--port N]\n"
-	        "       medcli peer add [--dir DIR] --alias NAME (--pubkey FILE | --keyid HEX) --local-ts CIDR "
-	        "--remote-ts CIDR\n"
-	        "       medcli peer list [--dir DIR] [--json]\n"
-	        "       medcli peer del [--dir DIR] NAME\n"
-	        "       medcli run [--dir DIR] [--port N] [--natt-port N] [--log-level LVL] [--ifname NAME] "
-	        "[--dataplane tun|xfrm] [--dpd S] [--up-timeout S]\n"
-	        "       medcli up [--dir DIR] [--timeout S] NAME\n"
-	        "       medcli down [--dir DIR] NAME\n"
-	        "       medcli status [--dir DIR] [--json]\n"
-	        "       medcli web [--dir DIR] [--fcgi] [--listen ADDR] [--port N] [other medweb options]\n"
-	        "Every subcommand takes --dir DIR (default " MC_DEFAULT_DIR ").\n");
+	fprintf(
+	    f,
+	    "usage: medcli init [--dir DIR]                      (env MEDCLI_PASSWORD or --password-file "
+	    "FILE)\n"
+	    "       medcli keygen [--dir DIR] [--import FILE] [--force]\n"
+	    "       medcli server set [--dir DIR] --address IP[:PORT] (--pubkey FILE | --keyid HEX) [--port "
+	    "N]\n"
+	    "       medcli peer add [--dir DIR] --alias NAME (--pubkey FILE | --keyid HEX) --local-ts CIDR "
+	    "--remote-ts CIDR\n"
+	    "       medcli peer list [--dir DIR] [--json]\n"
+	    "       medcli peer del [--dir DIR] NAME\n"
+	    "       medcli run [--dir DIR] [--port N] [--natt-port N] [--log-level LVL] [--ifname NAME] "
+	    "[--dataplane tun|xfrm] [--dpd S] [--up-timeout S]\n"
+	    "       medcli up [--dir DIR] [--timeout S] NAME\n"
+	    "       medcli down [--dir DIR] NAME\n"
+	    "       medcli status [--dir DIR] [--json]\n"
+	    "       medcli web [--dir DIR] [--fcgi] [--listen ADDR] [--port N] [other medweb options]\n"
+	    "Every subcommand takes --dir DIR (default " MC_DEFAULT_DIR ").\n");
 }
 
 /* ---- a small option parser: --name value / --flag, and positionals ---- */
@@ -150,7 +153,8 @@ static int read_password(const args *a, char *pw, size_t cap, bool *generated)
 	if (file) {
 		FILE *f = fopen(file, "r");
 		if (!f || !fgets(pw, (int)cap, f)) {
-			fprintf(stderr, "medcli init: cannot read %s: %s\n", file, f ? "empty" : strerror(errno));
+			fprintf(stderr, "medcli init: cannot read %s: %s\n", file,
+			        f ? "empty" : strerror(errno));
 			if (f)
 				fclose(f);
 			return -1;
@@ -230,24 +234,29 @@ static int cmd_keygen(const args *a)
 	ike_key *key = NULL;
 	int rc;
 
-	if (path_in(kpath, sizeof kpath, dir, "medcli.key") || path_in(ppath, sizeof ppath, dir, "medcli.pub"))
+	if (path_in(kpath, sizeof kpath, dir, "medcli.key") ||
+	    path_in(ppath, sizeof ppath, dir, "medcli.pub"))
 		return 1;
 	if (access(kpath, F_OK) == 0 && !get(a, "force")) {
-		fprintf(stderr, "medcli keygen: %s exists; --force replaces it (peers must then be given the new "
-		                "public key)\n",
+		fprintf(stderr,
+		        "medcli keygen: %s exists; --force replaces it (peers must then be given the new "
+		        "public key)\n",
 		        kpath);
 		return 1;
 	}
 	if (import) {
 		rc = ike_key_load_file(&key, NULL, import);
 		if (rc == IKE_OK && !ike_key_is_private(key)) {
-			fprintf(stderr, "medcli keygen: %s holds a public key; --import needs the private key\n", import);
+			fprintf(stderr,
+			        "medcli keygen: %s holds a public key; --import needs the private key\n",
+			        import);
 			ike_key_free(key);
 			return 1;
 		}
 		if (rc == IKE_OK && ike_key_bits(key) < IKE_KEY_MIN_BITS) {
-			fprintf(stderr, "medcli keygen: %s is an RSA key of %u bits; at least %u are needed\n", import,
-			        ike_key_bits(key), IKE_KEY_MIN_BITS);
+			fprintf(stderr,
+			        "medcli keygen: %s is an RSA key of %u bits; at least %u are needed\n",
+			        import, ike_key_bits(key), IKE_KEY_MIN_BITS);
 			ike_key_free(key);
 			return 1;
 		}
@@ -256,8 +265,9 @@ static int cmd_keygen(const args *a)
 	}
 	if (rc != IKE_OK) {
 		fprintf(stderr, "medcli keygen: %s: %s\n", import ? import : "key generation",
-		        rc == IKE_ERR_MALFORMED || rc == IKE_ERR_UNSUPPORTED ? "not a PEM or DER RSA private key"
-		                                                            : ike_strerror(rc));
+		        rc == IKE_ERR_MALFORMED || rc == IKE_ERR_UNSUPPORTED
+		            ? "not a PEM or DER RSA private key"
+		            : ike_strerror(rc));
 		return 1;
 	}
 	rc = ike_key_write_private_file(key, NULL, kpath);
@@ -277,8 +287,8 @@ static int cmd_keygen(const args *a)
 
 /* Reads --pubkey FILE (RSA public key, PEM or DER, or a private key: its public
  * half) or --keyid HEX. Fills keyid and, from a file, the DER SPKI. */
-static int read_identity(const args *a, const char *cmd, uint8_t keyid[IKE_KEYID_LEN], uint8_t *der, size_t cap,
-                         size_t *der_len)
+static int read_identity(const args *a, const char *cmd, uint8_t keyid[IKE_KEYID_LEN], uint8_t *der,
+                         size_t cap, size_t *der_len)
 {
 	const char *file = get(a, "pubkey"), *hex = get(a, "keyid");
 	ike_key *key = NULL;
@@ -299,7 +309,8 @@ static int read_identity(const args *a, const char *cmd, uint8_t keyid[IKE_KEYID
 	rc = ike_key_load_file(&key, NULL, file);
 	if (rc != IKE_OK) {
 		fprintf(stderr, "medcli %s: %s: %s\n", cmd, file,
-		        rc == IKE_ERR_NOT_FOUND || rc == IKE_ERR_IO ? strerror(errno) : "not a PEM or DER RSA key");
+		        rc == IKE_ERR_NOT_FOUND || rc == IKE_ERR_IO ? strerror(errno)
+		                                                    : "not a PEM or DER RSA key");
 		return -1;
 	}
 	if (ike_key_bits(key) < IKE_KEY_MIN_BITS) {
@@ -381,8 +392,8 @@ static int check_cidr(const char *cmd, const char *what, const char *text)
 		return -1;
 	}
 	if (strlen(text) > DB_CIDR_MAX || ike_tsel_parse(&ts, text) != IKE_OK) {
-		fprintf(stderr, "medcli %s: --%s %s is not an address prefix such as 10.91.0.1/32\n", cmd, what,
-		        text);
+		fprintf(stderr, "medcli %s: --%s %s is not an address prefix such as 10.91.0.1/32\n", cmd,
+		        what, text);
 		return -1;
 	}
 	return 0;
@@ -447,10 +458,10 @@ static int cmd_peer_list(const args *a)
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++) {
 			char hex[IKE_KEYID_HEX_LEN + 1];
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:b}", "alias", list[i].alias, "keyid",
-			                                     ike_keyid_format(list[i].keyid, hex), "local_ts",
-			                                     list[i].local_ts, "remote_ts", list[i].remote_ts, "pubkey",
-			                                     list[i].pubkey_len > 0));
+			json_array_append_new(
+			    arr, json_pack("{s:s, s:s, s:s, s:s, s:b}", "alias", list[i].alias, "keyid",
+			                   ike_keyid_format(list[i].keyid, hex), "local_ts", list[i].local_ts,
+			                   "remote_ts", list[i].remote_ts, "pubkey", list[i].pubkey_len > 0));
 		}
 		json_dumpf(arr, stdout, JSON_COMPACT);
 		putchar('\n');
@@ -459,7 +470,8 @@ static int cmd_peer_list(const args *a)
 		for (size_t i = 0; i < n; i++) {
 			char hex[IKE_KEYID_HEX_LEN + 1];
 			printf("%-16s %s  %s <-> %s%s\n", list[i].alias, ike_keyid_format(list[i].keyid, hex),
-			       list[i].local_ts, list[i].remote_ts, list[i].pubkey_len ? "" : "  (no public key)");
+			       list[i].local_ts, list[i].remote_ts,
+			       list[i].pubkey_len ? "" : "  (no public key)");
 		}
 	}
 	db_free(list);
@@ -499,7 +511,8 @@ static int call(const char *dir, json_t *req, json_t **reply)
 		return IKE_ERR_INVAL;
 	rc = ikeio_ctl_call(path, req, CTL_TIMEOUT_MS, reply);
 	if (rc == IKE_ERR_NOT_FOUND)
-		fprintf(stderr, "medcli: the daemon is not running (no answer on %s): start 'medcli run --dir %s'\n",
+		fprintf(stderr,
+		        "medcli: the daemon is not running (no answer on %s): start 'medcli run --dir %s'\n",
 		        path, dir);
 	else if (rc != IKE_OK)
 		fprintf(stderr, "medcli: the daemon did not answer on %s: %s\n", path, ike_strerror(rc));
@@ -635,7 +648,8 @@ static int cmd_status(const args *a)
 	json_array_foreach(json_object_get(reply, "connections"), i, c)
 	{
 		printf("  %-16s %-10s %s <-> %s", json_string_value(json_object_get(c, "alias")),
-		       json_string_value(json_object_get(c, "state")), json_string_value(json_object_get(c, "local")),
+		       json_string_value(json_object_get(c, "state")),
+		       json_string_value(json_object_get(c, "local")),
 		       json_string_value(json_object_get(c, "remote")));
 		if (json_string_value(json_object_get(c, "path")))
 			printf("  via %s", json_string_value(json_object_get(c, "path")));
@@ -672,8 +686,11 @@ static int port_opt(const args *a, const char *name, uint16_t def, uint16_t *out
 
 static int cmd_run(const args *a)
 {
-	mc_run_opts o = {.dir = dir_of(a), .log_level = IKE_LOG_INFO, .ifname = get(a, "ifname"),
-	                 .dpd_s = 30, .up_timeout_s = 10};
+	mc_run_opts o = {.dir = dir_of(a),
+	                 .log_level = IKE_LOG_INFO,
+	                 .ifname = get(a, "ifname"),
+	                 .dpd_s = 30,
+	                 .up_timeout_s = 10};
 	const char *lvl = get(a, "log-level"), *dp = get(a, "dataplane");
 
 	if (port_opt(a, "port", 500, &o.port) || port_opt(a, "natt-port", 4500, &o.natt_port))
@@ -699,13 +716,13 @@ static int cmd_run(const args *a)
 int mc_main(int argc, char **argv)
 {
 	opt opts[] = {
-		{"dir", true, NULL},        {"import", true, NULL},     {"force", false, NULL},
-		{"address", true, NULL},    {"pubkey", true, NULL},     {"keyid", true, NULL},
-		{"port", true, NULL},       {"alias", true, NULL},      {"local-ts", true, NULL},
-		{"remote-ts", true, NULL},  {"json", false, NULL},      {"natt-port", true, NULL},
-		{"log-level", true, NULL},  {"ifname", true, NULL},     {"dataplane", true, NULL},
-		{"timeout", true, NULL},    {"password-file", true, NULL}, {"dpd", true, NULL},
-		{"up-timeout", true, NULL},
+	    {"dir", true, NULL},        {"import", true, NULL},        {"force", false, NULL},
+	    {"address", true, NULL},    {"pubkey", true, NULL},        {"keyid", true, NULL},
+	    {"port", true, NULL},       {"alias", true, NULL},         {"local-ts", true, NULL},
+	    {"remote-ts", true, NULL},  {"json", false, NULL},         {"natt-port", true, NULL},
+	    {"log-level", true, NULL},  {"ifname", true, NULL},        {"dataplane", true, NULL},
+	    {"timeout", true, NULL},    {"password-file", true, NULL}, {"dpd", true, NULL},
+	    {"up-timeout", true, NULL},
 	};
 	args a = {opts, sizeof opts / sizeof opts[0], {0}, 0};
 	const char *cmd = argc > 1 ? argv[1] : NULL, *sub = argc > 2 ? argv[2] : "";
@@ -737,6 +754,7 @@ int mc_main(int argc, char **argv)
 		return cmd_down(&a);
 	if (strcmp(cmd, "status") == 0)
 		return cmd_status(&a);
-	fprintf(stderr, "medcli: unknown command '%s%s%s' (see medcli --help)\n", cmd, two ? " " : "", two ? sub : "");
+	fprintf(stderr, "medcli: unknown command '%s%s%s' (see medcli --help)\n", cmd, two ? " " : "",
+	        two ? sub : "");
 	return 2;
 }

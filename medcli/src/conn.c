@@ -58,7 +58,8 @@ static conn *conn_by_keyid(mc_daemon *d, const uint8_t *keyid, size_t len)
 	if (len != IKE_KEYID_LEN)
 		return NULL;
 	for (size_t i = 0; i < d->nconns; i++)
-		if (d->conns[i].used && d->conns[i].present && memcmp(d->conns[i].keyid, keyid, IKE_KEYID_LEN) == 0)
+		if (d->conns[i].used && d->conns[i].present &&
+		    memcmp(d->conns[i].keyid, keyid, IKE_KEYID_LEN) == 0)
 			return &d->conns[i];
 	return NULL;
 }
@@ -153,7 +154,8 @@ int mc__load_conns(mc_daemon *d)
 		ike_tsel l, r;
 
 		if (ike_tsel_parse(&l, p->local_ts) != IKE_OK || ike_tsel_parse(&r, p->remote_ts) != IKE_OK) {
-			mc__logc(d, IKE_LOG_WARN, p->alias, "ignored: bad traffic selector %s / %s", p->local_ts, p->remote_ts);
+			mc__logc(d, IKE_LOG_WARN, p->alias, "ignored: bad traffic selector %s / %s",
+			         p->local_ts, p->remote_ts);
 			continue;
 		}
 		if (!c) {
@@ -217,7 +219,8 @@ int mc__load_server(mc_daemon *d)
 	} else if (rc != IKE_OK) {
 		snprintf(d->reg_error, sizeof d->reg_error, "cannot read the server: %s", db_errmsg(d->db));
 	} else if (ike_addr_parse(&d->srv, s->address, s->port) != IKE_OK) {
-		snprintf(d->reg_error, sizeof d->reg_error, "the server address %.64s is not an IP address", s->address);
+		snprintf(d->reg_error, sizeof d->reg_error, "the server address %.64s is not an IP address",
+		         s->address);
 	} else if (!s->pubkey_len) {
 		snprintf(d->reg_error, sizeof d->reg_error,
 		         "only the server's KEY_ID is known; its public key is needed to authenticate it "

@@ -19,22 +19,27 @@ static void housekeeping(mc_daemon *d)
 			continue;
 		/* After the outcome the session keeps answering a slower peer's checks
 		 * until the tunnel is up (or has failed). */
-		if (c->hp && (c->hp_free || (c->hp_done && (c->st == C_UP || c->st == C_FAILED || c->st == C_DOWN))))
+		if (c->hp &&
+		    (c->hp_free || (c->hp_done && (c->st == C_UP || c->st == C_FAILED || c->st == C_DOWN))))
 			mc__conn_stop_checks(c);
 		if (c->me_pending)
 			mc__send_me_connect(c);
-		if ((c->st == C_DOWN || c->st == C_WAITING) && c->want_up && c->retry_at && t >= c->retry_at) {
+		if ((c->st == C_DOWN || c->st == C_WAITING) && c->want_up && c->retry_at &&
+		    t >= c->retry_at) {
 			c->retry_at = 0;
 			mc__conn_start(c);
 		}
 		if (c->deadline && t >= c->deadline && c->st >= C_MEDIATING && c->st <= C_CONNECTING &&
 		    c->st != C_WAITING) {
 			if (c->st == C_MEDIATING)
-				mc__set_error(c, "%s within %u s", d->registered ? "the peer did not answer through the mediation server"
-				                                           : "not registered at the mediation server",
-				          d->o->up_timeout_s);
+				mc__set_error(c, "%s within %u s",
+				              d->registered
+				                  ? "the peer did not answer through the mediation server"
+				                  : "not registered at the mediation server",
+				              d->o->up_timeout_s);
 			else if (c->st == C_CONNECTING)
-				mc__set_error(c, "the direct IKE_SA did not come up within %u s", d->o->up_timeout_s);
+				mc__set_error(c, "the direct IKE_SA did not come up within %u s",
+				              d->o->up_timeout_s);
 			else
 				mc__set_error(c, "no path through the NATs within %u s", d->o->up_timeout_s);
 			if (c->st == C_MEDIATING && !d->registered && d->reg_error[0]) {
@@ -137,7 +142,6 @@ static int dp_send(void *user, const ike_path *path, const uint8_t *pkt, size_t 
 }
 #endif
 
-
 /* ---- start and stop ---- */
 
 static void on_stop(void *user, int signum)
@@ -159,7 +163,8 @@ static int read_key(mc_daemon *d)
 	snprintf(path, sizeof path, "%s/medcli.key", d->o->dir);
 	rc = ike_key_load_file(&key, NULL, path);
 	if (rc != IKE_OK || !ike_key_is_private(key)) {
-		mc__logc(d, IKE_LOG_ERROR, "main", "no private key in %s: run 'medcli keygen --dir %s'", path, d->o->dir);
+		mc__logc(d, IKE_LOG_ERROR, "main", "no private key in %s: run 'medcli keygen --dir %s'", path,
+		         d->o->dir);
 		ike_key_free(key);
 		return IKE_ERR_NOT_FOUND;
 	}
@@ -170,8 +175,9 @@ static int read_key(mc_daemon *d)
 	f = fopen(path, "rb");
 	if (!f)
 		return IKE_ERR_IO;
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 || n > IKE_KEY_FILE_MAX || fseek(f, 0, SEEK_SET) != 0 ||
-	    !(d->key_pem = malloc((size_t)n)) || fread(d->key_pem, 1, (size_t)n, f) != (size_t)n) {
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 || n > IKE_KEY_FILE_MAX ||
+	    fseek(f, 0, SEEK_SET) != 0 || !(d->key_pem = malloc((size_t)n)) ||
+	    fread(d->key_pem, 1, (size_t)n, f) != (size_t)n) {
 		fclose(f);
 		return IKE_ERR_IO;
 	}
@@ -198,8 +204,9 @@ static int open_sockets(mc_daemon *d)
 		rc = ikeio_udp_open(&d->loop, &cfg, &cb, d, &d->socks.natt);
 	}
 	if (rc != IKE_OK)
-		mc__logc(d, IKE_LOG_ERROR, "main", "cannot open UDP ports %u/%u: %s%s%s", d->o->port, d->o->natt_port,
-		     ike_strerror(rc), rc == IKE_ERR_IO ? ": " : "", rc == IKE_ERR_IO ? strerror(errno) : "");
+		mc__logc(d, IKE_LOG_ERROR, "main", "cannot open UDP ports %u/%u: %s%s%s", d->o->port,
+		         d->o->natt_port, ike_strerror(rc), rc == IKE_ERR_IO ? ": " : "",
+		         rc == IKE_ERR_IO ? strerror(errno) : "");
 	return rc;
 }
 
@@ -216,10 +223,11 @@ static int setup(mc_daemon *d)
 	rc = db_open(&d->db, path, DB_KIND_CLIENT, &dbo, err, sizeof err);
 	if (rc != IKE_OK) {
 		mc__logc(d, IKE_LOG_ERROR, "main", "cannot open %s: %s (run 'medcli init --dir %s')", path,
-		     err[0] ? err : ike_strerror(rc), d->o->dir);
+		         err[0] ? err : ike_strerror(rc), d->o->dir);
 		return rc;
 	}
-	if ((rc = read_key(d)) != IKE_OK || (rc = mc__load_server(d)) != IKE_OK || (rc = mc__load_conns(d)) != IKE_OK)
+	if ((rc = read_key(d)) != IKE_OK || (rc = mc__load_server(d)) != IKE_OK ||
+	    (rc = mc__load_conns(d)) != IKE_OK)
 		return rc;
 	if (!d->have_server)
 		mc__logc(d, IKE_LOG_WARN, "medsrv", "%s", d->reg_error);
@@ -249,8 +257,8 @@ static int setup(mc_daemon *d)
 		rc = dp_new(&d->loop, &dc, dp_send, d, &d->dp);
 		if (rc != IKE_OK) {
 			mc__logc(d, IKE_LOG_ERROR, "main", "cannot start the data plane (%s): %s%s%s",
-			     d->o->xfrm ? "xfrm" : "tun", ike_strerror(rc), rc == IKE_ERR_IO ? ": " : "",
-			     rc == IKE_ERR_IO ? strerror(errno) : "");
+			         d->o->xfrm ? "xfrm" : "tun", ike_strerror(rc), rc == IKE_ERR_IO ? ": " : "",
+			         rc == IKE_ERR_IO ? strerror(errno) : "");
 			return rc;
 		}
 	}
@@ -259,7 +267,7 @@ static int setup(mc_daemon *d)
 	rc = ikeio_ctl_listen(&d->loop, path, mc__on_ctl, d, &d->ctl);
 	if (rc != IKE_OK) {
 		mc__logc(d, IKE_LOG_ERROR, "main", "cannot listen on %s: %s", path,
-		     rc == IKE_ERR_EXISTS ? "another medcli runs on this directory" : ike_strerror(rc));
+		         rc == IKE_ERR_EXISTS ? "another medcli runs on this directory" : ike_strerror(rc));
 		return rc;
 	}
 	if ((rc = ikeio_signals_new(&d->loop, on_stop, d, &d->sigs)) != IKE_OK)
@@ -340,7 +348,7 @@ int mc_run(const mc_run_opts *o)
 	if (rc == IKE_OK) {
 		char hex[IKE_KEYID_HEX_LEN + 1];
 		mc__logc(d, IKE_LOG_INFO, "main", "medcli %s running in %s (%zu peers, UDP %u/%u)",
-		     ike_keyid_format(d->keyid, hex), o->dir, d->nconns, o->port, o->natt_port);
+		         ike_keyid_format(d->keyid, hex), o->dir, d->nconns, o->port, o->natt_port);
 		housekeeping(d);
 		ikeio_driver_rearm(d->drv);
 		uv_run(&d->loop, UV_RUN_DEFAULT);

@@ -63,7 +63,7 @@ static void on_child_up(mc_daemon *d, conn *c, const ike_event *ev)
 	c->up_ms = mc__now(d);
 	c->error[0] = '\0';
 	mc__logc(d, IKE_LOG_INFO, c->alias, "tunnel up via %s, %llu ms after the start",
-	     mc__addr_s(&info->path.remote, a, sizeof a), (unsigned long long)(c->up_ms - c->started));
+	         mc__addr_s(&info->path.remote, a, sizeof a), (unsigned long long)(c->up_ms - c->started));
 }
 
 void mc__eng_event(void *user, const ike_event *ev)
@@ -79,8 +79,9 @@ void mc__eng_event(void *user, const ike_event *ev)
 			d->reg_backoff_s = 0;
 			d->reg_since = mc__now(d);
 			d->reg_error[0] = '\0';
-			mc__logc(d, IKE_LOG_INFO, "medsrv", "registered at %s%s", mc__addr_s(&ev->u.sa_up.path.remote, a, sizeof a),
-			     ev->u.sa_up.nat_local ? " (behind a NAT)" : "");
+			mc__logc(d, IKE_LOG_INFO, "medsrv", "registered at %s%s",
+			         mc__addr_s(&ev->u.sa_up.path.remote, a, sizeof a),
+			         ev->u.sa_up.nat_local ? " (behind a NAT)" : "");
 			break;
 		}
 		c = mc__conn_by_sa(d, ev->sa);
@@ -112,14 +113,16 @@ void mc__eng_event(void *user, const ike_event *ev)
 		c->sa = (ike_sa_ref){0, 0};
 		if (c->st == C_UP && c->want_up) {
 			mc__set_error(c, "the direct tunnel went down (%s); mediating again",
-			          ev->u.sa_down.reason == IKE_OK ? "deleted by the peer" : ike_strerror(ev->u.sa_down.reason));
+			              ev->u.sa_down.reason == IKE_OK ? "deleted by the peer"
+			                                             : ike_strerror(ev->u.sa_down.reason));
 			mc__logc(d, IKE_LOG_WARN, c->alias, "%s", c->error);
 			mc__conn_reset(c, C_DOWN);
 			c->retry_at = mc__now(d) + 1000;
 		} else if (c->st == C_CONNECTING) {
-			mc__set_error(c, "the direct IKE_SA failed: %s%s%s", ike_strerror(ev->u.sa_down.reason),
-			          ev->u.sa_down.notify ? ", notify " : "",
-			          ev->u.sa_down.notify ? ike_notify_name(ev->u.sa_down.notify) : "");
+			mc__set_error(c, "the direct IKE_SA failed: %s%s%s",
+			              ike_strerror(ev->u.sa_down.reason),
+			              ev->u.sa_down.notify ? ", notify " : "",
+			              ev->u.sa_down.notify ? ike_notify_name(ev->u.sa_down.notify) : "");
 			mc__conn_fail(c, c->error);
 		} else if (c->st == C_UP) {
 			mc__conn_reset(c, C_DOWN);
@@ -138,7 +141,8 @@ void mc__eng_event(void *user, const ike_event *ev)
 		c = mc__conn_by_sa(d, ev->sa);
 #ifdef MEDCLI_HAVE_DP
 		if (d->dp && dp_child_rekey(d->dp, ev->u.child.old_spi_in, ev->u.child.info) != IKE_OK)
-			mc__logc(d, IKE_LOG_ERROR, c ? c->alias : "child", "the data plane refused the rekeyed CHILD_SA");
+			mc__logc(d, IKE_LOG_ERROR, c ? c->alias : "child",
+			         "the data plane refused the rekeyed CHILD_SA");
 #endif
 		if (c)
 			c->spi_in = ev->u.child.info->spi_in;

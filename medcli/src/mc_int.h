@@ -46,10 +46,10 @@
 
 /* For calls whose failure changes nothing here (the SA is gone already, a
  * datagram is lost and retransmitted): IKE_MUST_CHECK is satisfied explicitly. */
-#define IGNORE_RC(x)          \
-	do {                  \
-		if ((x) != IKE_OK) { \
-		}             \
+#define IGNORE_RC(x)                                                                                         \
+	do {                                                                                                 \
+		if ((x) != IKE_OK) {                                                                         \
+		}                                                                                            \
 	} while (0)
 
 #define MAX_CONNS 64
@@ -80,8 +80,8 @@ typedef struct conn {
 	ike_tsel_list lts, rts;
 
 	cstate st;
-	bool want_up;   /* the user asked for it: re-mediate when the tunnel dies */
-	bool initiator; /* we sent the ME_CONNECT request */
+	bool want_up;    /* the user asked for it: re-mediate when the tunnel dies */
+	bool initiator;  /* we sent the ME_CONNECT request */
 	bool me_pending; /* our ME_CONNECT (request or response) still has to go out */
 	ike_ms me_retry_at;
 	uint8_t cid[HP_CONNECT_ID_LEN];

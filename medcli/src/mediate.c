@@ -38,7 +38,8 @@ void mc__reg_start(mc_daemon *d)
 	reg_peer_cfg(d, &p);
 	rc = ike_engine_initiate(d->eng, &p, mc__now(d), &d->reg_sa);
 	if (rc != IKE_OK) {
-		snprintf(d->reg_error, sizeof d->reg_error, "cannot start the registration: %s", ike_strerror(rc));
+		snprintf(d->reg_error, sizeof d->reg_error, "cannot start the registration: %s",
+		         ike_strerror(rc));
 		mc__logc(d, IKE_LOG_ERROR, "medsrv", "%s", d->reg_error);
 		d->reg_retry_at = mc__now(d) + 5000;
 		return;
@@ -136,7 +137,7 @@ void mc__send_me_connect(conn *c)
 	c->me_pending = false;
 	d->me_inflight = c;
 	mc__logc(d, IKE_LOG_INFO, c->alias, "ME_CONNECT %s sent with %zu candidates",
-	     c->initiator ? "request" : "response", c->n_local);
+	         c->initiator ? "request" : "response", c->n_local);
 }
 
 static int hp_send(void *user, const ike_path *path, const uint8_t *pkt, size_t len)
@@ -173,7 +174,7 @@ static void start_direct_sa(conn *c, const ike_path *path)
 		return;
 	}
 	mc__logc(d, IKE_LOG_INFO, c->alias, "direct IKE_SA %s -> %s", mc__addr_s(&path->local, a, sizeof a),
-	     mc__addr_s(&path->remote, b, sizeof b));
+	         mc__addr_s(&path->remote, b, sizeof b));
 }
 
 static void describe_pairs(conn *c, const hp_pair_info *pairs, size_t n)
@@ -185,8 +186,8 @@ static void describe_pairs(conn *c, const hp_pair_info *pairs, size_t n)
 		char a[IKE_ADDR_STRLEN], b[IKE_ADDR_STRLEN];
 		off += (size_t)snprintf(c->error + off, sizeof c->error - off, "%s %s->%s (%s, %u sent)",
 		                        i ? "," : "", mc__addr_s(&pairs[i].path.local, a, sizeof a),
-		                        mc__addr_s(&pairs[i].path.remote, b, sizeof b), hp_pair_state_name(pairs[i].state),
-		                        pairs[i].sent);
+		                        mc__addr_s(&pairs[i].path.remote, b, sizeof b),
+		                        hp_pair_state_name(pairs[i].state), pairs[i].sent);
 	}
 	if (n == 0 && off < sizeof c->error)
 		snprintf(c->error + off, sizeof c->error - off, " no pair (no candidates)");
@@ -200,23 +201,24 @@ static void hp_event_cb(void *user, const hp_event *ev)
 
 	switch (ev->type) {
 	case HP_EV_PAIR_VALID:
-		mc__logc(d, IKE_LOG_DEBUG, c->alias, "pair valid %s -> %s", mc__addr_s(&ev->path.local, a, sizeof a),
-		     mc__addr_s(&ev->path.remote, b, sizeof b));
+		mc__logc(d, IKE_LOG_DEBUG, c->alias, "pair valid %s -> %s",
+		         mc__addr_s(&ev->path.local, a, sizeof a), mc__addr_s(&ev->path.remote, b, sizeof b));
 		break;
 	case HP_EV_PAIR_CHOSEN:
 		c->path = ev->path;
 		c->have_path = true;
 		c->hp_done = true;
 		mc__logc(d, IKE_LOG_INFO, c->alias, "pair chosen %s -> %s after %llu ms",
-		     mc__addr_s(&ev->path.local, a, sizeof a), mc__addr_s(&ev->path.remote, b, sizeof b),
-		     (unsigned long long)(mc__now(d) - c->started));
+		         mc__addr_s(&ev->path.local, a, sizeof a), mc__addr_s(&ev->path.remote, b, sizeof b),
+		         (unsigned long long)(mc__now(d) - c->started));
 		c->st = C_CONNECTING;
 		if (c->initiator)
 			start_direct_sa(c, &ev->path);
 		break;
 	case HP_EV_FAILED:
 		c->hp_done = true;
-		mc__set_error(c, "no path through the NATs to %s: %s", c->alias, ev->reason ? ev->reason : "checks failed");
+		mc__set_error(c, "no path through the NATs to %s: %s", c->alias,
+		              ev->reason ? ev->reason : "checks failed");
 		describe_pairs(c, ev->pairs, ev->n_pairs);
 		c->st = C_FAILED;
 		c->want_up = false;
@@ -301,18 +303,21 @@ static void on_peer_request(mc_daemon *d, const ike_me_connect *req, uint16_t *r
 	if (req->peer.type == IKE_ID_KEY_ID && req->peer.len == IKE_KEYID_LEN)
 		ike_keyid_format(req->peer.data, hex);
 	if (!c) {
-		mc__logc(d, IKE_LOG_WARN, "medsrv", "refused a mediated connection from unknown KEY_ID %s", hex);
+		mc__logc(d, IKE_LOG_WARN, "medsrv", "refused a mediated connection from unknown KEY_ID %s",
+		         hex);
 		*reply = IKE_ME_CONNECT_FAILED;
 		return;
 	}
 	if (!c->pubkey_len) {
-		mc__logc(d, IKE_LOG_WARN, c->alias, "refused a mediated connection: no public key configured for it");
+		mc__logc(d, IKE_LOG_WARN, c->alias,
+		         "refused a mediated connection: no public key configured for it");
 		*reply = IKE_ME_CONNECT_FAILED;
 		return;
 	}
 	if (req->connect_id_len != HP_CONNECT_ID_LEN || req->connect_key_len != HP_CONNECT_KEY_LEN) {
-		mc__logc(d, IKE_LOG_WARN, c->alias, "refused ME_CONNECT with a %u-byte connect ID and a %u-byte key",
-		     req->connect_id_len, req->connect_key_len);
+		mc__logc(d, IKE_LOG_WARN, c->alias,
+		         "refused ME_CONNECT with a %u-byte connect ID and a %u-byte key",
+		         req->connect_id_len, req->connect_key_len);
 		*reply = IKE_ME_CONNECT_FAILED;
 		return;
 	}
@@ -332,7 +337,8 @@ static void on_peer_request(mc_daemon *d, const ike_me_connect *req, uint16_t *r
 	}
 	copy_remote(c, req);
 	gather_local(c);
-	mc__logc(d, IKE_LOG_INFO, c->alias, "mediated connection requested by the peer (%zu candidates)", c->n_remote);
+	mc__logc(d, IKE_LOG_INFO, c->alias, "mediated connection requested by the peer (%zu candidates)",
+	         c->n_remote);
 	if (start_checks(c) != IKE_OK)
 		return;
 	c->me_pending = true; /* our response goes out after this engine call */
@@ -350,14 +356,16 @@ void mc__on_me_connect(mc_daemon *d, const ike_event *ev)
 	}
 	if (req->response) {
 		c = mc__conn_by_cid(d, req->connect_id, req->connect_id_len);
-		if (!c || !c->initiator || c->st != C_MEDIATING || req->connect_key_len != HP_CONNECT_KEY_LEN) {
-			mc__logc(d, IKE_LOG_WARN, "medsrv", "ME_CONNECT response for no request of ours: ignored");
+		if (!c || !c->initiator || c->st != C_MEDIATING ||
+		    req->connect_key_len != HP_CONNECT_KEY_LEN) {
+			mc__logc(d, IKE_LOG_WARN, "medsrv",
+			         "ME_CONNECT response for no request of ours: ignored");
 			return;
 		}
 		memcpy(c->key_r, req->connect_key, HP_CONNECT_KEY_LEN);
 		copy_remote(c, req);
-		mc__logc(d, IKE_LOG_INFO, c->alias, "peer answered with %zu candidates after %llu ms", c->n_remote,
-		     (unsigned long long)(mc__now(d) - c->started));
+		mc__logc(d, IKE_LOG_INFO, c->alias, "peer answered with %zu candidates after %llu ms",
+		         c->n_remote, (unsigned long long)(mc__now(d) - c->started));
 		(void)start_checks(c);
 		return;
 	}
@@ -383,17 +391,21 @@ void mc__on_me_reply(mc_daemon *d, const ike_event *ev)
 	if (ev->u.me_reply.notify == 0)
 		return;
 	if (!c->initiator) {
-		mc__set_error(c, "the server refused our ME_CONNECT response (notify %u)", ev->u.me_reply.notify);
+		mc__set_error(c, "the server refused our ME_CONNECT response (notify %u)",
+		              ev->u.me_reply.notify);
 		mc__conn_fail(c, c->error);
 		return;
 	}
 	if (ev->u.me_reply.notify == IKE_ME_CONNECT_FAILED) {
 		mc__conn_reset(c, C_WAITING);
-		mc__set_error(c, "peer %s (KEY_ID %s) is not online at the mediation server; waiting for it to register",
-		          c->alias, ike_keyid_format(c->keyid, hex));
+		mc__set_error(
+		    c,
+		    "peer %s (KEY_ID %s) is not online at the mediation server; waiting for it to register",
+		    c->alias, ike_keyid_format(c->keyid, hex));
 		mc__logc(d, IKE_LOG_INFO, c->alias, "%s", c->error);
 		return;
 	}
-	mc__set_error(c, "the mediation server refused ME_CONNECT (%s)", ike_notify_name(ev->u.me_reply.notify));
+	mc__set_error(c, "the mediation server refused ME_CONNECT (%s)",
+	              ike_notify_name(ev->u.me_reply.notify));
 	mc__conn_fail(c, c->error);
 }

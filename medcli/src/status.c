@@ -5,14 +5,15 @@
  */
 #include "mc_int.h"
 
-static const char *const state_names[] = {"down", "mediating", "waiting", "checking", "connecting", "up", "failed"};
+static const char *const state_names[] = {"down",       "mediating", "waiting", "checking",
+                                          "connecting", "up",        "failed"};
 
 static json_t *conn_json(mc_daemon *d, const conn *c)
 {
 	char a[IKE_ADDR_STRLEN];
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "alias", c->alias, "state", state_names[c->st], "local",
-	                      c->lts_text, "remote", c->rts_text, "checks", (json_int_t)c->checks, "initiator",
-	                      c->initiator);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "alias", c->alias, "state",
+	                      state_names[c->st], "local", c->lts_text, "remote", c->rts_text, "checks",
+	                      (json_int_t)c->checks, "initiator", c->initiator);
 	uint64_t bi = 0, bo = 0, pi = 0, po = 0;
 
 	if (c->have_path)
@@ -129,7 +130,8 @@ json_t *mc__on_ctl(void *user, json_t *req)
 		int rc = mc__load_conns(d);
 		if (rc == IKE_OK)
 			rc = mc__load_server(d);
-		return rc == IKE_OK ? json_pack("{s:b}", "ok", 1) : err_json("reload failed: %s", ike_strerror(rc));
+		return rc == IKE_OK ? json_pack("{s:b}", "ok", 1)
+		                    : err_json("reload failed: %s", ike_strerror(rc));
 	}
 	if ((strcmp(cmd, "up") == 0 || strcmp(cmd, "down") == 0) && !peer)
 		return err_json("which peer? (\"peer\": ALIAS)");

@@ -25,9 +25,9 @@ typedef struct mc_run_opts {
 	const char *dir;
 	uint16_t port, natt_port; /* 500, 4500 */
 	ike_log_level log_level;
-	const char *ifname;   /* TUN device name */
-	bool xfrm;            /* kernel data plane instead of TUN */
-	unsigned dpd_s;       /* DPD interval of the registration and tunnels (30) */
+	const char *ifname;    /* TUN device name */
+	bool xfrm;             /* kernel data plane instead of TUN */
+	unsigned dpd_s;        /* DPD interval of the registration and tunnels (30) */
 	unsigned up_timeout_s; /* bound of one connection attempt (10) */
 } mc_run_opts;
 

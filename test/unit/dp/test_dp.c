@@ -264,7 +264,7 @@ Test(dp_path, replays_tampering_and_foreign_traffic_are_dropped)
 	elen = A.last_len;
 	cr_assert(eq(sz, (size_t)read(B.tun[1], p, sizeof p), n));
 	dp_esp_input(B.d, &path, esp, elen); /* replayed */
-	esp[elen - 1] ^= 1;                   /* tampered */
+	esp[elen - 1] ^= 1;                  /* tampered */
 	dp_esp_input(B.d, &path, esp, elen);
 	dp_esp_input(B.d, &path, esp, 5); /* runt */
 	cr_assert(eq(int, dp_child_stats(B.d, 0x2002, &st), IKE_OK));

@@ -15,11 +15,11 @@ static mc_ifaddr ifa(const char *name, const char *ip, bool up, bool lo)
 Test(medcli_cand, keeps_usable_addresses_in_order_with_the_port)
 {
 	mc_ifaddr in[] = {
-		ifa("lo", "127.0.0.1", true, true),          ifa("eth0", "10.1.0.10", true, false),
-		ifa("eth1", "192.168.7.2", false, false),    ifa("medcli0", "10.91.0.1", true, false),
-		ifa("eth0", "169.254.3.4", true, false),     ifa("eth0", "fe80::1", true, false),
-		ifa("eth2", "2001:db8::5", true, false),     ifa("eth3", "10.1.0.10", true, false),
-		ifa("eth4", "0.0.0.0", true, false),
+	    ifa("lo", "127.0.0.1", true, true),       ifa("eth0", "10.1.0.10", true, false),
+	    ifa("eth1", "192.168.7.2", false, false), ifa("medcli0", "10.91.0.1", true, false),
+	    ifa("eth0", "169.254.3.4", true, false),  ifa("eth0", "fe80::1", true, false),
+	    ifa("eth2", "2001:db8::5", true, false),  ifa("eth3", "10.1.0.10", true, false),
+	    ifa("eth4", "0.0.0.0", true, false),
 	};
 	ike_addr out[8];
 	char b[IKE_ADDR_STRLEN];

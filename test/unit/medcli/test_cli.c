@@ -56,10 +56,10 @@ static int run(char *out, size_t cap, int argc, char **argv)
 	return rc;
 }
 
-#define RUN(out, ...)                                                                                              \
-	({                                                                                                         \
-		char *argv_[] = {"medcli", __VA_ARGS__, NULL};                                                     \
-		run(out, sizeof out, (int)(sizeof argv_ / sizeof argv_[0]) - 1, argv_);                            \
+#define RUN(out, ...)                                                                                        \
+	({                                                                                                   \
+		char *argv_[] = {"medcli", __VA_ARGS__, NULL};                                               \
+		run(out, sizeof out, (int)(sizeof argv_ / sizeof argv_[0]) - 1, argv_);                      \
 	})
 
 TestSuite(medcli_cli, .init = setup, .fini = teardown);
@@ -85,24 +85,30 @@ Test(medcli_cli, init_keygen_server_and_peers)
 	cr_assert(eq(int, RUN(out, "keygen", "--dir", dir), 1));
 	cr_assert(strstr(out, "--force") != NULL);
 
-	cr_assert(eq(int, RUN(out, "server", "set", "--dir", dir, "--address", "198.51.100.10", "--pubkey", pub), 0),
+	cr_assert(eq(int,
+	             RUN(out, "server", "set", "--dir", dir, "--address", "198.51.100.10", "--pubkey", pub),
+	             0),
 	          "%s", out);
-	cr_assert(eq(int, RUN(out, "server", "set", "--dir", dir, "--address", "not-an-ip", "--pubkey", pub), 1));
+	cr_assert(
+	    eq(int, RUN(out, "server", "set", "--dir", dir, "--address", "not-an-ip", "--pubkey", pub), 1));
 	cr_assert(strstr(out, "not an IP address") != NULL, "%s", out);
 	cr_assert(eq(int, RUN(out, "server", "set", "--dir", dir, "--address", "198.51.100.10"), 1));
 	cr_assert(strstr(out, "exactly one of") != NULL, "%s", out);
 
-	cr_assert(eq(int, RUN(out, "peer", "add", "--dir", dir, "--alias", "bob", "--pubkey", pub, "--local-ts",
-	                      "10.91.0.1/32", "--remote-ts", "10.92.0.0/24"),
+	cr_assert(eq(int,
+	             RUN(out, "peer", "add", "--dir", dir, "--alias", "bob", "--pubkey", pub, "--local-ts",
+	                 "10.91.0.1/32", "--remote-ts", "10.92.0.0/24"),
 	             0),
 	          "%s", out);
-	cr_assert(eq(int, RUN(out, "peer", "add", "--dir", dir, "--alias", "bob2", "--pubkey", pub, "--local-ts",
-	                      "10.91.0.1/32", "--remote-ts", "10.92.0.0/24"),
+	cr_assert(eq(int,
+	             RUN(out, "peer", "add", "--dir", dir, "--alias", "bob2", "--pubkey", pub, "--local-ts",
+	                 "10.91.0.1/32", "--remote-ts", "10.92.0.0/24"),
 	             1));
 	cr_assert(strstr(out, "with this key exists") != NULL, "%s", out);
-	cr_assert(eq(int, RUN(out, "peer", "add", "--dir", dir, "--alias", "carol", "--keyid",
-	                      "00112233445566778899aabbccddeeff00112233", "--local-ts", "10.91.0.1/33", "--remote-ts",
-	                      "10.93.0.1/32"),
+	cr_assert(eq(int,
+	             RUN(out, "peer", "add", "--dir", dir, "--alias", "carol", "--keyid",
+	                 "00112233445566778899aabbccddeeff00112233", "--local-ts", "10.91.0.1/33",
+	                 "--remote-ts", "10.93.0.1/32"),
 	             1));
 	cr_assert(strstr(out, "not an address prefix") != NULL, "%s", out);
 	cr_assert(eq(int, RUN(out, "peer", "list", "--dir", dir, "--json"), 0));
