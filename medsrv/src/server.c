@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -637,6 +638,13 @@ int ms_run(const ms_run_opts *o)
 	s.o = o;
 	s.sink.max = o->log_level;
 	s.started = time(NULL);
+	/* One malloc arena for all workers: glibc otherwise gives each worker thread its
+	 * own, and the memory a registration's exchanges free stays in the arena of the
+	 * worker that freed it. Measured with bench/medsrv/bench_medsrv.sh (256 peers
+	 * held): 3.5 KB of RSS per registration with an arena per worker, 1.8 KB with
+	 * one; the CPU time per registration did not change (0.63 vs 0.65 ms). */
+	if (mallopt(M_ARENA_MAX, 1) != 1)
+		ikeio_logf(&s.sink, IKE_LOG_WARN, IKE_SUB_MAIN, "main", "mallopt(M_ARENA_MAX) refused");
 	if ((rc = prepare(&s)) != IKE_OK)
 		goto out;
 	s.workers = calloc(s.nworkers, sizeof *s.workers);
