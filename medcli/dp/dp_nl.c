@@ -73,20 +73,33 @@ bool dp_ip_addrs(const uint8_t *pkt, size_t len, uint8_t *family, const uint8_t 
 	return false;
 }
 
-size_t dp_nl_addr(uint8_t *buf, size_t cap, bool add, uint32_t seq, int ifindex, uint8_t family,
-                  const uint8_t *addr, unsigned plen)
+/* The netlink header of a request that adds (create or replace) or deletes, or
+ * NULL when the arguments do not fit (family, prefix length, buffer). */
+static struct nlmsghdr *request(uint8_t *buf, size_t cap, uint16_t type, bool add, uint32_t seq,
+                                uint8_t family, unsigned plen)
 {
 	struct nlmsghdr *nlh;
-	struct ifaddrmsg *ifa;
 	size_t n = alen(family);
 
 	if (!n || plen > n * 8 || cap < 256)
-		return 0;
+		return NULL;
 	memset(buf, 0, 256);
 	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
+	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
 	nlh->nlmsg_seq = seq;
+	return nlh;
+}
+
+size_t dp_nl_addr(uint8_t *buf, size_t cap, bool add, uint32_t seq, int ifindex, uint8_t family,
+                  const uint8_t *addr, unsigned plen)
+{
+	struct nlmsghdr *nlh = request(buf, cap, add ? RTM_NEWADDR : RTM_DELADDR, add, seq, family, plen);
+	struct ifaddrmsg *ifa;
+	size_t n = alen(family);
+
+	if (!nlh)
+		return 0;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof *ifa);
 	ifa->ifa_family = (uint8_t)os_family(family);
 	ifa->ifa_prefixlen = (uint8_t)plen;
@@ -100,17 +113,12 @@ size_t dp_nl_addr(uint8_t *buf, size_t cap, bool add, uint32_t seq, int ifindex,
 size_t dp_nl_route(uint8_t *buf, size_t cap, bool add, uint32_t seq, int ifindex, uint8_t family,
                    const uint8_t *dst, unsigned plen, const uint8_t *src)
 {
-	struct nlmsghdr *nlh;
+	struct nlmsghdr *nlh = request(buf, cap, add ? RTM_NEWROUTE : RTM_DELROUTE, add, seq, family, plen);
 	struct rtmsg *rtm;
 	size_t n = alen(family);
 
-	if (!n || plen > n * 8 || cap < 256)
+	if (!nlh)
 		return 0;
-	memset(buf, 0, 256);
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0);
-	nlh->nlmsg_seq = seq;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof *rtm);
 	rtm->rtm_family = (uint8_t)os_family(family);
 	rtm->rtm_dst_len = (uint8_t)plen;
