@@ -36,4 +36,12 @@ size_t dp_nl_route(uint8_t *buf, size_t cap, bool add, uint32_t seq, int ifindex
  * Returns 0 or the negative errno the kernel answered (e.g. -EEXIST), or -EIO. */
 int dp_nl_talk(int proto, const uint8_t *msg, size_t len, uint32_t seq);
 
+#include "ike/esp_xfrm.h"
+
+/* The XFRM policy of a CHILD_SA for direction dir: out covers local -> remote
+ * selectors and leaves through path local -> remote; in and fwd the reverse.
+ * reqid ties it to the SA pair. Selectors that are not prefixes become /0. */
+void dp_xfrm_policy(ike_xfrm_policy *p, const ike_path *path, const ike_tsel *lts, const ike_tsel *rts,
+                    ike_xfrm_dir dir, uint32_t reqid);
+
 #endif /* MEDCLI_DP_INT_H */

@@ -66,8 +66,8 @@ static int b_delsa(uint8_t *b, size_t cap, uint32_t seq, const void *a, size_t *
 	return ike_xfrm_build_delsa(b, cap, seq, d->dst, d->spi, len);
 }
 
-static void policy(ike_xfrm_policy *p, const ike_path *path, const ike_tsel *lts, const ike_tsel *rts,
-                   ike_xfrm_dir dir, uint32_t reqid)
+void dp_xfrm_policy(ike_xfrm_policy *p, const ike_path *path, const ike_tsel *lts, const ike_tsel *rts,
+                    ike_xfrm_dir dir, uint32_t reqid)
 {
 	unsigned lp = 0, rp = 0;
 	uint8_t la[16] = {0}, ra[16] = {0};
@@ -112,8 +112,8 @@ int dp__xfrm_add(uint32_t *seq, const ike_child_info *info, uint32_t replay_wind
 			goto undo;
 	}
 	for (int dir = IKE_XFRM_IN; dir <= IKE_XFRM_FWD; dir++) {
-		policy(&p, &info->path, &info->local_ts.ts[0], &info->remote_ts.ts[0], (ike_xfrm_dir)dir,
-		       reqid);
+		dp_xfrm_policy(&p, &info->path, &info->local_ts.ts[0], &info->remote_ts.ts[0],
+		               (ike_xfrm_dir)dir, reqid);
 		if ((rc = talk(seq, b_newpol, &p)) != IKE_OK)
 			goto undo;
 	}
@@ -131,7 +131,7 @@ void dp__xfrm_del(uint32_t *seq, const ike_path *path, uint32_t spi_in, uint32_t
 	delsa_arg in = {&path->local, spi_in}, out = {&path->remote, spi_out};
 
 	for (int dir = IKE_XFRM_IN; dir <= IKE_XFRM_FWD; dir++) {
-		policy(&p, path, lts, rts, (ike_xfrm_dir)dir, spi_in);
+		dp_xfrm_policy(&p, path, lts, rts, (ike_xfrm_dir)dir, spi_in);
 		(void)talk(seq, b_delpol, &p);
 	}
 	(void)talk(seq, b_delsa, &in);

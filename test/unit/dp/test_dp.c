@@ -298,3 +298,36 @@ Test(dp_path, inner_source_outside_the_selector_is_refused)
 	cr_assert(eq(int, dp_child_del(A.d, 0x1003), IKE_OK));
 	cr_assert(eq(int, dp_child_del(A.d, 0x1003), IKE_ERR_NOT_FOUND));
 }
+
+Test(dp_xfrm, policies_point_the_right_way_in_each_direction)
+{
+	ike_tsel l = ts("10.91.0.1/32"), r = ts("10.92.0.0/24");
+	ike_path path;
+	ike_xfrm_policy p;
+	uint8_t msg[IKE_XFRM_MSG_MAX];
+	size_t len;
+
+	memset(&path, 0, sizeof path);
+	cr_assert(eq(int, ike_addr_parse(&path.local, "10.1.0.10", 4500), IKE_OK));
+	cr_assert(eq(int, ike_addr_parse(&path.remote, "198.51.100.22", 4500), IKE_OK));
+	dp_xfrm_policy(&p, &path, &l, &r, IKE_XFRM_OUT, 7);
+	cr_assert(eq(u8, p.src_prefix, 32));
+	cr_assert(eq(u8, p.dst_prefix, 24));
+	cr_assert(eq(u8, p.src_net.ip[1], 91));
+	cr_assert(eq(u8, p.dst_net.ip[1], 92));
+	cr_assert(ike_addr_ip_eq(&p.tun_src, &path.local));
+	cr_assert(ike_addr_ip_eq(&p.tun_dst, &path.remote));
+	cr_assert(eq(u32, p.reqid, 7));
+	cr_assert(eq(int, ike_xfrm_build_newpolicy(msg, sizeof msg, 1, &p, &len), IKE_OK));
+	for (int dir = IKE_XFRM_IN; dir <= IKE_XFRM_FWD; dir += 2) {
+		dp_xfrm_policy(&p, &path, &l, &r, (ike_xfrm_dir)dir, 7);
+		cr_assert(eq(u8, p.src_prefix, 24));
+		cr_assert(eq(u8, p.dst_prefix, 32));
+		cr_assert(eq(u8, p.src_net.ip[1], 92));
+		cr_assert(eq(u8, p.dst_net.ip[1], 91));
+		cr_assert(ike_addr_ip_eq(&p.tun_src, &path.remote));
+		cr_assert(ike_addr_ip_eq(&p.tun_dst, &path.local));
+		cr_assert(eq(int, ike_xfrm_build_newpolicy(msg, sizeof msg, 2, &p, &len), IKE_OK));
+		cr_assert(eq(int, ike_xfrm_build_delpolicy(msg, sizeof msg, 3, &p, &len), IKE_OK));
+	}
+}
