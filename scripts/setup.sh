@@ -10,7 +10,7 @@ PKGS=(
 	libuv1-dev libssl-dev libsqlite3-dev sqlite3 libmicrohttpd-dev libfcgi-dev
 	libcriterion-dev libsodium-dev libjansson-dev libinih-dev libmnl-dev
 	# network lab
-	iproute2 nftables tcpdump iputils-ping iperf3 procps util-linux psmisc python3 curl
+	iproute2 nftables conntrack tcpdump iputils-ping iperf3 procps util-linux psmisc python3 curl
 	# the independent peer
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-extra-plugins strongswan-pki libstrongswan-standard-plugins

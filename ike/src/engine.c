@@ -172,6 +172,7 @@ int ike__peer_copy(ike_engine *e, ike__peer *d, const ike_peer_cfg *s)
 	d->no_child = s->no_child || s->mediation || s->mediation_server;
 	d->mediation = s->mediation;
 	d->mediation_server = s->mediation_server;
+	d->dpd_ms = s->dpd_interval_ms > UINT32_MAX ? UINT32_MAX : (uint32_t)s->dpd_interval_ms;
 	if ((s->name && !(d->name = dup_str(e, s->name))) ||
 	    (s->ike_proposals && !(d->ike_props = dup_str(e, s->ike_proposals))) ||
 	    (s->esp_proposals && !(d->esp_props = dup_str(e, s->esp_proposals))))

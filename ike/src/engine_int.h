@@ -44,6 +44,7 @@ typedef struct ike__peer {
 	ike_tsel_list *ts; /* [0] local, [1] remote; NULL with no_child */
 	uint8_t *me_cid;   /* connect ID sent in IKE_SA_INIT (mediated connection), or NULL */
 	uint8_t me_cid_len;
+	uint32_t dpd_ms; /* 0 = the engine's */
 } ike__peer;
 
 typedef struct ike__child {
@@ -78,6 +79,7 @@ typedef struct ike_sa {
 	bool rekeyed;      /* replaced by a rekeyed IKE_SA: goes away silently */
 	bool in_remote_map;
 	bool dead_notified;
+	bool me_ep_moved; /* mediation server: the client moved; tell it in the next INFORMATIONAL response */
 	uint8_t tries;          /* sends of the outstanding request */
 	int32_t tmr[TMR_COUNT]; /* heap positions, -1 = unarmed */
 	ike_path path;
@@ -141,6 +143,8 @@ struct ike_engine {
 	uint8_t cookie_secret[32], cookie_prev[32];
 	uint8_t cookie_ver;
 	ike_ms cookie_rotated;
+	ike_ms invspi_window; /* INVALID_IKE_SPI answers: rate limit */
+	unsigned invspi_in_window;
 	ike_ms log_window; /* drop-log rate limit */
 	unsigned log_in_window;
 	ike_ms now;

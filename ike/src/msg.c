@@ -745,6 +745,17 @@ static int send_notify_unprotected(ike_engine *e, const ike_path *path, const ik
 	return IKE_OK;
 }
 
+#define INVSPI_PER_S 20
+
+static bool invspi_allowed(ike_engine *e, ike_ms now)
+{
+	if (now >= e->invspi_window + 1000) {
+		e->invspi_window = now;
+		e->invspi_in_window = 0;
+	}
+	return e->invspi_in_window++ < INVSPI_PER_S;
+}
+
 static int recv_request(ike_engine *e, ike_sa *sa, const ike_path *path, const uint8_t *pkt, ike__msg *m,
                         uint8_t *buf, ike_ms now)
 {
@@ -783,6 +794,8 @@ static int recv_request(ike_engine *e, ike_sa *sa, const ike_path *path, const u
 		char a[IKE_ADDR_STRLEN];
 		IKE_LOG(e, INFO, IKE, sa, "peer moved to %s", ike_addr_str(&path->remote, a, sizeof a));
 		sa->path = *path;
+		if (sa->peer.mediation_server)
+			sa->me_ep_moved = true;
 	}
 	(void)ike__timers_authenticated_rx(e, sa, now);
 	switch (m->exch) {
@@ -808,6 +821,18 @@ static int recv_response(ike_engine *e, ike_sa *sa, const ike_path *path, const 
 
 	if (!sa->req || m->mid != sa->mid_out)
 		return ike__drop(e, sa, path, IKE_ERR_BAD_MID, "response to no outstanding request");
+	if (!m->has_sk && ike__msg_notify(m, IKE_INVALID_IKE_SPI)) {
+		/* RFC 7296 2.21.4: unprotected, so only a hint (the peer may have
+		 * restarted and forgotten the SA): reported, no state changes. */
+		ike_event ev;
+		memset(&ev, 0, sizeof ev);
+		ev.type = IKE_EV_PEER_LOST_SA;
+		ev.sa = ike__sa_ref(e, sa);
+		ev.name = sa->peer.name ? sa->peer.name : "";
+		ev.u.lost_sa.path = *path;
+		ike__emit(e, &ev);
+		return ike__drop(e, sa, path, IKE_ERR_UNKNOWN_SPI, "peer answered INVALID_IKE_SPI (hint)");
+	}
 	if ((rc = open_sk(e, sa, pkt, m, buf)) != IKE_OK)
 		return ike__drop(e, sa, path, rc, NULL);
 	if (m->exch != sa->req[18])
@@ -868,8 +893,14 @@ int ike__msg_recv(ike_engine *e, const ike_path *path, const uint8_t *pkt, size_
 	 * SPI is ours (RFC 7296 3.1). */
 	sa = ike__sa_find_local(e, (m.flags & IKE_FLAG_INITIATOR) ? m.spi_r : m.spi_i);
 	if (!sa || sa->spi_i != m.spi_i || sa->spi_r != m.spi_r ||
-	    sa->initiator == !!(m.flags & IKE_FLAG_INITIATOR))
+	    sa->initiator == !!(m.flags & IKE_FLAG_INITIATOR)) {
+		/* RFC 7296 2.21.4: a request for an SA we do not know (we may have
+		 * restarted) may get an unprotected INVALID_IKE_SPI, rate-limited;
+		 * a response never gets an answer. */
+		if (!response && m.spi_r != 0 && invspi_allowed(e, now))
+			(void)send_notify_unprotected(e, path, &m, IKE_INVALID_IKE_SPI);
 		return ike__drop(e, NULL, path, IKE_ERR_UNKNOWN_SPI, NULL);
+	}
 	if (response)
 		return recv_response(e, sa, path, pkt, &m, buf, now);
 	return recv_request(e, sa, path, pkt, &m, buf, now);

@@ -191,9 +191,11 @@ int ike__timers_child_installed(ike_engine *e, ike_sa *sa, ike_ms now)
 
 int ike__timers_authenticated_rx(ike_engine *e, ike_sa *sa, ike_ms now)
 {
-	if (sa->state != SA_ESTABLISHED || !e->cfg.dpd_interval_ms)
+	ike_ms dpd = sa->peer.dpd_ms ? sa->peer.dpd_ms : e->cfg.dpd_interval_ms;
+
+	if (sa->state != SA_ESTABLISHED || !dpd)
 		return IKE_OK;
-	return ike__timer_set(e, sa, TMR_DPD, ike__ms_add(now, e->cfg.dpd_interval_ms));
+	return ike__timer_set(e, sa, TMR_DPD, ike__ms_add(now, dpd));
 }
 
 int ike__timers_packet_sent(ike_engine *e, ike_sa *sa, ike_ms now)

@@ -96,6 +96,7 @@ int ike__info_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms 
 		if (n)
 			ike__mb_delete(&b, IKE_PROTO_ESP, ours, n);
 	}
+	ike__me_moved_add(e, sa, &b);
 	return ike__send_response(e, sa, &b);
 }
 
@@ -105,8 +106,8 @@ int ike__info_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms
 	int kind = x ? x->kind : INFO_DPD;
 	uint32_t del = x ? x->del_spi : 0;
 
-	(void)m;
 	ike__xchg_free(e, sa);
+	ike__me_auth_response_recv(e, sa, m); /* a mediation server's ME_ENDPOINT after we moved */
 	if (kind == INFO_DELETE_IKE) {
 		ike__sa_kill(e, sa, IKE_OK, 0);
 	} else if (kind == INFO_DELETE_CHILD) {

@@ -163,6 +163,7 @@ int ike__child_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_m
 void ike__me_auth_request_add(ike_engine *e, ike_sa *sa, ike__mb *b);
 void ike__me_auth_response_add(ike_engine *e, ike_sa *sa, const ike__msg *m, ike__mb *b);
 void ike__me_auth_response_recv(ike_engine *e, ike_sa *sa, const ike__msg *m);
+void ike__me_moved_add(ike_engine *e, ike_sa *sa, ike__mb *b);
 int ike__me_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms now);
 int ike__me_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms now);
 /* nat.c */

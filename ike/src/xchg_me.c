@@ -73,6 +73,21 @@ void ike__me_auth_response_add(ike_engine *e, ike_sa *sa, const ike__msg *m, ike
 	}
 }
 
+/* A mediation server's INFORMATIONAL response to a client that moved (its NAT
+ * gave it a new public port): the new server-reflexive endpoint, so that the
+ * client can mediate again with it. strongSwan clients ignore the status notify. */
+void ike__me_moved_add(ike_engine *e, ike_sa *sa, ike__mb *b)
+{
+	char a[IKE_ADDR_STRLEN];
+
+	if (!sa->me_ep_moved)
+		return;
+	sa->me_ep_moved = false;
+	add_endpoint(b, &sa->path.remote);
+	IKE_LOG(e, INFO, ME, sa, "told the client its new endpoint %s",
+	        ike_addr_str(&sa->path.remote, a, sizeof a));
+}
+
 void ike__me_auth_response_recv(ike_engine *e, ike_sa *sa, const ike__msg *m)
 {
 	ike_me_endpoint ep;

@@ -35,11 +35,11 @@ static void usage(FILE *f)
 	    "       medcli server set [--dir DIR] --address IP[:PORT] (--pubkey FILE | --keyid HEX) [--port "
 	    "N]\n"
 	    "       medcli peer add [--dir DIR] --alias NAME (--pubkey FILE | --keyid HEX) --local-ts CIDR "
-	    "--remote-ts CIDR\n"
+	    "--remote-ts CIDR [--start manual|always]\n"
 	    "       medcli peer list [--dir DIR] [--json]\n"
 	    "       medcli peer del [--dir DIR] NAME\n"
 	    "       medcli run [--dir DIR] [--port N] [--natt-port N] [--log-level LVL] [--ifname NAME] "
-	    "[--dataplane tun|xfrm] [--dpd S] [--up-timeout S]\n"
+	    "[--dataplane tun|xfrm] [--dpd S] [--server-dpd S] [--up-timeout S]\n"
 	    "       medcli up [--dir DIR] [--timeout S] NAME\n"
 	    "       medcli down [--dir DIR] NAME\n"
 	    "       medcli status [--dir DIR] [--json]\n"
@@ -402,6 +402,7 @@ static int check_cidr(const char *cmd, const char *what, const char *text)
 static int cmd_peer_add(const args *a)
 {
 	const char *alias = get(a, "alias"), *lts = get(a, "local-ts"), *rts = get(a, "remote-ts");
+	const char *start = get(a, "start");
 	db_cpeer *p = calloc(1, sizeof *p);
 	db_field clash = DB_FIELD_NONE;
 	db *d;
@@ -415,6 +416,12 @@ static int cmd_peer_add(const args *a)
 	}
 	if (check_cidr("peer add", "local-ts", lts) || check_cidr("peer add", "remote-ts", rts))
 		goto out;
+	if (start && strcmp(start, "manual") != 0 && strcmp(start, "always") != 0) {
+		fprintf(stderr, "medcli peer add: --start manual|always (always: the daemon keeps the tunnel "
+		                "up from its start on; manual: only 'medcli up')\n");
+		goto out;
+	}
+	p->auto_start = start && strcmp(start, "always") == 0;
 	if (read_identity(a, "peer add", p->keyid, p->pubkey, sizeof p->pubkey, &p->pubkey_len))
 		goto out;
 	snprintf(p->alias, sizeof p->alias, "%s", alias);
@@ -459,9 +466,10 @@ static int cmd_peer_list(const args *a)
 		for (size_t i = 0; i < n; i++) {
 			char hex[IKE_KEYID_HEX_LEN + 1];
 			json_array_append_new(
-			    arr, json_pack("{s:s, s:s, s:s, s:s, s:b}", "alias", list[i].alias, "keyid",
+			    arr, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "alias", list[i].alias, "keyid",
 			                   ike_keyid_format(list[i].keyid, hex), "local_ts", list[i].local_ts,
-			                   "remote_ts", list[i].remote_ts, "pubkey", list[i].pubkey_len > 0));
+			                   "remote_ts", list[i].remote_ts, "pubkey", list[i].pubkey_len > 0,
+			                   "start", list[i].auto_start ? "always" : "manual"));
 		}
 		json_dumpf(arr, stdout, JSON_COMPACT);
 		putchar('\n');
@@ -585,10 +593,20 @@ static int cmd_up(const args *a)
 			json_decref(reply);
 			return 0;
 		}
-		if (state && (strcmp(state, "failed") == 0 || strcmp(state, "down") == 0 ||
-		              strcmp(state, "waiting") == 0)) {
+		if (state && strcmp(state, "down") == 0) {
 			const char *why = json_string_value(json_object_get(c, "error"));
-			fprintf(stderr, "medcli up %s: %s\n", alias, why ? why : state);
+			fprintf(stderr, "medcli up %s: %s\n", alias, why ? why : "taken down");
+			json_decref(reply);
+			return 1;
+		}
+		if (state && (strcmp(state, "retrying") == 0 || strcmp(state, "waiting") == 0)) {
+			/* The daemon keeps at it; this command reports the first setback. */
+			const char *why = json_string_value(json_object_get(c, "error"));
+			fprintf(stderr, "medcli up %s: %s (%s; 'medcli down %s' stops it)\n", alias,
+			        why ? why : state,
+			        strcmp(state, "waiting") == 0 ? "it comes up when the peer registers"
+			                                      : "medcli keeps trying",
+			        alias);
 			json_decref(reply);
 			return 1;
 		}
@@ -684,12 +702,33 @@ static int port_opt(const args *a, const char *name, uint16_t def, uint16_t *out
 	return 0;
 }
 
+/* A number of seconds, 1..3600. */
+static int secs_opt(const args *a, const char *name, unsigned *out)
+{
+	const char *v = get(a, name);
+	char *end;
+	long n;
+
+	if (!v)
+		return 0;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < 1 || n > 3600) {
+		fprintf(stderr, "medcli run: --%s must be a number of seconds, 1..3600 (got '%s')\n", name,
+		        v);
+		return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
 static int cmd_run(const args *a)
 {
 	mc_run_opts o = {.dir = dir_of(a),
 	                 .log_level = IKE_LOG_INFO,
 	                 .ifname = get(a, "ifname"),
-	                 .dpd_s = 30,
+	                 .dpd_s = 10,
+	                 .server_dpd_s = 3,
 	                 .up_timeout_s = 10};
 	const char *lvl = get(a, "log-level"), *dp = get(a, "dataplane");
 
@@ -704,10 +743,9 @@ static int cmd_run(const args *a)
 		return 2;
 	}
 	o.xfrm = dp && strcmp(dp, "xfrm") == 0;
-	if (get(a, "dpd"))
-		o.dpd_s = (unsigned)atoi(get(a, "dpd"));
-	if (get(a, "up-timeout"))
-		o.up_timeout_s = (unsigned)atoi(get(a, "up-timeout"));
+	if (secs_opt(a, "dpd", &o.dpd_s) || secs_opt(a, "server-dpd", &o.server_dpd_s) ||
+	    secs_opt(a, "up-timeout", &o.up_timeout_s))
+		return 2;
 	if (!o.ifname)
 		o.ifname = MC_TUN_DEFAULT;
 	return mc_run(&o);
@@ -722,7 +760,7 @@ int mc_main(int argc, char **argv)
 	    {"remote-ts", true, NULL},  {"json", false, NULL},         {"natt-port", true, NULL},
 	    {"log-level", true, NULL},  {"ifname", true, NULL},        {"dataplane", true, NULL},
 	    {"timeout", true, NULL},    {"password-file", true, NULL}, {"dpd", true, NULL},
-	    {"up-timeout", true, NULL},
+	    {"up-timeout", true, NULL}, {"server-dpd", true, NULL},    {"start", true, NULL},
 	};
 	args a = {opts, sizeof opts / sizeof opts[0], {0}, 0};
 	const char *cmd = argc > 1 ? argv[1] : NULL, *sub = argc > 2 ? argv[2] : "";

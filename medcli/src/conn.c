@@ -23,8 +23,17 @@ void mc__set_error(conn *c, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(c->error, sizeof c->error, fmt, ap);
+	vsnprintf(c->sup.why, sizeof c->sup.why, fmt, ap);
 	va_end(ap);
+}
+
+uint32_t mc__rand32(void)
+{
+	uint32_t r = 0x9e3779b9u;
+
+	if (RAND_bytes((uint8_t *)&r, sizeof r) != 1) /* only the back-off's jitter is less random */
+		r ^= (uint32_t)clock();
+	return r;
 }
 
 void mc__log_rec(void *user, const ike_log_rec *rec)
@@ -75,7 +84,8 @@ conn *mc__conn_by_cid(mc_daemon *d, const uint8_t *cid, size_t len)
 		return NULL;
 	for (size_t i = 0; i < d->nconns; i++) {
 		conn *c = &d->conns[i];
-		if (c->used && c->st >= C_MEDIATING && c->st != C_FAILED && memcmp(c->cid, cid, len) == 0)
+		if (c->used && c->sup.st != SUP_DOWN && c->sup.st != SUP_RETRYING &&
+		    memcmp(c->cid, cid, len) == 0)
 			return c;
 	}
 	return NULL;
@@ -103,8 +113,9 @@ void mc__conn_stop_checks(conn *c)
 	c->hp_free = false;
 }
 
-/* Ends whatever the connection is doing (keeps want_up as it is). */
-void mc__conn_reset(conn *c, cstate st)
+/* Ends whatever the connection runs: checks, a pending ME_CONNECT, the direct
+ * IKE_SA and its CHILD_SA in the data plane. The supervisor's state is its own. */
+void mc__conn_abort(conn *c)
 {
 	mc_daemon *d = c->d;
 
@@ -121,17 +132,40 @@ void mc__conn_reset(conn *c, cstate st)
 #endif
 	c->spi_in = 0;
 	c->have_path = false;
-	c->deadline = 0;
-	c->st = st;
+	c->probe_pending = false;
 }
 
+void mc__conn_apply(conn *c, unsigned act)
+{
+	if (act & SUP_DO_ABORT)
+		mc__conn_abort(c);
+	if (act & SUP_DO_MEDIATE)
+		mc__mediate(c);
+	if (act & SUP_DO_PROBE)
+		c->probe_pending = true; /* housekeeping, outside engine calls */
+}
+
+void mc__conn_event(conn *c, sup_ev_type ev, const char *why)
+{
+	sup_state before = c->sup.st;
+	unsigned act = sup_event(&c->sup, ev, why, mc__now(c->d), mc__rand32());
+
+	if (before != c->sup.st && c->sup.st == SUP_RETRYING)
+		mc__logc(c->d, IKE_LOG_WARN, c->alias, "%s; trying again in %lld ms", c->sup.why,
+		         (long long)sup_retry_in(&c->sup, mc__now(c->d)));
+	mc__conn_apply(c, act);
+}
+
+/* This attempt failed with why: the supervisor decides what follows. */
 void mc__conn_fail(conn *c, const char *why)
 {
-	mc__logc(c->d, IKE_LOG_WARN, c->alias, "connection failed: %s", why);
-	if (why != c->error)
-		snprintf(c->error, sizeof c->error, "%s", why);
-	mc__conn_reset(c, C_FAILED);
-	c->want_up = false;
+	mc__logc(c->d, IKE_LOG_WARN, c->alias, "attempt failed: %s", why);
+	mc__conn_event(c, SUP_EV_FAILED, why);
+}
+
+static sup_start start_of(const db_cpeer *p)
+{
+	return p->auto_start ? SUP_START_ALWAYS : SUP_START_MANUAL;
 }
 
 /* Loads the configured peers from the database, keeping the state of the ones
@@ -172,7 +206,15 @@ int mc__load_conns(mc_daemon *d)
 			c->d = d;
 			c->used = true;
 			snprintf(c->alias, sizeof c->alias, "%s", p->alias);
+			{
+				sup_cfg sc;
+				sup_cfg_defaults(&sc);
+				sc.attempt_ms = (ike_ms)d->o->up_timeout_s * 1000;
+				sc.start = start_of(p);
+				sup_init(&c->sup, &sc, mc__now(d));
+			}
 		}
+		sup_set_start(&c->sup, start_of(p), mc__now(d)); /* a reload may change it */
 		c->present = true;
 		memcpy(c->keyid, p->keyid, IKE_KEYID_LEN);
 		free(c->pubkey);
@@ -195,7 +237,7 @@ int mc__load_conns(mc_daemon *d)
 		if (!c->used || c->present || c->hp)
 			continue; /* a session still running is freed first, then the slot */
 		mc__logc(d, IKE_LOG_INFO, c->alias, "removed from the configuration");
-		mc__conn_reset(c, C_DOWN);
+		mc__conn_abort(c);
 		free(c->pubkey);
 		c->pubkey = NULL;
 		c->used = false;

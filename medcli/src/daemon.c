@@ -6,6 +6,38 @@
  */
 #include "mc_int.h"
 
+/* The tunnel's packet counters for the supervisor's send-without-receive check. */
+static bool traffic_of(mc_daemon *d, const conn *c, sup_traffic *tr)
+{
+#ifdef MEDCLI_HAVE_DP
+	dp_stats st;
+
+	if (c->spi_in && d->dp && dp_child_stats(d->dp, c->spi_in, &st) == IKE_OK) {
+		tr->in = st.packets_in;
+		tr->out = st.packets_out;
+		return true;
+	}
+#else
+	(void)d;
+	(void)c;
+	(void)tr;
+#endif
+	return false;
+}
+
+/* A liveness check of the direct IKE_SA, and of the registration: a tunnel that
+ * sends without receiving may have lost its NAT mapping, and the server's answer
+ * tells us our endpoint again. */
+static void probe(mc_daemon *d, conn *c)
+{
+	c->probe_pending = false;
+	mc__logc(d, IKE_LOG_INFO, c->alias, "sending without receiving: checking the path");
+	if (ike_sa_ref_valid(c->sa))
+		IGNORE_RC(ike_engine_dpd(d->eng, c->sa, mc__now(d)));
+	if (d->registered)
+		IGNORE_RC(ike_engine_dpd(d->eng, d->reg_sa, mc__now(d)));
+}
+
 static void housekeeping(mc_daemon *d)
 {
 	ike_ms t = mc__now(d);
@@ -14,43 +46,29 @@ static void housekeeping(mc_daemon *d)
 		mc__reg_start(d);
 	for (size_t i = 0; i < d->nconns; i++) {
 		conn *c = &d->conns[i];
+		sup_traffic tr;
 
 		if (!c->used)
 			continue;
 		/* After the outcome the session keeps answering a slower peer's checks
-		 * until the tunnel is up (or has failed). */
+		 * until the tunnel is up (or the attempt has ended). */
 		if (c->hp &&
-		    (c->hp_free || (c->hp_done && (c->st == C_UP || c->st == C_FAILED || c->st == C_DOWN))))
+		    (c->hp_free || (c->hp_done && c->sup.st != SUP_CHECKING && c->sup.st != SUP_CONNECTING)))
 			mc__conn_stop_checks(c);
 		if (c->me_pending)
 			mc__send_me_connect(c);
-		if ((c->st == C_DOWN || c->st == C_WAITING) && c->want_up && c->retry_at &&
-		    t >= c->retry_at) {
-			c->retry_at = 0;
-			mc__conn_start(c);
-		}
-		if (c->deadline && t >= c->deadline && c->st >= C_MEDIATING && c->st <= C_CONNECTING &&
-		    c->st != C_WAITING) {
-			if (c->st == C_MEDIATING)
-				mc__set_error(c, "%s within %u s",
-				              d->registered
-				                  ? "the peer did not answer through the mediation server"
-				                  : "not registered at the mediation server",
-				              d->o->up_timeout_s);
-			else if (c->st == C_CONNECTING)
-				mc__set_error(c, "the direct IKE_SA did not come up within %u s",
-				              d->o->up_timeout_s);
-			else
-				mc__set_error(c, "no path through the NATs within %u s", d->o->up_timeout_s);
-			if (c->st == C_MEDIATING && !d->registered && d->reg_error[0]) {
-				size_t n = strlen(c->error);
-				snprintf(c->error + n, sizeof c->error - n, " (%s)", d->reg_error);
-			}
-			mc__conn_fail(c, c->error);
-		}
+		if (c->probe_pending)
+			probe(d, c);
+		if (t >= sup_next_deadline(&c->sup))
+			mc__conn_apply(
+			    c, sup_tick(&c->sup, t, traffic_of(d, c, &tr) ? &tr : NULL, mc__rand32()));
+		if (c->me_pending) /* a retry just asked for a mediation */
+			mc__send_me_connect(c);
 	}
 }
 
+/* The loop's next wake-up. Each term is a time that the tick moves or clears,
+ * so a deadline in the past is always consumed (it cannot spin). */
 static ike_ms drv_deadline(void *obj)
 {
 	mc_daemon *d = obj;
@@ -60,21 +78,23 @@ static ike_ms drv_deadline(void *obj)
 		t = d->reg_retry_at;
 	for (size_t i = 0; i < d->nconns; i++) {
 		const conn *c = &d->conns[i];
+		ike_ms s;
+
 		if (!c->used)
 			continue;
-		if (c->hp_free)
+		if (c->hp_free || c->probe_pending)
 			t = 0;
 		if (c->hp) {
 			ike_ms h = hp_session_next_deadline(c->hp);
 			if (h < t)
 				t = h;
 		}
-		if (c->me_pending && c->me_retry_at < t)
+		/* A pending ME_CONNECT goes out only when registered and the server is not
+		 * answering another one (registration up and the answer arrive as events). */
+		if (c->me_pending && d->registered && !d->me_inflight && c->me_retry_at < t)
 			t = c->me_retry_at;
-		if (c->retry_at && c->want_up && c->retry_at < t)
-			t = c->retry_at;
-		if (c->deadline && c->st >= C_MEDIATING && c->st <= C_CONNECTING && c->deadline < t)
-			t = c->deadline;
+		if ((s = sup_next_deadline(&c->sup)) < t)
+			t = s;
 	}
 	return t;
 }
@@ -240,8 +260,11 @@ static int setup(mc_daemon *d)
 	cfg.private_key = (ike_slice){d->key_pem, d->key_pem_len};
 	cfg.port = d->o->port;
 	cfg.natt_port = d->o->natt_port;
-	cfg.dpd_interval_ms = (ike_ms)(d->o->dpd_s ? d->o->dpd_s : 30) * 1000;
+	cfg.dpd_interval_ms = (ike_ms)(d->o->dpd_s ? d->o->dpd_s : 10) * 1000;
+	/* 0, 0.5, 1.5, 3.5, 5.5 s, given up at 7.5 s: a dead path or server is
+	 * noticed within seconds, and a restarted server sees us at most 2 s after. */
 	cfg.retransmit_base_ms = 500;
+	cfg.retransmit_max_ms = 2000;
 	cfg.retransmit_tries = 5;
 	rc = ike_engine_new(&d->eng, &cfg, &cb, d, mc__now(d));
 	OPENSSL_cleanse(d->key_pem, d->key_pem_len);

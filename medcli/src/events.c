@@ -49,9 +49,8 @@ static void on_child_up(mc_daemon *d, conn *c, const ike_event *ev)
 		int rc = d->dp ? dp_child_add(d->dp, info) : IKE_ERR_STATE;
 		if (rc != IKE_OK) {
 			mc__set_error(c, "the data plane refused the CHILD_SA: %s", ike_strerror(rc));
-			mc__logc(d, IKE_LOG_ERROR, c->alias, "%s", c->error);
-			c->st = C_FAILED;
-			IGNORE_RC(ike_engine_terminate(d->eng, ev->sa, mc__now(d)));
+			mc__logc(d, IKE_LOG_ERROR, c->alias, "%s", c->sup.why);
+			mc__conn_fail(c, c->sup.why); /* its abort ends the IKE_SA */
 			return;
 		}
 	}
@@ -59,11 +58,10 @@ static void on_child_up(mc_daemon *d, conn *c, const ike_event *ev)
 	c->spi_in = info->spi_in;
 	c->path = info->path;
 	c->have_path = true;
-	c->st = C_UP;
-	c->up_ms = mc__now(d);
-	c->error[0] = '\0';
+	mc__conn_event(c, SUP_EV_TUNNEL_UP, NULL);
 	mc__logc(d, IKE_LOG_INFO, c->alias, "tunnel up via %s, %llu ms after the start",
-	         mc__addr_s(&info->path.remote, a, sizeof a), (unsigned long long)(c->up_ms - c->started));
+	         mc__addr_s(&info->path.remote, a, sizeof a),
+	         (unsigned long long)(c->sup.up_at - c->sup.started));
 }
 
 void mc__eng_event(void *user, const ike_event *ev)
@@ -74,14 +72,11 @@ void mc__eng_event(void *user, const ike_event *ev)
 
 	switch (ev->type) {
 	case IKE_EV_SA_UP:
-		if (ike_sa_ref_eq(ev->sa, d->reg_sa)) {
-			d->registered = true;
-			d->reg_backoff_s = 0;
-			d->reg_since = mc__now(d);
-			d->reg_error[0] = '\0';
+		if (ike_sa_ref_eq(ev->sa, d->reg_sa) || ike_sa_ref_eq(ev->sa, d->reg_next)) {
 			mc__logc(d, IKE_LOG_INFO, "medsrv", "registered at %s%s",
 			         mc__addr_s(&ev->u.sa_up.path.remote, a, sizeof a),
 			         ev->u.sa_up.nat_local ? " (behind a NAT)" : "");
+			mc__reg_up(d, ev->sa);
 			break;
 		}
 		c = mc__conn_by_sa(d, ev->sa);
@@ -97,6 +92,10 @@ void mc__eng_event(void *user, const ike_event *ev)
 			mc__logc(d, IKE_LOG_INFO, c->alias, "direct IKE_SA up");
 		break;
 	case IKE_EV_SA_DOWN:
+		if (ike_sa_ref_eq(ev->sa, d->reg_next)) {
+			d->reg_next = (ike_sa_ref){0, 0}; /* the old registration stays as it was */
+			break;
+		}
 		if (ike_sa_ref_eq(ev->sa, d->reg_sa)) {
 			char why[160];
 			snprintf(why, sizeof why, "%s%s%s",
@@ -104,28 +103,25 @@ void mc__eng_event(void *user, const ike_event *ev)
 			                                        : ike_strerror(ev->u.sa_down.reason),
 			         ev->u.sa_down.notify ? ", notify " : "",
 			         ev->u.sa_down.notify ? ike_notify_name(ev->u.sa_down.notify) : "");
-			mc__reg_down(d, why);
+			mc__reg_down(d, why, ev->u.sa_down.reason == IKE_ERR_TIMEOUT);
 			break;
 		}
 		c = mc__conn_by_sa(d, ev->sa);
 		if (!c)
 			break;
 		c->sa = (ike_sa_ref){0, 0};
-		if (c->st == C_UP && c->want_up) {
-			mc__set_error(c, "the direct tunnel went down (%s); mediating again",
-			              ev->u.sa_down.reason == IKE_OK ? "deleted by the peer"
-			                                             : ike_strerror(ev->u.sa_down.reason));
-			mc__logc(d, IKE_LOG_WARN, c->alias, "%s", c->error);
-			mc__conn_reset(c, C_DOWN);
-			c->retry_at = mc__now(d) + 1000;
-		} else if (c->st == C_CONNECTING) {
+		if (c->sup.st == SUP_UP) {
+			bool deleted = ev->u.sa_down.reason == IKE_OK;
+			mc__set_error(c, "the direct tunnel went down (%s)",
+			              deleted ? "deleted by the peer" : ike_strerror(ev->u.sa_down.reason));
+			mc__logc(d, IKE_LOG_WARN, c->alias, "%s", c->sup.why);
+			mc__conn_event(c, deleted ? SUP_EV_PEER_DELETED : SUP_EV_TUNNEL_DEAD, c->sup.why);
+		} else if (c->sup.st == SUP_CONNECTING) {
 			mc__set_error(c, "the direct IKE_SA failed: %s%s%s",
 			              ike_strerror(ev->u.sa_down.reason),
 			              ev->u.sa_down.notify ? ", notify " : "",
 			              ev->u.sa_down.notify ? ike_notify_name(ev->u.sa_down.notify) : "");
-			mc__conn_fail(c, c->error);
-		} else if (c->st == C_UP) {
-			mc__conn_reset(c, C_DOWN);
+			mc__conn_fail(c, c->sup.why);
 		}
 		break;
 	case IKE_EV_SA_REKEYED:
@@ -160,9 +156,15 @@ void mc__eng_event(void *user, const ike_event *ev)
 		IGNORE_RC(ikeio_udp_send_keepalive(d->socks.natt, &ev->u.keepalive.path));
 		break;
 	case IKE_EV_ME_ENDPOINT:
-		d->srflx = ev->u.me_endpoint.addr;
-		d->have_srflx = true;
-		mc__logc(d, IKE_LOG_INFO, "medsrv", "public endpoint %s", mc__addr_s(&d->srflx, a, sizeof a));
+		if (ike_sa_ref_eq(ev->sa, d->reg_sa) || ike_sa_ref_eq(ev->sa, d->reg_next))
+			mc__endpoint(d, &ev->u.me_endpoint.addr);
+		break;
+	case IKE_EV_PEER_LOST_SA:
+		if (ike_sa_ref_eq(ev->sa, d->reg_sa))
+			mc__reg_lost(d);
+		else if ((c = mc__conn_by_sa(d, ev->sa)))
+			mc__logc(d, IKE_LOG_INFO, c->alias,
+			         "the peer does not know our IKE_SA (it restarted?)");
 		break;
 	case IKE_EV_ME_CONNECT:
 		mc__on_me_connect(d, ev);
@@ -172,7 +174,7 @@ void mc__eng_event(void *user, const ike_event *ev)
 		break;
 	case IKE_EV_ME_CONNECTID:
 		c = mc__conn_by_cid(d, ev->u.me_connectid.id, ev->u.me_connectid.len);
-		if (c && c->hp && !c->hp_free && !c->initiator) {
+		if (c && c->hp && !c->hp_free && !c->sup.initiator) {
 			d->in_hp = true;
 			IGNORE_RC(hp_session_nominated(c->hp, &ev->u.me_connectid.path, mc__now(d)));
 			d->in_hp = false;

@@ -11,8 +11,10 @@
  *   down -> mediating -> checking -> connecting -> up
  * through ME_CONNECT at the mediation server, ICE-style checks on the candidate
  * pairs, and the direct IKE_SA on the chosen pair; "waiting" when the peer is not
- * online at the server (it calls us back when the peer registers), "failed" with
- * a reason. The registration at the server is kept up and retried with back-off.
+ * online at the server (it calls us back when the peer registers), "retrying"
+ * after a failed attempt. Its policy (what is wanted, when to try again, when to
+ * probe) is the sans-IO supervisor in medcli/sup; these files carry out its
+ * actions. The registration at the server is kept up and retried.
  * See docs/medcli.md.
  */
 #ifndef MEDCLI_MC_INT_H
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -43,6 +46,7 @@
 #ifdef MEDCLI_HAVE_DP
 #include "dp.h"
 #endif
+#include "sup.h"
 
 /* For calls whose failure changes nothing here (the SA is gone already, a
  * datagram is lost and retransmitted): IKE_MUST_CHECK is satisfied explicitly. */
@@ -53,18 +57,9 @@
 	} while (0)
 
 #define MAX_CONNS 64
-#define REG_BACKOFF_MAX_S 30
-#define ME_RETRY_MS 20 /* ME_CONNECT blocked by another exchange: try again */
-
-typedef enum cstate {
-	C_DOWN,
-	C_MEDIATING,
-	C_WAITING,
-	C_CHECKING,
-	C_CONNECTING,
-	C_UP,
-	C_FAILED,
-} cstate;
+#define REG_BACKOFF_MAX_S 30          /* the server refused us: retry at most this far apart */
+#define REG_RETRY_UNREACHABLE_MS 1000 /* the server did not answer: try again soon */
+#define ME_RETRY_MS 20                /* ME_CONNECT blocked by another exchange: try again */
 
 struct mc_daemon;
 
@@ -79,10 +74,9 @@ typedef struct conn {
 	char lts_text[DB_CIDR_MAX + 1], rts_text[DB_CIDR_MAX + 1];
 	ike_tsel_list lts, rts;
 
-	cstate st;
-	bool want_up;    /* the user asked for it: re-mediate when the tunnel dies */
-	bool initiator;  /* we sent the ME_CONNECT request */
-	bool me_pending; /* our ME_CONNECT (request or response) still has to go out */
+	sup sup;            /* the policy: state, intent, attempts, retries (medcli/sup) */
+	bool probe_pending; /* the supervisor asked for a liveness check */
+	bool me_pending;    /* our ME_CONNECT (request or response) still has to go out */
 	ike_ms me_retry_at;
 	uint8_t cid[HP_CONNECT_ID_LEN];
 	uint8_t key_i[HP_CONNECT_KEY_LEN], key_r[HP_CONNECT_KEY_LEN];
@@ -98,8 +92,6 @@ typedef struct conn {
 	uint32_t spi_in;
 	ike_path path;
 	bool have_path;
-	ike_ms started, deadline, retry_at, up_ms;
-	char error[512];
 } conn;
 
 typedef struct mc_daemon {
@@ -128,6 +120,7 @@ typedef struct mc_daemon {
 	uint8_t *srv_pubkey;
 	size_t srv_pubkey_len;
 	ike_sa_ref reg_sa;
+	ike_sa_ref reg_next; /* a fresh registration started after a hint that the server lost reg_sa */
 	bool registered;
 	ike_addr srflx, reg_local;
 	bool have_srflx;
@@ -147,23 +140,29 @@ void mc__set_error(conn *c, const char *fmt, ...) IKE_PRINTF(2, 3);
 void mc__log_rec(void *user, const ike_log_rec *rec);
 const char *mc__addr_s(const ike_addr *a, char *buf, size_t len);
 ike_ms mc__now(mc_daemon *d);
-/* conn.c: lookups (NULL when none), ending a connection (reset keeps want_up,
- * fail clears it and keeps the reason), the configuration from the database. */
+/* conn.c: lookups (NULL when none); feeding the supervisor an event and carrying
+ * out its actions; ending what a connection runs (abort); the configuration. */
 conn *mc__conn_by_alias(mc_daemon *d, const char *alias);
 conn *mc__conn_by_id(mc_daemon *d, const ike_id *id);
 conn *mc__conn_by_cid(mc_daemon *d, const uint8_t *cid, size_t len);
 conn *mc__conn_by_sa(mc_daemon *d, ike_sa_ref sa);
 void mc__conn_stop_checks(conn *c);
-void mc__conn_reset(conn *c, cstate st);
+void mc__conn_abort(conn *c);
+void mc__conn_event(conn *c, sup_ev_type ev, const char *why);
+void mc__conn_apply(conn *c, unsigned actions);
 void mc__conn_fail(conn *c, const char *why);
+uint32_t mc__rand32(void);
 int mc__load_conns(mc_daemon *d);
 int mc__load_server(mc_daemon *d);
 /* mediate.c: registration (start, and down with back-off), ME_CONNECT (send what is
  * pending, start as requester, handle requests and answers from the server). */
 void mc__reg_start(mc_daemon *d);
-void mc__reg_down(mc_daemon *d, const char *why);
+void mc__reg_down(mc_daemon *d, const char *why, bool unreachable);
 void mc__send_me_connect(conn *c);
-void mc__conn_start(conn *c);
+void mc__mediate(conn *c);
+void mc__reg_lost(mc_daemon *d);
+void mc__reg_up(mc_daemon *d, ike_sa_ref sa);
+void mc__endpoint(mc_daemon *d, const ike_addr *addr);
 void mc__on_me_connect(mc_daemon *d, const ike_event *ev);
 void mc__on_me_reply(mc_daemon *d, const ike_event *ev);
 /* events.c: the engine's callbacks. */

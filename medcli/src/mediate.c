@@ -25,47 +25,136 @@ static void reg_peer_cfg(mc_daemon *d, ike_peer_cfg *p)
 	p->remote_pubkey = (ike_slice){d->srv_pubkey, d->srv_pubkey_len};
 	p->mediation = true;
 	p->no_child = true;
+	/* Probed often: a server restart or a new NAT mapping is noticed within seconds. */
+	p->dpd_interval_ms = (ike_ms)d->o->server_dpd_s * 1000;
 }
 
-void mc__reg_start(mc_daemon *d)
+static int reg_initiate(mc_daemon *d, ike_sa_ref *out)
 {
 	ike_peer_cfg p;
-	char a[IKE_ADDR_STRLEN];
 	int rc;
 
-	if (!d->have_server || ike_sa_ref_valid(d->reg_sa))
-		return;
 	reg_peer_cfg(d, &p);
-	rc = ike_engine_initiate(d->eng, &p, mc__now(d), &d->reg_sa);
+	rc = ike_engine_initiate(d->eng, &p, mc__now(d), out);
 	if (rc != IKE_OK) {
 		snprintf(d->reg_error, sizeof d->reg_error, "cannot start the registration: %s",
 		         ike_strerror(rc));
 		mc__logc(d, IKE_LOG_ERROR, "medsrv", "%s", d->reg_error);
+	}
+	return rc;
+}
+
+void mc__reg_start(mc_daemon *d)
+{
+	char a[IKE_ADDR_STRLEN];
+
+	if (!d->have_server || ike_sa_ref_valid(d->reg_sa))
+		return;
+	if (ike_sa_ref_valid(d->reg_next)) { /* a fresh registration is already under way */
+		d->reg_sa = d->reg_next;
+		d->reg_next = (ike_sa_ref){0, 0};
+		return;
+	}
+	if (reg_initiate(d, &d->reg_sa) != IKE_OK) {
 		d->reg_retry_at = mc__now(d) + 5000;
 		return;
 	}
 	mc__logc(d, IKE_LOG_INFO, "medsrv", "registering at %s", mc__addr_s(&d->srv, a, sizeof a));
 }
 
-void mc__reg_down(mc_daemon *d, const char *why)
+/* The server answered a request of our registration with INVALID_IKE_SPI: it
+ * probably restarted and forgot us. Only a hint (it is unauthenticated), so the
+ * registration is left alone and a fresh one is started beside it; once that is
+ * up it replaces the old one (mc__reg_up). */
+void mc__reg_lost(mc_daemon *d)
 {
-	d->registered = false;
-	d->have_srflx = false;
-	d->reg_sa = (ike_sa_ref){0, 0};
+	if (!d->have_server || ike_sa_ref_valid(d->reg_next))
+		return;
+	mc__logc(d, IKE_LOG_INFO, "medsrv",
+	         "the server does not know our registration (it restarted?): "
+	         "registering again");
+	(void)reg_initiate(d, &d->reg_next);
+}
+
+/* The requests of a registration that is gone are lost: send them again on the next. */
+static void repend_me_connects(mc_daemon *d)
+{
 	d->me_inflight = NULL;
-	d->reg_backoff_s = d->reg_backoff_s ? d->reg_backoff_s * 2 : 1;
-	if (d->reg_backoff_s > REG_BACKOFF_MAX_S)
-		d->reg_backoff_s = REG_BACKOFF_MAX_S;
-	d->reg_retry_at = mc__now(d) + (ike_ms)d->reg_backoff_s * 1000;
-	snprintf(d->reg_error, sizeof d->reg_error, "%s", why);
-	mc__logc(d, IKE_LOG_WARN, "medsrv", "not registered: %s; retrying in %u s", why, d->reg_backoff_s);
 	for (size_t i = 0; i < d->nconns; i++) {
 		conn *c = &d->conns[i];
-		if (c->st == C_MEDIATING && !c->me_pending) {
-			c->me_pending = true; /* send again once registered */
+		if (c->used && c->sup.st == SUP_MEDIATING && c->sup.initiator && !c->me_pending) {
+			c->me_pending = true;
 			c->me_retry_at = 0;
 		}
 	}
+}
+
+void mc__reg_up(mc_daemon *d, ike_sa_ref sa)
+{
+	if (ike_sa_ref_eq(sa, d->reg_next)) {
+		ike_sa_ref old = d->reg_sa;
+		d->reg_sa = d->reg_next;
+		d->reg_next = (ike_sa_ref){0, 0};
+		if (ike_sa_ref_valid(old))
+			IGNORE_RC(ike_engine_terminate(d->eng, old, mc__now(d)));
+		repend_me_connects(d);
+	}
+	d->registered = true;
+	d->reg_backoff_s = 0;
+	d->reg_since = mc__now(d);
+	d->reg_error[0] = '\0';
+	for (size_t i = 0; i < d->nconns; i++)
+		if (d->conns[i].used)
+			mc__conn_event(&d->conns[i], SUP_EV_REGISTERED, NULL);
+}
+
+/* The server told us our public endpoint: when it changed (our NAT gave us a new
+ * mapping), every path through the old one is dead: mediate again at once. */
+void mc__endpoint(mc_daemon *d, const ike_addr *addr)
+{
+	char a[IKE_ADDR_STRLEN], b[IKE_ADDR_STRLEN];
+	bool changed = d->have_srflx && !ike_addr_eq(&d->srflx, addr);
+
+	if (changed)
+		mc__logc(d, IKE_LOG_WARN, "medsrv", "public endpoint changed from %s to %s: mediating again",
+		         mc__addr_s(&d->srflx, a, sizeof a), mc__addr_s(addr, b, sizeof b));
+	else
+		mc__logc(d, IKE_LOG_INFO, "medsrv", "public endpoint %s", mc__addr_s(addr, a, sizeof a));
+	d->srflx = *addr;
+	d->have_srflx = true;
+	if (!changed)
+		return;
+	for (size_t i = 0; i < d->nconns; i++)
+		if (d->conns[i].used)
+			mc__conn_event(&d->conns[i], SUP_EV_ENDPOINT_CHANGED, NULL);
+}
+
+void mc__reg_down(mc_daemon *d, const char *why, bool unreachable)
+{
+	ike_ms wait;
+
+	d->registered = false;
+	d->have_srflx = false;
+	d->reg_sa = (ike_sa_ref){0, 0};
+	if (unreachable) {
+		/* Silence: try again soon, so a server back from a restart sees us within seconds. */
+		d->reg_backoff_s = 0;
+		wait = REG_RETRY_UNREACHABLE_MS;
+	} else {
+		/* Refused: back off. */
+		d->reg_backoff_s = d->reg_backoff_s ? d->reg_backoff_s * 2 : 1;
+		if (d->reg_backoff_s > REG_BACKOFF_MAX_S)
+			d->reg_backoff_s = REG_BACKOFF_MAX_S;
+		wait = (ike_ms)d->reg_backoff_s * 1000;
+	}
+	d->reg_retry_at = mc__now(d) + wait;
+	snprintf(d->reg_error, sizeof d->reg_error, "%s", why);
+	mc__logc(d, IKE_LOG_WARN, "medsrv", "not registered: %s; retrying in %llu ms", why,
+	         (unsigned long long)wait);
+	repend_me_connects(d);
+	for (size_t i = 0; i < d->nconns; i++)
+		if (d->conns[i].used)
+			mc__conn_event(&d->conns[i], SUP_EV_UNREGISTERED, NULL);
 }
 
 /* ---- mediation ---- */
@@ -102,10 +191,10 @@ static void fill_me_connect(conn *c, ike_me_connect *m)
 	memcpy(m->peer.data, c->keyid, IKE_KEYID_LEN);
 	memcpy(m->connect_id, c->cid, HP_CONNECT_ID_LEN);
 	m->connect_id_len = HP_CONNECT_ID_LEN;
-	memcpy(m->connect_key, c->initiator ? c->key_i : c->key_r, HP_CONNECT_KEY_LEN);
+	memcpy(m->connect_key, c->sup.initiator ? c->key_i : c->key_r, HP_CONNECT_KEY_LEN);
 	m->connect_key_len = HP_CONNECT_KEY_LEN;
-	m->callback = c->initiator;
-	m->response = !c->initiator;
+	m->callback = c->sup.initiator;
+	m->response = !c->sup.initiator;
 	for (size_t i = 0; i < c->n_local && m->n_endpoints < IKE_ME_EP_MAX; i++) {
 		ike_me_ep *e = &m->endpoints[m->n_endpoints++];
 		e->priority = c->local[i].priority;
@@ -131,13 +220,13 @@ void mc__send_me_connect(conn *c)
 	}
 	if (rc != IKE_OK) {
 		mc__set_error(c, "could not send ME_CONNECT to the mediation server: %s", ike_strerror(rc));
-		mc__conn_fail(c, c->error);
+		mc__conn_fail(c, c->sup.why);
 		return;
 	}
 	c->me_pending = false;
 	d->me_inflight = c;
 	mc__logc(d, IKE_LOG_INFO, c->alias, "ME_CONNECT %s sent with %zu candidates",
-	         c->initiator ? "request" : "response", c->n_local);
+	         c->sup.initiator ? "request" : "response", c->n_local);
 }
 
 static int hp_send(void *user, const ike_path *path, const uint8_t *pkt, size_t len)
@@ -170,7 +259,7 @@ static void start_direct_sa(conn *c, const ike_path *path)
 	rc = ike_engine_initiate(d->eng, &p, mc__now(d), &c->sa);
 	if (rc != IKE_OK) {
 		mc__set_error(c, "cannot start the direct IKE_SA: %s", ike_strerror(rc));
-		mc__conn_fail(c, c->error);
+		mc__conn_fail(c, c->sup.why);
 		return;
 	}
 	mc__logc(d, IKE_LOG_INFO, c->alias, "direct IKE_SA %s -> %s", mc__addr_s(&path->local, a, sizeof a),
@@ -179,18 +268,19 @@ static void start_direct_sa(conn *c, const ike_path *path)
 
 static void describe_pairs(conn *c, const hp_pair_info *pairs, size_t n)
 {
-	size_t off = strlen(c->error);
+	char *e = c->sup.why;
+	size_t cap = sizeof c->sup.why, off = strlen(e);
 
-	off += (size_t)snprintf(c->error + off, off < sizeof c->error ? sizeof c->error - off : 0, "; tried");
-	for (size_t i = 0; i < n && off < sizeof c->error; i++) {
+	off += (size_t)snprintf(e + off, off < cap ? cap - off : 0, "; tried");
+	for (size_t i = 0; i < n && off < cap; i++) {
 		char a[IKE_ADDR_STRLEN], b[IKE_ADDR_STRLEN];
-		off += (size_t)snprintf(c->error + off, sizeof c->error - off, "%s %s->%s (%s, %u sent)",
-		                        i ? "," : "", mc__addr_s(&pairs[i].path.local, a, sizeof a),
+		off += (size_t)snprintf(e + off, cap - off, "%s %s->%s (%s, %u sent)", i ? "," : "",
+		                        mc__addr_s(&pairs[i].path.local, a, sizeof a),
 		                        mc__addr_s(&pairs[i].path.remote, b, sizeof b),
 		                        hp_pair_state_name(pairs[i].state), pairs[i].sent);
 	}
-	if (n == 0 && off < sizeof c->error)
-		snprintf(c->error + off, sizeof c->error - off, " no pair (no candidates)");
+	if (n == 0 && off < cap)
+		snprintf(e + off, cap - off, " no pair (no candidates)");
 }
 
 static void hp_event_cb(void *user, const hp_event *ev)
@@ -210,9 +300,9 @@ static void hp_event_cb(void *user, const hp_event *ev)
 		c->hp_done = true;
 		mc__logc(d, IKE_LOG_INFO, c->alias, "pair chosen %s -> %s after %llu ms",
 		         mc__addr_s(&ev->path.local, a, sizeof a), mc__addr_s(&ev->path.remote, b, sizeof b),
-		         (unsigned long long)(mc__now(d) - c->started));
-		c->st = C_CONNECTING;
-		if (c->initiator)
+		         (unsigned long long)(mc__now(d) - c->sup.started));
+		mc__conn_event(c, SUP_EV_PAIR_CHOSEN, NULL);
+		if (c->sup.initiator)
 			start_direct_sa(c, &ev->path);
 		break;
 	case HP_EV_FAILED:
@@ -220,23 +310,28 @@ static void hp_event_cb(void *user, const hp_event *ev)
 		mc__set_error(c, "no path through the NATs to %s: %s", c->alias,
 		              ev->reason ? ev->reason : "checks failed");
 		describe_pairs(c, ev->pairs, ev->n_pairs);
-		c->st = C_FAILED;
-		c->want_up = false;
-		mc__logc(d, IKE_LOG_WARN, c->alias, "%s", c->error);
+		mc__conn_fail(c, c->sup.why);
 		break;
 	}
+}
+
+/* The check session's log records: its user pointer is the connection. */
+static void hp_log(void *user, const ike_log_rec *rec)
+{
+	conn *c = user;
+	mc__log_rec(c->d, rec);
 }
 
 static int start_checks(conn *c)
 {
 	mc_daemon *d = c->d;
-	hp_callbacks cb = {hp_send, hp_event_cb, mc__log_rec};
+	hp_callbacks cb = {hp_send, hp_event_cb, hp_log};
 	hp_config cfg;
 	int rc;
 
 	mc__conn_stop_checks(c);
 	hp_config_defaults(&cfg);
-	cfg.role = c->initiator ? HP_INITIATOR : HP_RESPONDER;
+	cfg.role = c->sup.initiator ? HP_INITIATOR : HP_RESPONDER;
 	cfg.connect_id = c->cid;
 	cfg.connect_id_len = HP_CONNECT_ID_LEN;
 	cfg.initiator_key = c->key_i;
@@ -252,10 +347,9 @@ static int start_checks(conn *c)
 	rc = hp_session_new(&c->hp, &cfg, &cb, c, mc__now(d));
 	if (rc != IKE_OK) {
 		mc__set_error(c, "cannot start the connectivity checks: %s", ike_strerror(rc));
-		mc__conn_fail(c, c->error);
+		mc__conn_fail(c, c->sup.why);
 		return rc;
 	}
-	c->st = C_CHECKING;
 	return IKE_OK;
 }
 
@@ -271,18 +365,20 @@ static void copy_remote(conn *c, const ike_me_connect *req)
 	}
 }
 
-/* Begins a mediated connection as the initiator. */
-void mc__conn_start(conn *c)
+/* Begins a mediated connection as the requester (the supervisor's SUP_DO_MEDIATE). */
+void mc__mediate(conn *c)
 {
-	mc_daemon *d = c->d;
+	char hex[IKE_KEYID_HEX_LEN + 1];
 
-	mc__conn_reset(c, C_MEDIATING);
-	c->error[0] = '\0';
-	c->initiator = true;
+	if (!c->pubkey_len) {
+		mc__set_error(c,
+		              "the public key of %s (KEY_ID %s) is not configured: it is needed to "
+		              "authenticate the tunnel",
+		              c->alias, ike_keyid_format(c->keyid, hex));
+		mc__conn_fail(c, c->sup.why);
+		return;
+	}
 	c->checks = 0;
-	c->started = mc__now(d);
-	c->deadline = c->started + (ike_ms)d->o->up_timeout_s * 1000;
-	c->up_ms = 0;
 	if (RAND_bytes(c->cid, sizeof c->cid) != 1 || RAND_bytes(c->key_i, sizeof c->key_i) != 1) {
 		mc__conn_fail(c, "no random numbers");
 		return;
@@ -314,6 +410,13 @@ static void on_peer_request(mc_daemon *d, const ike_me_connect *req, uint16_t *r
 		*reply = IKE_ME_CONNECT_FAILED;
 		return;
 	}
+	if (!sup_accepts(&c->sup, memcmp(d->keyid, c->keyid, IKE_KEYID_LEN) < 0)) {
+		mc__logc(d, IKE_LOG_INFO, c->alias, "refused a mediated connection from the peer: %s",
+		         c->sup.intent == SUP_INTENT_DOWN ? "taken down here (medcli up to allow it)"
+		                                          : "both asked at once, and our request goes on");
+		*reply = IKE_ME_CONNECT_FAILED;
+		return;
+	}
 	if (req->connect_id_len != HP_CONNECT_ID_LEN || req->connect_key_len != HP_CONNECT_KEY_LEN) {
 		mc__logc(d, IKE_LOG_WARN, c->alias,
 		         "refused ME_CONNECT with a %u-byte connect ID and a %u-byte key",
@@ -321,14 +424,10 @@ static void on_peer_request(mc_daemon *d, const ike_me_connect *req, uint16_t *r
 		*reply = IKE_ME_CONNECT_FAILED;
 		return;
 	}
-	/* A new request replaces whatever we had with this peer (it may have restarted). */
-	mc__conn_reset(c, C_CHECKING);
-	c->error[0] = '\0';
-	c->initiator = false;
-	c->want_up = true;
+	/* A new request replaces whatever we had with this peer (it may have
+	 * restarted). It is answered, but it does not make us want the tunnel. */
+	mc__conn_event(c, SUP_EV_PEER_REQUEST, NULL);
 	c->checks = 0;
-	c->started = mc__now(d);
-	c->deadline = c->started + (ike_ms)d->o->up_timeout_s * 1000;
 	memcpy(c->cid, req->connect_id, HP_CONNECT_ID_LEN);
 	memcpy(c->key_i, req->connect_key, HP_CONNECT_KEY_LEN);
 	if (RAND_bytes(c->key_r, sizeof c->key_r) != 1) {
@@ -356,7 +455,7 @@ void mc__on_me_connect(mc_daemon *d, const ike_event *ev)
 	}
 	if (req->response) {
 		c = mc__conn_by_cid(d, req->connect_id, req->connect_id_len);
-		if (!c || !c->initiator || c->st != C_MEDIATING ||
+		if (!c || !c->sup.initiator || c->sup.st != SUP_MEDIATING ||
 		    req->connect_key_len != HP_CONNECT_KEY_LEN) {
 			mc__logc(d, IKE_LOG_WARN, "medsrv",
 			         "ME_CONNECT response for no request of ours: ignored");
@@ -365,15 +464,17 @@ void mc__on_me_connect(mc_daemon *d, const ike_event *ev)
 		memcpy(c->key_r, req->connect_key, HP_CONNECT_KEY_LEN);
 		copy_remote(c, req);
 		mc__logc(d, IKE_LOG_INFO, c->alias, "peer answered with %zu candidates after %llu ms",
-		         c->n_remote, (unsigned long long)(mc__now(d) - c->started));
+		         c->n_remote, (unsigned long long)(mc__now(d) - c->sup.started));
+		mc__conn_event(c, SUP_EV_ANSWERED, NULL);
 		(void)start_checks(c);
 		return;
 	}
 	if (req->callback && req->connect_id_len == 0) {
 		c = mc__conn_by_id(d, &req->peer);
-		if (c && c->st == C_WAITING && c->want_up) {
+		if (c && sup_wanted(&c->sup) && c->sup.st != SUP_UP) {
 			mc__logc(d, IKE_LOG_INFO, c->alias, "the peer came online: connecting");
-			c->retry_at = mc__now(d); /* mc__conn_start after this engine call */
+			mc__conn_event(c, SUP_EV_PEER_ONLINE,
+			               NULL); /* the ME_CONNECT goes out after this call */
 		}
 		return;
 	}
@@ -390,22 +491,22 @@ void mc__on_me_reply(mc_daemon *d, const ike_event *ev)
 		return;
 	if (ev->u.me_reply.notify == 0)
 		return;
-	if (!c->initiator) {
+	if (!c->sup.initiator) {
 		mc__set_error(c, "the server refused our ME_CONNECT response (notify %u)",
 		              ev->u.me_reply.notify);
-		mc__conn_fail(c, c->error);
+		mc__conn_fail(c, c->sup.why);
 		return;
 	}
 	if (ev->u.me_reply.notify == IKE_ME_CONNECT_FAILED) {
-		mc__conn_reset(c, C_WAITING);
 		mc__set_error(
 		    c,
 		    "peer %s (KEY_ID %s) is not online at the mediation server; waiting for it to register",
 		    c->alias, ike_keyid_format(c->keyid, hex));
-		mc__logc(d, IKE_LOG_INFO, c->alias, "%s", c->error);
+		mc__logc(d, IKE_LOG_INFO, c->alias, "%s", c->sup.why);
+		mc__conn_event(c, SUP_EV_PEER_OFFLINE, c->sup.why);
 		return;
 	}
 	mc__set_error(c, "the mediation server refused ME_CONNECT (%s)",
 	              ike_notify_name(ev->u.me_reply.notify));
-	mc__conn_fail(c, c->error);
+	mc__conn_fail(c, c->sup.why);
 }

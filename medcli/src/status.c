@@ -5,15 +5,15 @@
  */
 #include "mc_int.h"
 
-static const char *const state_names[] = {"down",       "mediating", "waiting", "checking",
-                                          "connecting", "up",        "failed"};
-
 static json_t *conn_json(mc_daemon *d, const conn *c)
 {
 	char a[IKE_ADDR_STRLEN];
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "alias", c->alias, "state",
-	                      state_names[c->st], "local", c->lts_text, "remote", c->rts_text, "checks",
-	                      (json_int_t)c->checks, "initiator", c->initiator);
+	static const char *const starts[] = {"manual", "always", "on-demand"};
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:b, s:s}", "alias", c->alias, "state",
+	                      sup_state_name(c->sup.st), "local", c->lts_text, "remote", c->rts_text,
+	                      "checks", (json_int_t)c->checks, "initiator", c->sup.initiator, "wanted",
+	                      sup_wanted(&c->sup), "start", starts[c->sup.cfg.start % 3]);
+	int64_t retry = sup_retry_in(&c->sup, mc__now(d));
 	uint64_t bi = 0, bo = 0, pi = 0, po = 0;
 
 	if (c->have_path)
@@ -37,10 +37,13 @@ static json_t *conn_json(mc_daemon *d, const conn *c)
 	json_object_set_new(o, "bytes_out", json_integer((json_int_t)bo));
 	json_object_set_new(o, "packets_in", json_integer((json_int_t)pi));
 	json_object_set_new(o, "packets_out", json_integer((json_int_t)po));
-	if (c->up_ms && c->st == C_UP)
-		json_object_set_new(o, "up_ms", json_integer((json_int_t)(c->up_ms - c->started)));
-	if (c->error[0])
-		json_object_set_new(o, "error", json_string(c->error));
+	if (c->sup.st == SUP_UP)
+		json_object_set_new(o, "up_ms", json_integer((json_int_t)(c->sup.up_at - c->sup.started)));
+	if (retry >= 0)
+		json_object_set_new(o, "retry_in_ms", json_integer((json_int_t)retry));
+	json_object_set_new(o, "attempts", json_integer((json_int_t)c->sup.attempts));
+	if (c->sup.why[0])
+		json_object_set_new(o, "error", json_string(c->sup.why));
 	return o;
 }
 
@@ -93,12 +96,10 @@ static json_t *ctl_up(mc_daemon *d, const char *alias)
 		                alias);
 	if (!d->have_server)
 		return err_json("%s", d->reg_error);
-	c->want_up = true;
-	if (c->st == C_UP || (c->st >= C_MEDIATING && c->st <= C_CONNECTING && c->st != C_WAITING))
-		return json_pack("{s:b, s:s}", "ok", 1, "state", state_names[c->st]);
-	mc__conn_start(c);
+	mc__logc(d, IKE_LOG_INFO, c->alias, "wanted up by the user");
+	mc__conn_event(c, SUP_EV_USER_UP, NULL);
 	ikeio_driver_rearm(d->drv);
-	return json_pack("{s:b, s:s}", "ok", 1, "state", state_names[c->st]);
+	return json_pack("{s:b, s:s}", "ok", 1, "state", sup_state_name(c->sup.st));
 }
 
 static json_t *ctl_down(mc_daemon *d, const char *alias)
@@ -107,11 +108,8 @@ static json_t *ctl_down(mc_daemon *d, const char *alias)
 
 	if (!c)
 		return err_json("no peer named %s", alias);
-	c->want_up = false;
-	c->retry_at = 0;
 	mc__logc(d, IKE_LOG_INFO, c->alias, "taken down by the user");
-	mc__conn_reset(c, C_DOWN);
-	c->error[0] = '\0';
+	mc__conn_event(c, SUP_EV_USER_DOWN, NULL);
 	ikeio_driver_rearm(d->drv);
 	return json_pack("{s:b}", "ok", 1);
 }

@@ -541,6 +541,12 @@ static void on_me_connect(ms_shard *s, const ike_event *ev)
 	ms_registry_count(s->reg, MS_CTR_RELAYED, 1);
 	route(s, &m);
 	memset(m.req.connect_key, 0, sizeof m.req.connect_key);
+	/* The target may be gone without a goodbye (its registration lives until our
+	 * DPD or this relay times out): remember the requester's callback interest
+	 * too, so that it hears when the target registers again. */
+	if (req->callback && !req->response &&
+	    ms_registry_waiter_add(s->reg, target, req->peer.data, si->keyid, s->now) != IKE_OK)
+		logf_sa(s, IKE_LOG_DEBUG, ev->sa, si->keyid, "callback for %s not remembered (limit)", hex);
 }
 
 static void on_me_reply(ms_shard *s, const ike_event *ev)

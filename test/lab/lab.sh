@@ -610,6 +610,84 @@ lab_med_setup() {
 	lab_log "registered: alice at $(lab_med_field alice endpoint), bob at $(lab_med_field bob endpoint)"
 }
 
+# lab_nat_renumber HOST LO HI: the NAT router HOST "reboots": its masquerade takes
+# ports LO..HI from now on and its conntrack table is flushed, so every flow
+# behind it gets a new public port (what a home router reboot or an ISP's
+# daily change does).
+lab_nat_renumber() {
+	lab_in "$1" nft flush chain ip labnat postrouting || lab_fail "cannot change $1's NAT"
+	lab_in "$1" nft add rule ip labnat postrouting oifname "wan" meta l4proto "{ tcp, udp }" \
+		masquerade to ":$2-$3" || lab_fail "cannot change $1's NAT ports"
+	lab_in "$1" nft add rule ip labnat postrouting oifname "wan" masquerade || lab_fail "cannot change $1's NAT"
+	lab_in "$1" conntrack -F >/dev/null 2>&1 || lab_fail "cannot flush $1's conntrack table"
+}
+
+# lab_block_direct / lab_unblock_direct: NAT A drops (or passes again) everything
+# between the two NAT routers' public addresses: the direct path dies, the server stays.
+lab_block_direct() {
+	lab_in nata nft add table ip labblock
+	lab_in nata nft "add chain ip labblock out { type filter hook postrouting priority 200; policy accept; }"
+	lab_in nata nft "add chain ip labblock in { type filter hook prerouting priority -200; policy accept; }"
+	lab_in nata nft add rule ip labblock out ip daddr "$LAB_NATB_IP" drop
+	lab_in nata nft add rule ip labblock in ip saddr "$LAB_NATB_IP" drop
+}
+lab_unblock_direct() {
+	lab_in nata nft delete table ip labblock
+}
+
+# lab_ping_start HOST: pings the peer's tunnel address every 0.1 s in the
+# background (timestamped replies in $LAB_DIR/ping-HOST.log); lab_ping_stop HOST;
+# lab_ping_max_gap HOST FROM_MS: the longest time between replies since FROM_MS
+# (milliseconds since the epoch), the start of the window counting as a reply.
+lab_ping_start() {
+	local src dst
+	if [ "$1" = alice ]; then src=$LAB_ALICE_TUN dst=$LAB_BOB_TUN; else src=$LAB_BOB_TUN dst=$LAB_ALICE_TUN; fi
+	lab_bg "$1" "ping-$1" ping -n -D -O -i 0.1 -w 600 -I "$src" "$dst"
+	eval "LAB_PING_PID_$1=\$LAB_LAST_PID"
+}
+lab_ping_stop() {
+	local v="LAB_PING_PID_$1"
+	[ -n "${!v:-}" ] && lab_stop_pid "${!v}"
+	eval "LAB_PING_PID_$1="
+}
+lab_ping_max_gap() {
+	python3 - "$LAB_DIR/ping-$1.log" "$2" <<'PY'
+import re, sys
+since = int(sys.argv[2]) / 1000.0
+t = [since]
+for line in open(sys.argv[1], errors="replace"):
+    m = re.match(r"\[(\d+\.\d+)\] \d+ bytes from", line)
+    if m and float(m.group(1)) >= since:
+        t.append(float(m.group(1)))
+print(int(max(b - a for a, b in zip(t, t[1:] + [t[-1]])) * 1000) if len(t) > 1 else -1)
+PY
+}
+# lab_ping_replies_after HOST FROM_MS: replies received since FROM_MS
+lab_ping_replies_after() {
+	python3 - "$LAB_DIR/ping-$1.log" "$2" <<'PY'
+import re, sys
+since = int(sys.argv[2]) / 1000.0
+n = 0
+for line in open(sys.argv[1], errors="replace"):
+    m = re.match(r"\[(\d+\.\d+)\] \d+ bytes from", line)
+    if m and float(m.group(1)) >= since:
+        n += 1
+print(n)
+PY
+}
+
+# lab_cpu_ticks PID: user + system CPU time of a process, in clock ticks
+lab_cpu_ticks() {
+	awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
+# lab_medsrv_online: how many peers our medsrv has registered now
+lab_medsrv_online() {
+	lab_in srv "$MEDSRV" status --dir "$SRV" --json 2>/dev/null | python3 -c '
+import json, sys
+print(sum(1 for p in json.load(sys.stdin).get("peers", []) if p.get("online")))'
+}
+
 # lab_med_state_is HOST STATE: HOST's first connection is in STATE
 lab_med_state_is() {
 	[ "$(lab_med_field "$1" connections.0.state)" = "$2" ]

@@ -140,6 +140,9 @@ typedef struct ike_peer_cfg {
 	 * responder can end its connectivity checks. NULL/0 = none. At most IKE_ME_ID_MAX. */
 	const uint8_t *me_connect_id;
 	uint8_t me_connect_id_len;
+	/* DPD interval of this IKE_SA (0 = the engine's dpd_interval_ms): e.g. a
+	 * client's registration, probed more often than its tunnels. */
+	ike_ms dpd_interval_ms;
 } ike_peer_cfg;
 
 /* Maximum key lengths carried in events. */
@@ -171,12 +174,16 @@ typedef enum ike_event_type {
 	IKE_EV_CHILD_DOWN,       /* CHILD_SA removed: child_down */
 	IKE_EV_KEEPALIVE,        /* send a NAT keepalive (one 0xFF byte) on path: keepalive */
 	IKE_EV_ME_ENDPOINT,      /* mediation client: the server told us our server-reflexive
-	                            endpoint in IKE_AUTH: me_endpoint */
+	                            endpoint, in IKE_AUTH or (after our NAT mapping changed)
+	                            in an INFORMATIONAL response: me_endpoint */
 	IKE_EV_ME_CONNECT,       /* mediation: an ME_CONNECT request arrived: me_connect */
 	IKE_EV_ME_CONNECT_REPLY, /* mediation: the answer to our ME_CONNECT: me_reply */
 	IKE_EV_ME_CONNECTID,     /* responder: an IKE_SA_INIT request carried N(ME_CONNECTID)
 	                            (a mediated connection's direct IKE_SA); reported before
 	                            the answer goes out: me_connectid */
+	IKE_EV_PEER_LOST_SA,     /* our request on sa was answered with an unprotected
+	                            INVALID_IKE_SPI (RFC 7296 2.21.4): a hint, not proof, that
+	                            the peer restarted; the SA is unchanged: lost_sa */
 } ike_event_type;
 
 /* A mediation endpoint (ME_ENDPOINT notify data). */
@@ -253,6 +260,9 @@ typedef struct ike_event {
 			uint8_t len;
 			ike_path path; /* where the IKE_SA_INIT request came from */
 		} me_connectid;
+		struct {
+			ike_path path; /* where the hint came from */
+		} lost_sa;
 		struct {
 			ike_addr addr; /* as the mediation server saw us */
 			uint8_t type;  /* IKE_ME_SERVER_REFLEXIVE */

@@ -27,7 +27,8 @@ typedef struct mc_run_opts {
 	ike_log_level log_level;
 	const char *ifname;    /* TUN device name */
 	bool xfrm;             /* kernel data plane instead of TUN */
-	unsigned dpd_s;        /* DPD interval of the registration and tunnels (30) */
+	unsigned dpd_s;        /* DPD interval of idle direct tunnels (10) */
+	unsigned server_dpd_s; /* DPD interval of the registration at the server (3) */
 	unsigned up_timeout_s; /* bound of one connection attempt (10) */
 } mc_run_opts;
 
