@@ -52,6 +52,8 @@ typedef struct tst_link {
 	bool nat[2];
 	ike_addr nat_public[2];
 	ike_addr nat_private[2];
+	uint16_t nat_shift[2]; /* public port = private port + shift (0 = 20000); change it to
+	                          give the mapping a new port (a NAT reboot) */
 } tst_link;
 
 void tst_link_push(tst_link *l, int from, const ike_path *path, const uint8_t *pkt, size_t len);
@@ -64,7 +66,7 @@ void tst_link_swap(tst_link *l, size_t i, size_t j);
 #define TST_EV_MAX 32
 typedef struct tst_rec_event {
 	ike_event ev;
-	ike_child_info child; /* copy of ev.u.child.info */
+	ike_child_info child;              /* copy of ev.u.child.info */
 	uint8_t connect_id[IKE_ME_ID_MAX]; /* copy of ev.u.me_connectid.id */
 } tst_rec_event;
 

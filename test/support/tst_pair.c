@@ -41,7 +41,8 @@ void tst_link_push(tst_link *l, int from, const ike_path *path, const uint8_t *p
 		if (l->nat[from] && ike_addr_ip_eq(&d->path.local, &l->nat_private[from])) {
 			uint16_t port = d->path.local.port;
 			d->path.local = l->nat_public[from];
-			d->path.local.port = (uint16_t)(port + 20000);
+			d->path.local.port =
+			    (uint16_t)(port + (l->nat_shift[from] ? l->nat_shift[from] : 20000));
 		}
 	}
 }
@@ -298,7 +299,7 @@ int tst_pair_deliver(tst_pair *px)
 	if (px->link.nat[to] && ike_addr_ip_eq(&p.local, &px->link.nat_public[to])) {
 		uint16_t port = p.local.port;
 		p.local = px->link.nat_private[to];
-		p.local.port = (uint16_t)(port - 20000);
+		p.local.port = (uint16_t)(port - (px->link.nat_shift[to] ? px->link.nat_shift[to] : 20000));
 	}
 	return ike_engine_recv(px->side[to].e, &p, d.data, d.len, px->clock.now);
 }
