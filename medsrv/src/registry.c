@@ -326,6 +326,25 @@ size_t ms_registry_waiters_take(ms_registry *r, const uint8_t target[IKE_KEYID_L
 	return got;
 }
 
+bool ms_registry_waiter_drop(ms_registry *r, const uint8_t target[IKE_KEYID_LEN],
+                             const uint8_t requester[IKE_KEYID_LEN])
+{
+	size_t k = 0;
+	bool found = false;
+
+	pthread_mutex_lock(&r->lock);
+	for (size_t i = 0; i < r->nwaiters; i++) {
+		if (memcmp(r->waiters[i].target, target, IKE_KEYID_LEN) == 0 &&
+		    memcmp(r->waiters[i].requester, requester, IKE_KEYID_LEN) == 0)
+			found = true;
+		else
+			r->waiters[k++] = r->waiters[i];
+	}
+	r->nwaiters = k;
+	pthread_mutex_unlock(&r->lock);
+	return found;
+}
+
 int ms_registry_waiter_list(ms_registry *r, ike_ms now, ms_waiter **out, size_t *n)
 {
 	ms_waiter *list = NULL;

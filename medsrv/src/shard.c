@@ -547,6 +547,10 @@ static void on_me_connect(ms_shard *s, const ike_event *ev)
 	if (req->callback && !req->response &&
 	    ms_registry_waiter_add(s->reg, target, req->peer.data, si->keyid, s->now) != IKE_OK)
 		logf_sa(s, IKE_LOG_DEBUG, ev->sa, si->keyid, "callback for %s not remembered (limit)", hex);
+	/* An answer shows the answering peer is alive: the requester's interest
+	 * in it (left by the relay above) is settled. */
+	if (req->response)
+		(void)ms_registry_waiter_drop(s->reg, si->keyid, target);
 }
 
 static void on_me_reply(ms_shard *s, const ike_event *ev)

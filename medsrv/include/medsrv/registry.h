@@ -134,6 +134,11 @@ IKE_MUST_CHECK int ms_registry_waiter_add(ms_registry *r, const uint8_t target[I
 size_t ms_registry_waiters_take(ms_registry *r, const uint8_t target[IKE_KEYID_LEN], ike_ms now,
                                 ms_waiter *out, size_t cap);
 
+/* Forgets requester's interest in target (the target answered it, so it is
+ * alive); returns whether there was one. */
+bool ms_registry_waiter_drop(ms_registry *r, const uint8_t target[IKE_KEYID_LEN],
+                             const uint8_t requester[IKE_KEYID_LEN]);
+
 /* Copies the unexpired interests into a new array *out (*n entries, NULL when
  * none); free it with ms_registry_list_free(). Expired ones are purged.
  * Errors: IKE_ERR_NOMEM. */

@@ -156,6 +156,26 @@ REG_TEST(takes_interests_in_one_target_and_expires_old_ones)
 	cr_assert(eq(sz, n, 0));
 }
 
+REG_TEST(drops_one_answered_interest)
+{
+	uint8_t t[IKE_KEYID_LEN], q[IKE_KEYID_LEN], q2[IKE_KEYID_LEN];
+	ms_waiter *list;
+	size_t n;
+
+	memset(t, 1, sizeof t);
+	memset(q, 0xa1, sizeof q);
+	memset(q2, 0xa2, sizeof q2);
+	cr_assert(eq(int, ms_registry_waiter_add(r, t, t, q, 0), IKE_OK));
+	cr_assert(eq(int, ms_registry_waiter_add(r, t, t, q2, 0), IKE_OK));
+	cr_assert(ms_registry_waiter_drop(r, t, q));
+	cr_assert(not(ms_registry_waiter_drop(r, t, q)), "dropped once");
+	cr_assert(not(ms_registry_waiter_drop(r, q, t)), "target and requester are not swapped");
+	cr_assert(eq(int, ms_registry_waiter_list(r, 0, &list, &n), IKE_OK));
+	cr_assert(eq(sz, n, 1));
+	cr_assert(eq(u8, list[0].requester[0], 0xa2), "the other requester's interest stays");
+	ms_registry_list_free(r, list);
+}
+
 REG_TEST(counts_atomically_and_names_counters)
 {
 	uint64_t v[MS_CTR_COUNT];
