@@ -225,6 +225,8 @@ void mc__send_me_connect(conn *c)
 	}
 	c->me_pending = false;
 	d->me_inflight = c;
+	if (c->sup.initiator)
+		mc__conn_event(c, SUP_EV_ASKED, NULL);
 	mc__logc(d, IKE_LOG_INFO, c->alias, "ME_CONNECT %s sent with %zu candidates",
 	         c->sup.initiator ? "request" : "response", c->n_local);
 }
@@ -410,7 +412,7 @@ static void on_peer_request(mc_daemon *d, const ike_me_connect *req, uint16_t *r
 		*reply = IKE_ME_CONNECT_FAILED;
 		return;
 	}
-	if (!sup_accepts(&c->sup, memcmp(d->keyid, c->keyid, IKE_KEYID_LEN) < 0)) {
+	if (!sup_accepts(&c->sup, memcmp(d->keyid, c->keyid, IKE_KEYID_LEN) < 0, mc__now(d))) {
 		mc__logc(d, IKE_LOG_INFO, c->alias, "refused a mediated connection from the peer: %s",
 		         c->sup.intent == SUP_INTENT_DOWN ? "taken down here (medcli up to allow it)"
 		                                          : "both asked at once, and our request goes on");

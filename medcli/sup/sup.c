@@ -26,6 +26,7 @@ void sup_cfg_defaults(sup_cfg *cfg)
 	cfg->recheck_ms = 60000;
 	cfg->probe_after_ms = 2000;
 	cfg->sample_ms = 1000;
+	cfg->cross_ms = 1000;
 	cfg->start = SUP_START_MANUAL;
 }
 
@@ -83,12 +84,15 @@ bool sup_wanted(const sup *s)
 	return s->cfg.start == SUP_START_ALWAYS || (s->cfg.start == SUP_START_ON_DEMAND && s->demanded);
 }
 
-bool sup_accepts(const sup *s, bool we_win)
+bool sup_accepts(const sup *s, bool we_win, ike_ms now)
 {
 	if (s->intent == SUP_INTENT_DOWN)
 		return false;
 	/* Both asked at once: the smaller KEY_ID's request goes on, the other side answers it. */
-	if (we_win && s->initiator && (s->st == SUP_MEDIATING || s->st == SUP_CHECKING))
+	if (we_win && s->initiator && s->st == SUP_CHECKING)
+		return false;
+	if (we_win && s->initiator && s->st == SUP_MEDIATING && s->asked_at &&
+	    now - s->asked_at < s->cfg.cross_ms)
 		return false;
 	return true;
 }
@@ -99,6 +103,7 @@ static unsigned attempt(sup *s, ike_ms now)
 	s->st = SUP_MEDIATING;
 	s->initiator = true;
 	s->started = now;
+	s->asked_at = 0;
 	s->deadline = now + s->cfg.attempt_ms;
 	s->retry_at = 0;
 	s->attempts++;
@@ -215,6 +220,10 @@ unsigned sup_event(sup *s, sup_ev_type ev, const char *why, ike_ms now, uint32_t
 		s->retry_at = 0;
 		s->why[0] = '\0';
 		return SUP_DO_ABORT | SUP_DO_ACCEPT;
+	case SUP_EV_ASKED:
+		if (s->st == SUP_MEDIATING && s->initiator)
+			s->asked_at = now ? now : 1;
+		return 0;
 	case SUP_EV_ANSWERED:
 		if (s->st == SUP_MEDIATING)
 			s->st = SUP_CHECKING;

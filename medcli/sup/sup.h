@@ -63,7 +63,8 @@ typedef enum sup_ev_type {
 	SUP_EV_PEER_DELETED,    /* the peer deleted the direct IKE_SA (INFORMATIONAL DELETE) */
 	SUP_EV_TUNNEL_DEAD,     /* the direct IKE_SA died (DPD, retransmissions) */
 	SUP_EV_FAILED,          /* this attempt failed (no path, the server refused, the IKE_SA failed) */
-	SUP_EV_ENDPOINT_CHANGED /* our public endpoint changed (the server told us) */
+	SUP_EV_ENDPOINT_CHANGED, /* our public endpoint changed (the server told us) */
+	SUP_EV_ASKED             /* our ME_CONNECT request went out to the server */
 } sup_ev_type;
 
 /* Actions, as bits of the value sup_event()/sup_tick() return. */
@@ -82,6 +83,7 @@ typedef struct sup_cfg {
 	ike_ms recheck_ms;     /* while waiting for the peer, ask again this often anyway (60 s) */
 	ike_ms probe_after_ms; /* sending without receiving this long: probe (2 s) */
 	ike_ms sample_ms;      /* traffic counters looked at this often while up (1 s) */
+	ike_ms cross_ms;       /* a peer's request this soon after ours crossed it (1 s) */
 	sup_start start;
 } sup_cfg;
 
@@ -99,6 +101,7 @@ typedef struct sup {
 	bool initiator;    /* the current attempt is ours (we sent the request) */
 	bool registered;   /* at the mediation server (REGISTERED/UNREGISTERED) */
 	ike_ms started;    /* of the current attempt */
+	ike_ms asked_at;   /* when our request of this attempt went out (0 = not yet) */
 	ike_ms deadline;   /* of the current attempt (0 = none) */
 	ike_ms retry_at;   /* RETRYING/WAITING: next attempt (0 = none) */
 	ike_ms backoff_ms; /* of the next failure */
@@ -114,7 +117,8 @@ typedef struct sup {
 	char why[512];   /* the last failure's reason, for status */
 } sup;
 
-/* Defaults: 10 s attempts, back-off 1 s..30 s, recheck 60 s, probe after 2 s, samples 1 s. */
+/* Defaults: 10 s attempts, back-off 1 s..30 s, recheck 60 s, probe after 2 s, samples 1 s,
+ * requests cross within 1 s. */
 void sup_cfg_defaults(sup_cfg *cfg);
 
 /* A fresh supervisor in SUP_DOWN. With start == SUP_START_ALWAYS the first tick
@@ -130,8 +134,12 @@ bool sup_wanted(const sup *s);
 
 /* Whether a peer's request would be accepted now: not after `down`, and not when
  * both sides asked at once and our request wins (we_win: our KEY_ID is the
- * smaller, the rule both sides apply). */
-bool sup_accepts(const sup *s, bool we_win);
+ * smaller, the rule both sides apply). "At once": our request went out less than
+ * cross_ms ago, or the peer answered it and the checks run. A request of ours
+ * that the peer left unanswered for longer was refused or lost (the peer was
+ * down then, or restarted), and one not sent yet cannot cross: the peer's
+ * request is accepted then. */
+bool sup_accepts(const sup *s, bool we_win, ike_ms now);
 
 /* Feeds one event. why (may be NULL) is the reason of FAILED / TUNNEL_DEAD /
  * PEER_DELETED for status. rnd is a random value for the back-off's jitter.

@@ -138,7 +138,7 @@ Test(sup, unwanted_failure_rests)
 
 	sup_init(&s, &c, 0);
 	/* the peer asked; we only answer */
-	cr_assert(sup_accepts(&s, false));
+	cr_assert(sup_accepts(&s, false, 1));
 	cr_assert_eq(sup_event(&s, SUP_EV_PEER_REQUEST, NULL, 0, 0), SUP_DO_ABORT | SUP_DO_ACCEPT);
 	cr_assert_eq(s.st, SUP_CHECKING);
 	cr_assert_not(s.initiator);
@@ -160,8 +160,8 @@ Test(sup, down_stays_down_and_refuses_the_peer)
 	cr_assert_eq(sup_event(&s, SUP_EV_USER_DOWN, NULL, now, 0), SUP_DO_ABORT);
 	cr_assert_eq(s.st, SUP_DOWN);
 	cr_assert_not(sup_wanted(&s));
-	cr_assert_not(sup_accepts(&s, false));
-	cr_assert_not(sup_accepts(&s, true));
+	cr_assert_not(sup_accepts(&s, false, 1));
+	cr_assert_not(sup_accepts(&s, true, 1));
 	/* nothing brings it back by itself */
 	cr_assert_eq(sup_event(&s, SUP_EV_PEER_DELETED, NULL, now, 0), 0);
 	cr_assert_eq(sup_event(&s, SUP_EV_PEER_ONLINE, NULL, now, 0), 0);
@@ -262,15 +262,45 @@ Test(sup, both_asking_at_once_the_smaller_keyid_goes_on)
 	sup_init(&b, &c, 0);
 	(void)sup_event(&a, SUP_EV_USER_UP, NULL, 0, 0);
 	(void)sup_event(&b, SUP_EV_USER_UP, NULL, 0, 0);
+	(void)sup_event(&a, SUP_EV_ASKED, NULL, 0, 0);
+	(void)sup_event(&b, SUP_EV_ASKED, NULL, 0, 0);
 	/* a has the smaller KEY_ID: it refuses b's request, b accepts a's */
-	cr_assert_not(sup_accepts(&a, true));
-	cr_assert(sup_accepts(&b, false));
+	cr_assert_not(sup_accepts(&a, true, 1));
+	cr_assert(sup_accepts(&b, false, 1));
 	cr_assert_eq(sup_event(&b, SUP_EV_PEER_REQUEST, NULL, 1, 0), SUP_DO_ABORT | SUP_DO_ACCEPT);
 	cr_assert_eq(b.st, SUP_CHECKING);
 	cr_assert(sup_wanted(&b), "b still wants it");
 	/* once up, a request from the peer (it restarted) is accepted by either */
 	(void)sup_event(&a, SUP_EV_TUNNEL_UP, NULL, 2, 0);
-	cr_assert(sup_accepts(&a, true));
+	cr_assert(sup_accepts(&a, true, 1));
+}
+
+/* The peer refused our request (it was down then) and asks itself later: our
+ * unanswered request does not outrank it. A request not sent yet cannot cross. */
+Test(sup, a_stale_unanswered_request_yields_to_the_peers)
+{
+	sup a;
+	sup_cfg c = cfg_with(SUP_START_MANUAL);
+
+	sup_init(&a, &c, 0);
+	(void)sup_event(&a, SUP_EV_USER_UP, NULL, 100, 0);
+	cr_assert_eq(a.st, SUP_MEDIATING);
+	cr_assert(sup_accepts(&a, true, 150), "ours has not gone out: nothing to cross");
+	(void)sup_event(&a, SUP_EV_ASKED, NULL, 200, 0);
+	cr_assert_not(sup_accepts(&a, true, 200), "at once");
+	cr_assert_not(sup_accepts(&a, true, 200 + c.cross_ms - 1), "still at once");
+	cr_assert(sup_accepts(&a, true, 200 + c.cross_ms), "ours went unanswered: the peer's goes on");
+	cr_assert(sup_accepts(&a, false, 200), "the peer's wins anyway");
+	cr_assert_eq(sup_event(&a, SUP_EV_PEER_REQUEST, NULL, 200 + c.cross_ms, 0), SUP_DO_ABORT | SUP_DO_ACCEPT);
+	cr_assert_eq(a.st, SUP_CHECKING);
+	cr_assert(sup_wanted(&a), "still wanted");
+	/* a fresh attempt forgets when the old request went out */
+	(void)sup_event(&a, SUP_EV_FAILED, "no path", 5000, 0);
+	cr_assert_eq(a.asked_at, 200, "kept until the next attempt");
+	cr_assert_eq(a.st, SUP_RETRYING);
+	(void)sup_tick(&a, sup_next_deadline(&a), NULL, 0);
+	cr_assert_eq(a.st, SUP_MEDIATING);
+	cr_assert_eq(a.asked_at, 0);
 }
 
 Test(sup, endpoint_change_remediates_what_was_up_even_unwanted)
