@@ -32,6 +32,19 @@
 #define HEAD 64                     /* room before the inner packet: >= IKE_ESP_MAX_HEADROOM */
 #define BUF_MAX (HEAD + 65536 + 64) /* + tailroom */
 #define REKEY_OVERLAP_MS 10000      /* the old inbound SA keeps accepting this long */
+#define TRAP_REPORT_MS 1000         /* a trap reports traffic at most this often */
+
+/* What one SA or trap put on the device: its local address (a single host) and
+ * the route to the peer's side. Two of them may need the same: the netlink
+ * state is added by the first and removed with the last. */
+typedef struct dp_rt {
+	uint8_t addr[16];
+	unsigned addr_plen;
+	bool have_addr, have_route;
+	uint8_t route[16];
+	unsigned route_plen;
+	uint8_t family;
+} dp_rt;
 
 typedef struct dp_sa {
 	bool used;
@@ -43,13 +56,18 @@ typedef struct dp_sa {
 	ike_tsel lts, rts; /* first selector of each side */
 	ike_path path;
 	dp_stats st;
-	uint8_t addr[16];
-	unsigned addr_plen;
-	bool have_addr, have_route;
-	uint8_t route[16];
-	unsigned route_plen;
-	uint8_t family;
+	dp_rt rt;
 } dp_sa;
+
+/* On-demand: the peer's side routed into the device before its tunnel exists. */
+typedef struct dp_trap {
+	bool used;
+	void *cookie;
+	ike_tsel lts, rts;
+	dp_rt rt;
+	uint64_t fired_at; /* loop time of the last report (reported at most once a second) */
+	uint64_t hits;
+} dp_trap;
 
 struct dp {
 	uv_loop_t *loop;
@@ -65,6 +83,8 @@ struct dp {
 	bool test_fd; /* tests: a socketpair stands in for the device; no netlink */
 	unsigned log_budget;
 	dp_sa sas[DP_MAX_SAS];
+	dp_trap traps[DP_MAX_SAS];
+	dp_trap_fn on_trap;
 	uint8_t buf[BUF_MAX];
 };
 
@@ -121,6 +141,27 @@ static dp_sa *sa_for(dp *d, uint8_t family, const uint8_t *src, const uint8_t *d
 	return NULL;
 }
 
+/* A packet no SA carries: when a trap covers it, tell the program (at most once
+ * a second per trap); the packet itself is dropped, as the kernel does while an
+ * IPsec acquire is pending. */
+static void trap_hit(dp *d, uint8_t family, const uint8_t *src, const uint8_t *dst)
+{
+	for (size_t i = 0; i < DP_MAX_SAS; i++) {
+		dp_trap *t = &d->traps[i];
+		uint64_t now;
+		if (!t->used || !dp_ts_contains(&t->rts, family, dst) ||
+		    !dp_ts_contains(&t->lts, family, src))
+			continue;
+		t->hits++;
+		now = uv_now(d->loop);
+		if (d->on_trap && (!t->fired_at || now - t->fired_at >= TRAP_REPORT_MS)) {
+			t->fired_at = now ? now : 1;
+			d->on_trap(d->user, t->cookie);
+		}
+		return;
+	}
+}
+
 static void send_one(dp *d, uint8_t *inner, size_t len)
 {
 	uint8_t family;
@@ -132,8 +173,10 @@ static void send_one(dp *d, uint8_t *inner, size_t len)
 	if (!dp_ip_addrs(inner, len, &family, &src, &dst))
 		return;
 	s = sa_for(d, family, src, dst);
-	if (!s)
+	if (!s) {
+		trap_hit(d, family, src, dst);
 		return; /* not ours (e.g. IPv6 router solicitations on the device) */
+	}
 	head = ike_esp_headroom(s->out);
 	rc = ike_esp_seal(s->out, inner - head, BUF_MAX - (size_t)(inner - head - d->buf), len, &out_len);
 	if (rc == IKE_OK)
@@ -263,33 +306,72 @@ static int nl_route(dp *d, bool add, uint8_t family, const uint8_t *dst, unsigne
 	return rc == 0 || (!add && rc == -ESRCH) ? IKE_OK : IKE_ERR_IO;
 }
 
-/* Another SA still needs this address / route (two tunnels with one local address). */
-static bool shared(const dp *d, const dp_sa *self, bool route)
+/* Another SA or trap still needs this address / route (two tunnels with one local address). */
+static bool rt_shared(const dp *d, const dp_rt *self, bool route)
 {
-	for (size_t i = 0; i < DP_MAX_SAS; i++) {
-		const dp_sa *s = &d->sas[i];
-		if (!s->used || s == self)
+	for (size_t i = 0; i < 2 * DP_MAX_SAS; i++) {
+		const dp_rt *r;
+		if (i < DP_MAX_SAS) {
+			if (!d->sas[i].used)
+				continue;
+			r = &d->sas[i].rt;
+		} else {
+			if (!d->traps[i - DP_MAX_SAS].used)
+				continue;
+			r = &d->traps[i - DP_MAX_SAS].rt;
+		}
+		if (r == self)
 			continue;
-		if (!route && s->have_addr && s->addr_plen == self->addr_plen &&
-		    memcmp(s->addr, self->addr, 16) == 0)
+		if (!route && r->have_addr && r->addr_plen == self->addr_plen &&
+		    memcmp(r->addr, self->addr, 16) == 0)
 			return true;
-		if (route && s->have_route && s->route_plen == self->route_plen &&
-		    memcmp(s->route, self->route, 16) == 0)
+		if (route && r->have_route && r->route_plen == self->route_plen &&
+		    memcmp(r->route, self->route, 16) == 0)
 			return true;
 	}
 	return false;
+}
+
+/* Puts rt's address (when lts is a single host) and the route to rts on the
+ * device, unless another SA or trap already did. */
+static int rt_install(dp *d, dp_rt *rt, const ike_tsel *lts, const ike_tsel *rts)
+{
+	memset(rt, 0, sizeof *rt);
+	rt->family = rts->family;
+	if (d->test_fd)
+		return IKE_OK;
+	if (dp_ts_prefix(lts, rt->addr, &rt->addr_plen) &&
+	    rt->addr_plen == (rt->family == IKE_AF_INET ? 32u : 128u)) {
+		if (!rt_shared(d, rt, false) &&
+		    nl_addr(d, true, rt->family, rt->addr, rt->addr_plen) != IKE_OK)
+			return IKE_ERR_IO;
+		rt->have_addr = true;
+	}
+	if (!dp_ts_prefix(rts, rt->route, &rt->route_plen))
+		return IKE_ERR_IO;
+	if (!rt_shared(d, rt, true) && nl_route(d, true, rt->family, rt->route, rt->route_plen,
+	                                        rt->have_addr ? rt->addr : NULL) != IKE_OK)
+		return IKE_ERR_IO;
+	rt->have_route = true;
+	return IKE_OK;
+}
+
+static void rt_remove(dp *d, dp_rt *rt)
+{
+	if (d->cfg.backend == DP_BACKEND_TUN && !d->test_fd) {
+		if (rt->have_route && !rt_shared(d, rt, true))
+			(void)nl_route(d, false, rt->family, rt->route, rt->route_plen, NULL);
+		if (rt->have_addr && !rt_shared(d, rt, false))
+			(void)nl_addr(d, false, rt->family, rt->addr, rt->addr_plen);
+	}
+	rt->have_route = rt->have_addr = false;
 }
 
 static void sa_clear(dp *d, dp_sa *s)
 {
 	if (d->cfg.backend == DP_BACKEND_XFRM)
 		dp__xfrm_del(&d->seq, &s->path, s->spi_in, s->spi_out, &s->lts, &s->rts);
-	if (d->cfg.backend == DP_BACKEND_TUN && !d->test_fd) {
-		if (s->have_route && !shared(d, s, true))
-			(void)nl_route(d, false, s->family, s->route, s->route_plen, NULL);
-		if (s->have_addr && !shared(d, s, false))
-			(void)nl_addr(d, false, s->family, s->addr, s->addr_plen);
-	}
+	rt_remove(d, &s->rt);
 	ike_esp_sa_free(s->in);
 	ike_esp_sa_free(s->out);
 	ike_esp_sa_free(s->old_in);
@@ -344,7 +426,6 @@ int dp_child_add(dp *d, const ike_child_info *info)
 	s->lts = info->local_ts.ts[0];
 	s->rts = info->remote_ts.ts[0];
 	s->path = info->path;
-	s->family = s->rts.family;
 	if (d->cfg.backend == DP_BACKEND_XFRM) {
 		rc = dp__xfrm_add(&d->seq, info, d->cfg.replay_window ? d->cfg.replay_window : 128);
 		if (rc != IKE_OK)
@@ -356,24 +437,68 @@ int dp_child_add(dp *d, const ike_child_info *info)
 	if (rc != IKE_OK)
 		return rc;
 	s->used = true;
-	if (d->test_fd)
-		return IKE_OK;
 	/* Our tunnel address on the device (a single host), routes to the peer's side. */
-	if (dp_ts_prefix(&s->lts, s->addr, &s->addr_plen) &&
-	    s->addr_plen == (s->family == IKE_AF_INET ? 32u : 128u)) {
-		if (nl_addr(d, true, s->family, s->addr, s->addr_plen) != IKE_OK) {
-			sa_clear(d, s);
-			return IKE_ERR_IO;
-		}
-		s->have_addr = true;
-	}
-	if (!dp_ts_prefix(&s->rts, s->route, &s->route_plen) ||
-	    nl_route(d, true, s->family, s->route, s->route_plen, s->have_addr ? s->addr : NULL) != IKE_OK) {
+	rc = rt_install(d, &s->rt, &s->lts, &s->rts);
+	if (rc != IKE_OK)
 		sa_clear(d, s);
-		return IKE_ERR_IO;
+	return rc;
+}
+
+void dp_set_trap_cb(dp *d, dp_trap_fn fn)
+{
+	if (d)
+		d->on_trap = fn;
+}
+
+int dp_trap_add(dp *d, const ike_tsel *lts, const ike_tsel *rts, void *cookie)
+{
+	dp_trap *t = NULL;
+	int rc;
+
+	if (!d || !lts || !rts || lts->family != rts->family)
+		return IKE_ERR_INVAL;
+	if (d->cfg.backend != DP_BACKEND_TUN)
+		return IKE_ERR_UNSUPPORTED;
+	for (size_t i = 0; i < DP_MAX_SAS; i++)
+		if (d->traps[i].used && d->traps[i].cookie == cookie)
+			return IKE_ERR_EXISTS;
+	for (size_t i = 0; i < DP_MAX_SAS && !t; i++)
+		if (!d->traps[i].used)
+			t = &d->traps[i];
+	if (!t)
+		return IKE_ERR_LIMIT;
+	memset(t, 0, sizeof *t);
+	t->cookie = cookie;
+	t->lts = *lts;
+	t->rts = *rts;
+	t->used = true;
+	rc = rt_install(d, &t->rt, lts, rts);
+	if (rc != IKE_OK) {
+		rt_remove(d, &t->rt);
+		memset(t, 0, sizeof *t);
 	}
-	s->have_route = true;
-	return IKE_OK;
+	return rc;
+}
+
+bool dp_trap_del(dp *d, void *cookie)
+{
+	for (size_t i = 0; d && i < DP_MAX_SAS; i++) {
+		dp_trap *t = &d->traps[i];
+		if (t->used && t->cookie == cookie) {
+			rt_remove(d, &t->rt);
+			memset(t, 0, sizeof *t);
+			return true;
+		}
+	}
+	return false;
+}
+
+uint64_t dp_trap_hits(const dp *d, void *cookie)
+{
+	for (size_t i = 0; d && i < DP_MAX_SAS; i++)
+		if (d->traps[i].used && d->traps[i].cookie == cookie)
+			return d->traps[i].hits;
+	return 0;
 }
 
 int dp_child_rekey(dp *d, uint32_t old_spi_in, const ike_child_info *info)
@@ -517,9 +642,12 @@ void dp_free(dp *d)
 {
 	if (!d)
 		return;
-	for (size_t i = 0; i < DP_MAX_SAS; i++)
+	for (size_t i = 0; i < DP_MAX_SAS; i++) {
 		if (d->sas[i].used)
 			sa_clear(d, &d->sas[i]);
+		if (d->traps[i].used)
+			(void)dp_trap_del(d, d->traps[i].cookie);
+	}
 	if (d->polling) {
 		uv_poll_stop(&d->poll);
 		uv_close((uv_handle_t *)&d->poll, on_closed);

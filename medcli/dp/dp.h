@@ -87,6 +87,26 @@ void dp_esp_input(dp *d, const ike_path *path, const uint8_t *pkt, size_t len);
  * rekeys). Errors: IKE_ERR_NOT_FOUND. */
 IKE_MUST_CHECK int dp_child_stats(const dp *d, uint32_t spi_in, dp_stats *out);
 
+/* On-demand (a peer with `--start on-demand`): a trap routes the peer's side
+ * (rts, with our address from lts when it is a single host) into the device
+ * before any tunnel exists; a packet from lts to rts that no CHILD_SA carries is
+ * dropped and reported with the trap's cookie (at most once a second per trap).
+ * A CHILD_SA with the same selectors shares the route and wins while it exists.
+ * TUN backend only. */
+typedef void (*dp_trap_fn)(void *user, void *cookie);
+void dp_set_trap_cb(dp *d, dp_trap_fn fn);
+
+/* Errors: IKE_ERR_INVAL (families differ), IKE_ERR_EXISTS (cookie has one),
+ * IKE_ERR_LIMIT, IKE_ERR_UNSUPPORTED (XFRM backend), IKE_ERR_IO (netlink). */
+IKE_MUST_CHECK int dp_trap_add(dp *d, const ike_tsel *lts, const ike_tsel *rts, void *cookie);
+
+/* Removes cookie's trap (its route and address, unless a CHILD_SA needs them);
+ * false when there was none. */
+bool dp_trap_del(dp *d, void *cookie);
+
+/* Packets cookie's trap caught so far (0 when there is no such trap). */
+uint64_t dp_trap_hits(const dp *d, void *cookie);
+
 /* The TUN device's name (as the kernel assigned it), or "" for XFRM. */
 const char *dp_ifname(const dp *d);
 

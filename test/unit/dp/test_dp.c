@@ -331,3 +331,67 @@ Test(dp_xfrm, policies_point_the_right_way_in_each_direction)
 		cr_assert(eq(int, ike_xfrm_build_delpolicy(msg, sizeof msg, 3, &p, &len), IKE_OK));
 	}
 }
+
+/* ---- on-demand traps ---- */
+
+static void *trapped[8];
+static unsigned ntrapped;
+
+static void on_trap(void *user, void *cookie)
+{
+	cr_assert(user == &A, "reported to the data plane's user");
+	if (ntrapped < 8)
+		trapped[ntrapped] = cookie;
+	ntrapped++;
+}
+
+Test(dp_path, a_trap_reports_traffic_no_sa_carries_and_yields_to_the_sa)
+{
+	uint8_t p[200];
+	size_t n;
+	int k1, k2;
+	ike_tsel l4 = ts("10.91.0.1/32"), x = ts("10.93.0.0/24"), b = ts("10.92.0.0/24"),
+	         v6 = ts("fd00::/64");
+
+	ntrapped = 0;
+	dp_set_trap_cb(A.d, on_trap);
+	cr_assert(eq(int, dp_trap_add(A.d, &l4, &x, &k1), IKE_OK));
+	cr_assert(eq(int, dp_trap_add(A.d, &l4, &x, &k1), IKE_ERR_EXISTS), "one trap per cookie");
+	cr_assert(eq(int, dp_trap_add(A.d, &l4, &v6, &k2), IKE_ERR_INVAL), "families must match");
+	/* traffic to the trapped side: reported once a second, dropped, counted */
+	n = ipv4(p, a_ip, x_ip, 80);
+	for (int i = 0; i < 3; i++)
+		cr_assert(eq(sz, (size_t)write(A.tun[1], p, n), n));
+	uv_run(&loop, UV_RUN_NOWAIT);
+	cr_assert(eq(u32, ntrapped, 1));
+	cr_assert(trapped[0] == &k1);
+	cr_assert(eq(u64, dp_trap_hits(A.d, &k1), 3));
+	cr_assert(eq(u32, A.sent, 0), "nothing leaves without an SA");
+	/* a source outside the trap's local selector is not its traffic */
+	n = ipv4(p, (const uint8_t[4]){10, 91, 0, 7}, x_ip, 80);
+	cr_assert(eq(sz, (size_t)write(A.tun[1], p, n), n));
+	uv_run(&loop, UV_RUN_NOWAIT);
+	cr_assert(eq(u64, dp_trap_hits(A.d, &k1), 3));
+	/* a trap on the SA's own selectors: the SA carries the traffic while it exists */
+	cr_assert(eq(int, dp_trap_add(A.d, &l4, &b, &k2), IKE_OK));
+	n = ipv4(p, a_ip, b_ip, 80);
+	cr_assert(eq(sz, (size_t)write(A.tun[1], p, n), n));
+	uv_run(&loop, UV_RUN_NOWAIT);
+	cr_assert(eq(u32, A.sent, 1));
+	cr_assert(eq(u64, dp_trap_hits(A.d, &k2), 0));
+	cr_assert(eq(int, dp_child_del(A.d, 0x1001), IKE_OK));
+	cr_assert(eq(sz, (size_t)write(A.tun[1], p, n), n));
+	uv_run(&loop, UV_RUN_NOWAIT);
+	cr_assert(eq(u32, A.sent, 1));
+	cr_assert(eq(u64, dp_trap_hits(A.d, &k2), 1));
+	cr_assert(eq(u32, ntrapped, 2));
+	cr_assert(trapped[1] == &k2);
+	/* gone traps report nothing */
+	cr_assert(dp_trap_del(A.d, &k1));
+	cr_assert(not(dp_trap_del(A.d, &k1)));
+	cr_assert(eq(u64, dp_trap_hits(A.d, &k1), 0));
+	n = ipv4(p, a_ip, x_ip, 80);
+	cr_assert(eq(sz, (size_t)write(A.tun[1], p, n), n));
+	uv_run(&loop, UV_RUN_NOWAIT);
+	cr_assert(eq(u32, ntrapped, 2));
+}
