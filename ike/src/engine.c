@@ -24,6 +24,7 @@ void ike_config_defaults(ike_config *cfg)
 	cfg->retransmit_max_ms = 30000;
 	cfg->half_open_max = 1000;
 	cfg->cookie_threshold = 100;
+	cfg->half_open_per_src = 5;
 	cfg->half_open_timeout_ms = 30000;
 	cfg->dpd_interval_ms = 30000;
 	cfg->keepalive_interval_ms = 20000;
@@ -59,7 +60,40 @@ void ike__log(ike_engine *e, ike_log_level lvl, ike_subsys sub, const ike_sa *sa
 	e->cb.log(e->user, &rec);
 }
 
-/* At most 20 drop lines per second, then one summary of what was suppressed. */
+/* Lines that strangers can cause at will (drops, failed sends to spoofed
+ * addresses): 20 per 10 s of each kind, then one summary line per window. */
+#define RL_BURST 20
+#define RL_WINDOW_MS 10000
+#define RL_DROP_WHAT "dropped datagrams"
+#define RL_SEND_WHAT "failed sends"
+
+static void rl_summary(ike_engine *e, const ike_ratelimit *rl, ike_log_level lvl, ike_subsys sub,
+                       const char *what, unsigned more)
+{
+	if (more && e->cb.log && lvl <= e->cfg.log_level)
+		ike__log(e, lvl, sub, NULL, IKE_RATELIMIT_SUMMARY, what, more, ike_ratelimit_window_s(rl));
+}
+
+/* Whether one more line of rl's kind may be written now (writes the summary of
+ * the window that just ended first). Call only when the line's level is on. */
+static bool rl_pass(ike_engine *e, ike_ratelimit *rl, ike_log_level lvl, ike_subsys sub, const char *what)
+{
+	unsigned more;
+	bool ok = ike_ratelimit_allow(rl, e->now, &more);
+
+	rl_summary(e, rl, lvl, sub, what, more);
+	return ok;
+}
+
+/* The summaries due by now, even when the flood stopped (from tick). */
+static void rl_flush(ike_engine *e)
+{
+	rl_summary(e, &e->rl_drop, IKE_LOG_INFO, IKE_SUB_IKE, RL_DROP_WHAT,
+	           ike_ratelimit_flush(&e->rl_drop, e->now));
+	rl_summary(e, &e->rl_send, IKE_LOG_WARN, IKE_SUB_NET, RL_SEND_WHAT,
+	           ike_ratelimit_flush(&e->rl_send, e->now));
+}
+
 int ike__drop(ike_engine *e, const ike_sa *sa, const ike_path *path, int err, const char *why)
 {
 	char from[IKE_ADDR_STRLEN];
@@ -67,14 +101,7 @@ int ike__drop(ike_engine *e, const ike_sa *sa, const ike_path *path, int err, co
 	e->stats.dropped++;
 	if (!e->cb.log || e->cfg.log_level < IKE_LOG_INFO)
 		return err;
-	if (e->now >= e->log_window + 1000) {
-		if (e->log_in_window > 20)
-			IKE_LOG(e, INFO, IKE, NULL, "%u more dropped datagrams not logged",
-			        e->log_in_window - 20);
-		e->log_window = e->now;
-		e->log_in_window = 0;
-	}
-	if (++e->log_in_window > 20)
+	if (!rl_pass(e, &e->rl_drop, IKE_LOG_INFO, IKE_SUB_IKE, RL_DROP_WHAT))
 		return err;
 	IKE_LOG(e, INFO, IKE, sa, "drop from %s: %s (%s)",
 	        path ? ike_addr_str(&path->remote, from, sizeof from) : "?", why ? why : ike_strerror(err),
@@ -84,9 +111,16 @@ int ike__drop(ike_engine *e, const ike_sa *sa, const ike_path *path, int err, co
 
 int ike__call_send_path(ike_engine *e, const ike_path *path, const uint8_t *pkt, size_t len)
 {
+	char to[IKE_ADDR_STRLEN];
+
 	e->stats.tx++;
 	if (e->cb.send(e->user, path, pkt, len) != 0) {
-		IKE_LOG(e, WARN, NET, NULL, "send of %zu bytes failed", len);
+		/* Answers to spoofed sources fail by the thousand in a flood. */
+		e->stats.tx_failed++;
+		if (e->cb.log && IKE_LOG_WARN <= e->cfg.log_level &&
+		    rl_pass(e, &e->rl_send, IKE_LOG_WARN, IKE_SUB_NET, RL_SEND_WHAT))
+			IKE_LOG(e, WARN, NET, NULL, "send of %zu bytes to %s failed", len,
+			        ike_addr_str(&path->remote, to, sizeof to));
 		return IKE_ERR_CALLBACK;
 	}
 	return IKE_OK;
@@ -262,8 +296,7 @@ void ike__sa_kill(ike_engine *e, ike_sa *sa, int reason, uint16_t notify)
 		return;
 	ike__timer_clear_all(e, sa);
 	ike__sa_unindex_remote(e, sa);
-	if (sa->state == SA_R_INIT && e->stats.half_open)
-		e->stats.half_open--;
+	ike__half_open_end(e, sa);
 	sa->state = SA_DEAD;
 	/* Remember the slot so that reaping does not scan every SA (medsrv holds
 	 * many); if the list cannot grow, fall back to one scan. */
@@ -393,7 +426,11 @@ int ike_engine_new(ike_engine **out, const ike_config *cfg, const ike_callbacks 
 	e->user = user;
 	e->now = now;
 	snprintf(e->name, sizeof e->name, "%s", cfg->name ? cfg->name : "");
+	ike_ratelimit_init(&e->rl_drop, RL_BURST, RL_WINDOW_MS);
+	ike_ratelimit_init(&e->rl_send, RL_BURST, RL_WINDOW_MS);
 	if ((rc = ike__sa_table_init(e)) != IKE_OK)
+		goto fail;
+	if ((rc = ike__half_open_init(e)) != IKE_OK)
 		goto fail;
 	if ((rc = ike__cred_load(e, cfg->private_key)) != IKE_OK)
 		goto fail;
@@ -417,6 +454,7 @@ void ike_engine_free(ike_engine *e)
 				ike__sa_release(e, e->sas.slots[s].sa);
 	}
 	ike__cred_free(e);
+	ike__half_open_free(e);
 	ike__sa_table_free(e);
 	ike_mem_free(e->mem, e->timers.v);
 	ike_mem_free(e->mem, e->pending);
@@ -576,18 +614,25 @@ int ike_engine_tick(ike_engine *e, ike_ms now)
 		if (ike_err_is_fatal(r))
 			rc = r;
 	}
+	rl_flush(e);
 	return leave(e, rc);
 }
 
 ike_ms ike_engine_next_deadline(const ike_engine *e)
 {
-	return ike__timer_next(e);
+	ike_ms t = ike__timer_next(e), d = ike_ratelimit_deadline(&e->rl_drop);
+
+	if (d < t)
+		t = d;
+	d = ike_ratelimit_deadline(&e->rl_send);
+	return d < t ? d : t;
 }
 
 void ike_engine_stats(const ike_engine *e, ike_stats *out)
 {
 	*out = e->stats;
 	out->sas = e->sas.count;
+	out->half_open_srcs = e->ho_n;
 }
 
 bool ike_engine_sa_is_up(const ike_engine *e, ike_sa_ref ref)

@@ -10,6 +10,7 @@
 
 #include "ike/crypto.h"
 #include "ike/engine.h"
+#include "ike/log.h"
 #include "proposal.h"
 #include "timers.h"
 
@@ -80,7 +81,8 @@ typedef struct ike_sa {
 	bool in_remote_map;
 	bool dead_notified;
 	bool me_ep_moved; /* mediation server: the client moved; tell it in the next INFORMATIONAL response */
-	uint8_t tries;          /* sends of the outstanding request */
+	bool half_open;   /* counted as a half-open responder SA (sa_half_open.c) */
+	uint8_t tries;    /* sends of the outstanding request */
 	int32_t tmr[TMR_COUNT]; /* heap positions, -1 = unarmed */
 	ike_path path;
 	ike__suite suite;
@@ -100,7 +102,8 @@ typedef struct ike_sa {
 	int down_reason;
 	uint16_t down_notify;
 	bool was_up;
-	char tag[24]; /* "#12 alice" */
+	struct ike__ho_src *ho_src; /* its source address's half-open count, while half_open */
+	char tag[24];               /* "#12 alice" */
 } ike_sa;
 
 typedef struct sa_slot {
@@ -145,8 +148,10 @@ struct ike_engine {
 	ike_ms cookie_rotated;
 	ike_ms invspi_window; /* INVALID_IKE_SPI answers: rate limit */
 	unsigned invspi_in_window;
-	ike_ms log_window; /* drop-log rate limit */
-	unsigned log_in_window;
+	ike_ratelimit rl_drop, rl_send;  /* drop and failed-send log lines */
+	struct ike__ho_src **ho_buckets; /* half-open SAs per source address */
+	uint32_t ho_nbuckets, ho_n;
+	uint64_t ho_key; /* random: keys the address hash */
 	ike_ms now;
 };
 
@@ -169,6 +174,20 @@ void ike__sa_unindex_remote(ike_engine *e, ike_sa *sa);
 ike_sa *ike__sa_find_remote(const ike_engine *e, uint64_t spi_i, const ike_addr *from);
 /* A fresh nonzero local SPI not in use. */
 uint64_t ike__sa_new_spi(ike_engine *e);
+
+/* ---- sa_half_open.c ----
+ * Responder SAs between IKE_SA_INIT and IKE_AUTH, counted in stats.half_open
+ * and per source IP in a small hash table (one entry per address that has
+ * half-open SAs, freed with its last one), so one address cannot fill the
+ * table. At most half_open_max entries exist at any time. */
+int ike__half_open_init(ike_engine *e);
+void ike__half_open_free(ike_engine *e);
+/* Half-open SAs from src's IP. */
+unsigned ike__half_open_count(const ike_engine *e, const ike_addr *src);
+/* Counts sa (a new responder SA) as half-open from src. Errors: IKE_ERR_NOMEM. */
+IKE_MUST_CHECK int ike__half_open_add(ike_engine *e, ike_sa *sa, const ike_addr *src);
+/* sa is no longer half-open (authenticated or gone); no-op when it was not. */
+void ike__half_open_end(ike_engine *e, ike_sa *sa);
 
 /* ---- engine.c ---- */
 void ike__rand(ike_engine *e, void *out, size_t len);

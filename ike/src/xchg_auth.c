@@ -161,8 +161,7 @@ int ike__auth_start(ike_engine *e, ike_sa *sa, ike_ms now)
 
 static void established(ike_engine *e, ike_sa *sa, ike_ms now)
 {
-	if (sa->state == SA_R_INIT && e->stats.half_open)
-		e->stats.half_open--;
+	ike__half_open_end(e, sa);
 	sa->state = SA_ESTABLISHED;
 	sa->was_up = true;
 	ike__sa_unindex_remote(e, sa);

@@ -345,8 +345,6 @@ int ike__init_recv_request(ike_engine *e, const ike_path *path, const uint8_t *p
 			(void)ike__call_send_path(e, &sa->path, sa->resp, sa->resp_len);
 		return ike__drop(e, sa, path, IKE_ERR_RETRANSMIT, "retransmitted IKE_SA_INIT");
 	}
-	if (e->stats.half_open >= e->cfg.half_open_max)
-		return ike__drop(e, NULL, path, IKE_ERR_LIMIT, "too many half-open SAs");
 	if (!m->has_sa || !m->has_ke || !m->has_nonce)
 		return ike__drop(e, NULL, path, IKE_ERR_MALFORMED, "IKE_SA_INIT request lacks payloads");
 	if (m->unknown_critical) {
@@ -354,7 +352,11 @@ int ike__init_recv_request(ike_engine *e, const ike_path *path, const uint8_t *p
 		(void)reply_notify(e, path, m, IKE_UNSUPPORTED_CRITICAL_PAYLOAD, IKE_SLICE(&t, 1));
 		return ike__drop(e, NULL, path, IKE_ERR_CRITICAL, NULL);
 	}
-	if (e->stats.half_open >= e->cfg.cookie_threshold) {
+	/* RFC 7296 2.6: under pressure a request first proves that its source
+	 * address answers, and costs no state until it does. Only then is it
+	 * counted against the limits: spoofed requests never reach them, and one
+	 * address that echoes cookies gets at most half_open_per_src SAs. */
+	if (e->stats.half_open >= e->cfg.cookie_threshold || e->stats.half_open >= e->cfg.half_open_max) {
 		rotate_cookie_secret(e, now);
 		if (!cookie_ok(e, m, &path->remote)) {
 			uint8_t c[COOKIE_LEN];
@@ -363,6 +365,14 @@ int ike__init_recv_request(ike_engine *e, const ike_path *path, const uint8_t *p
 			(void)reply_notify(e, path, m, IKE_COOKIE, IKE_SLICE(c, sizeof c));
 			return ike__drop(e, NULL, path, IKE_ERR_COOKIE, "cookie demanded");
 		}
+	}
+	if (e->stats.half_open >= e->cfg.half_open_max) {
+		e->stats.half_open_limited++;
+		return ike__drop(e, NULL, path, IKE_ERR_LIMIT, "too many half-open SAs");
+	}
+	if (e->cfg.half_open_per_src && ike__half_open_count(e, &path->remote) >= e->cfg.half_open_per_src) {
+		e->stats.src_limited++;
+		return ike__drop(e, NULL, path, IKE_ERR_LIMIT, "too many half-open SAs from this address");
 	}
 	if (!ike__prop_select(&e->ike_props, &m->sa.props, false, &s, &num)) {
 		(void)reply_notify(e, path, m, IKE_NO_PROPOSAL_CHOSEN, (ike_slice){NULL, 0});
@@ -393,8 +403,9 @@ int ike__init_recv_request(ike_engine *e, const ike_path *path, const uint8_t *p
 	sa->path = *path;
 	sa->suite = s;
 	sa->state = SA_R_INIT;
-	e->stats.half_open++;
 	ike__sa_set_tag(e, sa);
+	if ((rc = ike__half_open_add(e, sa, &path->remote)) != IKE_OK)
+		goto fail;
 	if ((rc = ike__xchg_new(e, sa, IKE_IKE_SA_INIT)) != IKE_OK)
 		goto fail;
 	x = sa->x;

@@ -108,12 +108,17 @@ json_t *ms_status_json(db *d, ms_registry *r, const ms_status_info *info, ike_ms
 			const ms_shard_stats *x = &info->shards[i];
 			if (json_array_append_new(
 			        sh,
-			        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "registered",
-			                  (json_int_t)x->registered, "sas", (json_int_t)x->engine.sas,
-			                  "half_open", (json_int_t)x->engine.half_open, "queued",
-			                  (json_int_t)x->queued, "rx", (json_int_t)x->engine.rx, "tx",
-			                  (json_int_t)x->engine.tx, "dropped", (json_int_t)x->engine.dropped,
-			                  "retransmits", (json_int_t)x->engine.retransmits)))
+			        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			                  "registered", (json_int_t)x->registered, "sas",
+			                  (json_int_t)x->engine.sas, "half_open",
+			                  (json_int_t)x->engine.half_open, "queued", (json_int_t)x->queued,
+			                  "rx", (json_int_t)x->engine.rx, "tx", (json_int_t)x->engine.tx,
+			                  "dropped", (json_int_t)x->engine.dropped, "retransmits",
+			                  (json_int_t)x->engine.retransmits, "cookies_sent",
+			                  (json_int_t)x->engine.cookies_sent, "half_open_limited",
+			                  (json_int_t)x->engine.half_open_limited, "src_limited",
+			                  (json_int_t)x->engine.src_limited, "tx_failed",
+			                  (json_int_t)x->engine.tx_failed)))
 				goto fail;
 		}
 	}

@@ -94,6 +94,7 @@ typedef struct tst_side {
 	ike_me_connect last_me_connect;
 	bool initiate_on_down; /* the SA_DOWN callback initiates again (re-entry) */
 	bool terminate_on_up;  /* the SA_UP callback terminates the SA (re-entry) */
+	bool fail_send;        /* the send callback fails (and sends nothing) */
 	int reentry_rc;
 	char last_log[256];
 } tst_side;

@@ -137,6 +137,8 @@ static int cb_send(void *user, const ike_path *path, const uint8_t *pkt, size_t 
 {
 	tst_side *s = user;
 
+	if (s->fail_send)
+		return -1;
 	tst_link_push(&s->px->link, s->idx, path, pkt, len);
 	return 0;
 }

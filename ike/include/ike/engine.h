@@ -80,9 +80,14 @@ typedef struct ike_config {
 	ike_ms retransmit_base_ms;
 	ike_ms retransmit_max_ms;
 
-	/* Responder protection (RFC 7296 2.6). */
+	/* Responder protection (RFC 7296 2.6). From cookie_threshold half-open SAs
+	 * on, an IKE_SA_INIT without a valid COOKIE is answered with one and costs
+	 * no state (so is every one once half_open_max is reached); only requests
+	 * that pass are counted against the two limits, which drop them. */
 	unsigned half_open_max;      /* half-open SAs beyond this are dropped */
 	unsigned cookie_threshold;   /* half-open SAs at or above this demand a COOKIE */
+	unsigned half_open_per_src;  /* half-open SAs per source IP beyond this are dropped
+	                                (strongSwan's block_threshold); 0 = no limit */
 	ike_ms half_open_timeout_ms; /* a responder SA not authenticated by then is freed */
 
 	/* Liveness. 0 disables. */
@@ -297,13 +302,18 @@ typedef struct ike_callbacks {
 /* Counters, for status output and tests. */
 typedef struct ike_stats {
 	uint64_t rx, tx, dropped, retransmits, cookies_sent;
+	uint64_t tx_failed;         /* sends the send callback refused */
+	uint64_t half_open_limited; /* IKE_SA_INITs dropped: half_open_max reached */
+	uint64_t src_limited;       /* IKE_SA_INITs dropped: half_open_per_src reached */
 	uint32_t sas, half_open;
+	uint32_t half_open_srcs; /* source addresses with half-open SAs */
 } ike_stats;
 
 /* ---- 4. functions, by lifecycle ----------------------------------------- */
 
 /* Fills *cfg with the defaults: 5 tries, 1 s base, 30 s max back-off, 1000
- * half-open SAs, cookies from 100, 30 s half-open timeout, DPD 30 s,
+ * half-open SAs, cookies from 100, 5 half-open SAs per source address, 30 s
+ * half-open timeout, DPD 30 s,
  * keepalive 20 s, IKE rekey 4 h, CHILD rekey 1 h, jitter 5 min, ports 500/4500,
  * natt_always true, log level INFO. */
 void ike_config_defaults(ike_config *cfg);
@@ -346,7 +356,9 @@ IKE_MUST_CHECK int ike_engine_rekey(ike_engine *e, ike_sa_ref sa, uint32_t child
  * _UNKNOWN_SPI, _BAD_MID, _INTEGRITY, _RETRANSMIT (cached reply resent),
  * _COOKIE (cookie demanded), _LIMIT, ...): log or count those; act only on
  * ike_err_is_fatal() (IKE_ERR_NOMEM, IKE_ERR_CALLBACK). Each drop is also logged
- * once (rate-limited). Not callable from a callback. */
+ * once, rate-limited: 20 drop lines per 10 s, then one summary line
+ * "dropped datagrams (N more in the last 10 s)" (failed sends likewise).
+ * Not callable from a callback. */
 IKE_MUST_CHECK int ike_engine_recv(ike_engine *e, const ike_path *path, const uint8_t *pkt, size_t len,
                                    ike_ms now);
 
@@ -354,7 +366,8 @@ IKE_MUST_CHECK int ike_engine_recv(ike_engine *e, const ike_path *path, const ui
  * keepalives, rekeys). Returns IKE_OK or a fatal code. Not callable from a callback. */
 IKE_MUST_CHECK int ike_engine_tick(ike_engine *e, ike_ms now);
 
-/* The earliest time at which ike_engine_tick() has work, or IKE_NEVER. */
+/* The earliest time at which ike_engine_tick() has work, or IKE_NEVER (this
+ * includes writing a pending summary of rate-limited log lines). */
 ike_ms ike_engine_next_deadline(const ike_engine *e);
 
 /* Mediation: sends an ME_CONNECT request (exchange 240) on the established

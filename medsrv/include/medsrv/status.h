@@ -4,7 +4,8 @@
  * control socket answers to {"cmd":"status"} (docs/web.md, docs/medsrv.md):
  *
  *   {"server": {"keyid", "workers", "uptime", "online"},
- *    "shards": [{"registered", "sas", "half_open", "queued", "rx", "tx", "dropped", "retransmits"}],
+ *    "shards": [{"registered", "sas", "half_open", "queued", "rx", "tx", "dropped", "retransmits",
+ *                "cookies_sent", "half_open_limited", "src_limited", "tx_failed"}],
  *    "peers": [{"keyid", "keyid_spki", "alias", "owner", "online", "endpoint", "since"}],
  *    "callbacks": [{"requester", "target", "expires_in"}],
  *    "counters": {"registrations": n, "mediations_relayed": n, ...}}

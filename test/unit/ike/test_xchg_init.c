@@ -166,6 +166,7 @@ ENGINE_TEST(ike_xchg_init, frees_half_open_sa_after_timeout)
 	ike_engine_stats(px->side[BOB].e, &st);
 	cr_assert(eq(u32, st.sas, 0));
 	cr_assert(eq(u32, st.half_open, 0));
+	cr_assert(eq(u32, st.half_open_srcs, 0));
 	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_SA_DOWN), 0)); /* never reported up */
 }
 
@@ -210,4 +211,201 @@ ENGINE_TEST(ike_xchg_init, floats_to_4500_behind_nat)
 	tst_pair_advance(px, 21000);
 	cr_assert(ge(sz, tst_events_count(px, ALICE, IKE_EV_KEEPALIVE), 1));
 	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_KEEPALIVE), 0));
+}
+
+/* ---- responder protection: cookies, half-open limits (RFC 7296 2.6) ---- */
+
+#define XCHG_OFF 18 /* exchange type in the IKE header */
+
+/* Delivers what is queued, but drops every message alice sends from `echoer`
+ * other than IKE_SA_INIT: that source answers cookies and never authenticates.
+ * No timers run. Returns the number of datagrams delivered. */
+static unsigned deliver_with_echoer(tst_pair *px, const ike_addr *echoer)
+{
+	tst_dgram d;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < 10000 && tst_link_take(&px->link, 0, &d); i++) {
+		ike_path p = {d.path.remote, d.path.local};
+		if (d.from == ALICE && ike_addr_ip_eq(&d.path.local, echoer) &&
+		    d.data[XCHG_OFF] != IKE_IKE_SA_INIT)
+			continue;
+		int rc = ike_engine_recv(px->side[1 - d.from].e, &p, d.data, d.len, px->clock.now);
+		cr_assert(not(ike_err_is_fatal(rc)), "%s", ike_strerror(rc));
+		n++;
+	}
+	cr_assert(eq(sz, px->link.n, 0), "the link did not drain");
+	return n;
+}
+
+/* alice starts an IKE_SA to bob from address `from` (port 500). */
+static void initiate_from(tst_pair *px, const char *from)
+{
+	ike_peer_cfg peer = px->side[ALICE].peer;
+	ike_sa_ref ref;
+
+	cr_assert(eq(int, ike_addr_parse(&peer.local, from, IKE_PORT), IKE_OK));
+	cr_assert(eq(int, ike_engine_initiate(px->side[ALICE].e, &peer, px->clock.now, &ref), IKE_OK));
+}
+
+ENGINE_TEST(ike_xchg_init, limits_cookie_echoing_source_and_still_serves_another)
+{
+	ike_addr echoer;
+	ike_stats st;
+
+	px->side[BOB].cfg.cookie_threshold = 2;
+	px->side[BOB].cfg.half_open_per_src = 5;
+	px->side[BOB].cfg.half_open_timeout_ms = 10000;
+	tst_pair_start(px);
+	(void)ike_addr_parse(&echoer, "198.51.100.1", IKE_PORT);
+	/* 20 IKE_SA_INITs from one address that echoes every COOKIE */
+	for (int i = 0; i < 20; i++)
+		initiate_from(px, "198.51.100.1");
+	deliver_with_echoer(px, &echoer);
+	ike_engine_stats(px->side[BOB].e, &st);
+	cr_assert(eq(u32, st.half_open, 5));
+	cr_assert(eq(u32, st.half_open_srcs, 1));
+	cr_assert(eq(u32, st.sas, 5));
+	cr_assert(eq(u64, st.cookies_sent, 18)); /* all but the first two, under pressure */
+	cr_assert(eq(u64, st.src_limited, 15));  /* each with a valid cookie, over the limit */
+	cr_assert(eq(u64, st.half_open_limited, 0));
+
+	/* another client, from another address, still gets its SA */
+	initiate_from(px, "198.51.100.9");
+	deliver_with_echoer(px, &echoer);
+	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_SA_UP), 1));
+	cr_assert(eq(u16, tst_events_last(px, BOB, IKE_EV_SA_UP)->ev.u.sa_up.path.remote.ip[3], 9));
+	ike_engine_stats(px->side[BOB].e, &st);
+	cr_assert(eq(u32, st.half_open, 5)); /* its SA left the half-open count when it came up */
+	cr_assert(eq(u32, st.half_open_srcs, 1));
+	cr_assert(eq(u64, st.cookies_sent, 19));
+
+	/* the echoer's SAs time out: the counts return to 0 and it may try again */
+	tst_pair_advance(px, 10001);
+	px->link.n = 0;
+	ike_engine_stats(px->side[BOB].e, &st);
+	cr_assert(eq(u32, st.half_open, 0));
+	cr_assert(eq(u32, st.half_open_srcs, 0));
+	initiate_from(px, "198.51.100.1");
+	deliver_with_echoer(px, &echoer);
+	ike_engine_stats(px->side[BOB].e, &st);
+	cr_assert(eq(u32, st.half_open, 1));
+	cr_assert(eq(u32, st.half_open_srcs, 1));
+}
+
+ENGINE_TEST(ike_xchg_init, limits_one_source_without_cookie_pressure)
+{
+	ike_addr echoer;
+	ike_stats st;
+
+	px->side[BOB].cfg.half_open_per_src = 3;
+	tst_pair_start(px);
+	(void)ike_addr_parse(&echoer, "198.51.100.1", IKE_PORT);
+	for (int i = 0; i < 6; i++)
+		initiate_from(px, "198.51.100.1");
+	deliver_with_echoer(px, &echoer);
+	ike_engine_stats(px->side[BOB].e, &st);
+	cr_assert(eq(u32, st.half_open, 3));
+	cr_assert(eq(u64, st.src_limited, 3));
+	cr_assert(eq(u64, st.cookies_sent, 0));
+}
+
+ENGINE_TEST(ike_xchg_init, counts_half_open_limit_only_after_a_valid_cookie)
+{
+	ike_addr echoer;
+	ike_stats st;
+
+	px->side[BOB].cfg.half_open_max = 2;
+	px->side[BOB].cfg.cookie_threshold = 100; /* the full table alone demands cookies */
+	tst_pair_start(px);
+	(void)ike_addr_parse(&echoer, "198.51.100.1", IKE_PORT);
+	initiate_from(px, "198.51.100.1");
+	initiate_from(px, "198.51.100.1");
+	deliver_with_echoer(px, &echoer);
+	/* the table is full: a request without a cookie gets one, not a drop */
+	initiate_from(px, "198.51.100.1");
+	cr_assert(eq(int, tst_pair_deliver(px), IKE_ERR_COOKIE));
+	ike_engine_stats(px->side[BOB].e, &st);
+	cr_assert(eq(u64, st.half_open_limited, 0));
+	cr_assert(eq(u64, st.cookies_sent, 1));
+	/* the same request with the cookie is counted, and over the limit */
+	cr_assert(eq(int, tst_pair_deliver(px), IKE_OK)); /* alice repeats with the cookie */
+	cr_assert(eq(int, tst_pair_deliver(px), IKE_ERR_LIMIT));
+	ike_engine_stats(px->side[BOB].e, &st);
+	cr_assert(eq(u64, st.half_open_limited, 1));
+	cr_assert(eq(u32, st.half_open, 2));
+	cr_assert(eq(u32, st.sas, 2));
+}
+
+ENGINE_TEST(ike_xchg_init, keeps_no_state_for_requests_without_a_valid_cookie)
+{
+	tst_dgram first, second;
+	ike_stats st;
+	size_t blocks;
+	unsigned lines;
+
+	px->side[BOB].cfg.cookie_threshold = 0; /* always under pressure */
+	tst_pair_initiate(px);
+	cr_assert(tst_link_take(&px->link, 0, &first));
+	tst_link_push(&px->link, ALICE, &first.path, first.data, first.len);
+	cr_assert(eq(int, tst_pair_deliver(px), IKE_ERR_COOKIE));
+	cr_assert(eq(int, tst_pair_deliver(px), IKE_OK)); /* alice repeats with the cookie */
+	cr_assert(tst_link_take(&px->link, 0, &second));
+	blocks = tst_mem_live_blocks();
+	lines = px->side[BOB].log_lines;
+	/* a spoofed flood: the request without a cookie, and the one with alice's
+	 * cookie (bound to her address), from 1000 other addresses */
+	for (unsigned i = 0; i < 1000; i++) {
+		ike_path p = {px->side[BOB].addr, px->side[ALICE].addr};
+		p.remote.ip[2] = (uint8_t)(i >> 8);
+		p.remote.ip[3] = (uint8_t)(i + 3);
+		cr_assert(eq(int, ike_engine_recv(px->side[BOB].e, &p, first.data, first.len, px->clock.now),
+		             IKE_ERR_COOKIE));
+		cr_assert(eq(int,
+		             ike_engine_recv(px->side[BOB].e, &p, second.data, second.len, px->clock.now),
+		             IKE_ERR_COOKIE));
+		px->link.n = 0; /* the COOKIE answers go nowhere */
+	}
+	ike_engine_stats(px->side[BOB].e, &st);
+	cr_assert(eq(u32, st.sas, 0));
+	cr_assert(eq(u32, st.half_open, 0));
+	cr_assert(eq(u32, st.half_open_srcs, 0));
+	cr_assert(eq(u64, st.cookies_sent, 2001));
+	cr_assert(eq(sz, tst_mem_live_blocks(), blocks), "the flood allocated memory");
+	/* 2000 drops, 19 lines (the window began with alice's first request);
+	 * the summary follows when the window ends */
+	cr_assert(eq(u32, px->side[BOB].log_lines, lines + 19));
+	cr_assert(eq(u64, ike_engine_next_deadline(px->side[BOB].e), px->clock.now + 10000));
+	tst_pair_advance(px, 10000);
+	cr_assert(eq(u32, px->side[BOB].log_lines, lines + 20));
+	cr_assert(eq(str, px->side[BOB].last_log, "dropped datagrams (1981 more in the last 10 s)"));
+	cr_assert(eq(u64, ike_engine_next_deadline(px->side[BOB].e), IKE_NEVER));
+	/* alice's own request, from her address, still passes */
+	tst_link_push(&px->link, ALICE, &second.path, second.data, second.len);
+	tst_pair_run(px, 10000);
+	assert_both_up(px);
+}
+
+ENGINE_TEST(ike_xchg_init, limits_failed_send_lines)
+{
+	tst_dgram d;
+	ike_stats st;
+	unsigned lines;
+
+	px->side[BOB].cfg.cookie_threshold = 0;
+	tst_pair_initiate(px);
+	cr_assert(tst_link_take(&px->link, 0, &d));
+	lines = px->side[BOB].log_lines;
+	px->side[BOB].fail_send = true; /* answers to spoofed sources fail */
+	for (int i = 0; i < 50; i++) {
+		tst_link_push(&px->link, ALICE, &d.path, d.data, d.len);
+		cr_assert(eq(int, tst_pair_deliver(px), IKE_ERR_COOKIE));
+	}
+	ike_engine_stats(px->side[BOB].e, &st);
+	cr_assert(eq(u64, st.tx_failed, 50));
+	/* 20 drop lines and 20 send lines, then nothing until the windows end */
+	cr_assert(eq(u32, px->side[BOB].log_lines, lines + 40));
+	tst_pair_advance(px, 10000);
+	cr_assert(eq(u32, px->side[BOB].log_lines, lines + 42));
+	cr_assert(eq(str, px->side[BOB].last_log, "failed sends (30 more in the last 10 s)"));
 }
