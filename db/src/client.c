@@ -103,6 +103,9 @@ static int check_cpeer(db *d, const db_cpeer *p)
 	    (ret = db__check_text(d, "local traffic selector", p->local_ts, 1, DB_CIDR_MAX)) != IKE_OK ||
 	    (ret = db__check_text(d, "remote traffic selector", p->remote_ts, 1, DB_CIDR_MAX)) != IKE_OK)
 		return ret;
+	if ((unsigned)p->start > DB_START_ON_DEMAND)
+		return db__fail(d, IKE_ERR_INVAL, "start action %d is none of manual, always, on-demand",
+		                (int)p->start);
 	return db__check_blob(d, "public key", p->pubkey, p->pubkey_len, 0, DB_PUBKEY_MAX);
 }
 
@@ -172,7 +175,7 @@ static int write_cpeer(db *d, const db_cpeer *p, int64_t now, bool update, int64
 	c++;
 	sqlite3_bind_text(st, c++, p->local_ts, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, c++, p->remote_ts, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, c++, p->auto_start ? 1 : 0);
+	sqlite3_bind_int(st, c++, (int)p->start);
 	sqlite3_bind_int64(st, c, now);
 	if ((ret = db__exec_stmt(d, st, update ? "update peer" : "add peer", &n)) != IKE_OK)
 		goto fail;
@@ -209,7 +212,8 @@ static int read_cpeer(db *d, sqlite3_stmt *st, db_cpeer *out)
 
 	memset(out, 0, sizeof *out);
 	out->id = sqlite3_column_int64(st, 0);
-	out->auto_start = sqlite3_column_int64(st, 6) != 0;
+	out->start = (db_start)sqlite3_column_int64(st, 6);
+	out->intent = (db_intent)sqlite3_column_int64(st, 9);
 	out->created = sqlite3_column_int64(st, 7);
 	out->updated = sqlite3_column_int64(st, 8);
 	if ((ret = db__col_text(d, st, 1, out->alias, sizeof out->alias)) != IKE_OK ||
@@ -290,6 +294,27 @@ int db_cpeer_list(db *d, db_cpeer **out, size_t *n_out)
 	if (!(st = db__stmt(d, DB__S_CPEER_LIST)))
 		return IKE_ERR_DB;
 	return db__read_rows(d, st, sizeof **out, read_cpeer_row, "list peers", (void **)out, n_out);
+}
+
+int db_cpeer_set_intent(db *d, int64_t id, db_intent intent, int64_t now)
+{
+	sqlite3_stmt *st;
+	int64_t n = 0;
+	int ret;
+
+	db__clear_err(d);
+	if ((ret = db__need_kind(d, DB_KIND_CLIENT)) != IKE_OK)
+		return ret;
+	if ((unsigned)intent > DB_INTENT_DOWN)
+		return db__fail(d, IKE_ERR_INVAL, "intent %d is none of none, up, down", (int)intent);
+	if (!(st = db__stmt(d, DB__S_CPEER_SET_INTENT)))
+		return IKE_ERR_DB;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, (int)intent);
+	sqlite3_bind_int64(st, 3, now);
+	if ((ret = db__exec_stmt(d, st, "record the user's up/down", &n)) != IKE_OK)
+		return ret;
+	return n ? IKE_OK : db__fail(d, IKE_ERR_NOT_FOUND, "no peer with id %lld", (long long)id);
 }
 
 int db_cpeer_delete(db *d, const char *alias)

@@ -59,9 +59,10 @@
 	X(MS_GET, "SELECT address, port, keyid, pubkey, updated FROM medserver WHERE id = 1") \
 	X(MS_DEL, "DELETE FROM medserver WHERE id = 1")                                      \
 	X(CPEER_ADD, "INSERT INTO peers (alias, keyid, pubkey, local_ts, remote_ts, "       \
-		     "auto_start, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)")   \
+		     "start, created, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)")        \
 	X(CPEER_UPDATE, "UPDATE peers SET alias = ?2, keyid = ?3, pubkey = ?4, local_ts = ?5, " \
-			"remote_ts = ?6, auto_start = ?7, updated = ?8 WHERE id = ?1")         \
+			"remote_ts = ?6, start = ?7, updated = ?8 WHERE id = ?1")              \
+	X(CPEER_SET_INTENT, "UPDATE peers SET intent = ?2, updated = ?3 WHERE id = ?1")     \
 	X(CPEER_CLASH_KEYID, "SELECT 1 FROM peers WHERE keyid = ?1 AND id IS NOT ?2")        \
 	X(CPEER_CLASH_ALIAS, "SELECT 1 FROM peers WHERE alias = ?1 AND id IS NOT ?2")        \
 	X(CPEER_GET, DB__CPEER_COLS "WHERE alias = ?1")                                      \
@@ -74,7 +75,8 @@
 	"p.keyid_spki, p.pubkey, p.created, p.updated FROM peers p "                       \
 	"LEFT JOIN users u ON u.id = p.user_id "
 #define DB__CPEER_COLS                                                                   \
-	"SELECT id, alias, keyid, pubkey, local_ts, remote_ts, auto_start, created, updated " \
+	"SELECT id, alias, keyid, pubkey, local_ts, remote_ts, start, created, updated, "     \
+	"intent "                                                                             \
 	"FROM peers "
 
 /* clang-format on */

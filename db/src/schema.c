@@ -107,10 +107,34 @@ static const char client_v1[] =
 	"  updated INTEGER NOT NULL"
 	") STRICT;";
 
+/*
+ * medcli.db version 2: a peer's start action gains on-demand (start: 0 manual,
+ * 1 always, 2 on-demand; it was auto_start 0/1), and the user's last word on it
+ * is kept across restarts (intent: 0 none, 1 up, 2 down). peers is rebuilt
+ * (nothing references it).
+ */
+static const char client_v2[] =
+	"CREATE TABLE peers_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  alias TEXT NOT NULL UNIQUE CHECK (length(CAST(alias AS BLOB)) BETWEEN 1 AND 64),"
+	"  keyid BLOB NOT NULL UNIQUE CHECK (length(keyid) = 20),"
+	"  pubkey BLOB CHECK (pubkey IS NULL OR length(pubkey) BETWEEN 1 AND 4096),"
+	"  local_ts TEXT NOT NULL CHECK (length(CAST(local_ts AS BLOB)) BETWEEN 1 AND 64),"
+	"  remote_ts TEXT NOT NULL CHECK (length(CAST(remote_ts AS BLOB)) BETWEEN 1 AND 64),"
+	"  start INTEGER NOT NULL DEFAULT 0 CHECK (start IN (0, 1, 2)),"
+	"  intent INTEGER NOT NULL DEFAULT 0 CHECK (intent IN (0, 1, 2)),"
+	"  created INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL"
+	") STRICT;"
+	"INSERT INTO peers_new (id, alias, keyid, pubkey, local_ts, remote_ts, start, intent, created, updated)"
+	"  SELECT id, alias, keyid, pubkey, local_ts, remote_ts, auto_start, 0, created, updated FROM peers;"
+	"DROP TABLE peers;"
+	"ALTER TABLE peers_new RENAME TO peers;";
+
 /* clang-format on */
 
 static const char *const server_steps[] = {server_v1, server_v2};
-static const char *const client_steps[] = {client_v1};
+static const char *const client_steps[] = {client_v1, client_v2};
 
 /* 'IKMS' and 'IKMC': PRAGMA application_id, so a file of one kind is never taken for the other. */
 static const db__schema schemas[] = {

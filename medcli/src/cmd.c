@@ -35,7 +35,7 @@ static void usage(FILE *f)
 	    "       medcli server set [--dir DIR] --address IP[:PORT] (--pubkey FILE | --keyid HEX) [--port "
 	    "N]\n"
 	    "       medcli peer add [--dir DIR] --alias NAME (--pubkey FILE | --keyid HEX) --local-ts CIDR "
-	    "--remote-ts CIDR [--start manual|always]\n"
+	    "--remote-ts CIDR [--start manual|always|on-demand]\n"
 	    "       medcli peer list [--dir DIR] [--json]\n"
 	    "       medcli peer del [--dir DIR] NAME\n"
 	    "       medcli run [--dir DIR] [--port N] [--natt-port N] [--log-level LVL] [--ifname NAME] "
@@ -399,6 +399,11 @@ static int check_cidr(const char *cmd, const char *what, const char *text)
 	return 0;
 }
 
+static const char *start_name(db_start s)
+{
+	return s == DB_START_ALWAYS ? "always" : s == DB_START_ON_DEMAND ? "on-demand" : "manual";
+}
+
 static int cmd_peer_add(const args *a)
 {
 	const char *alias = get(a, "alias"), *lts = get(a, "local-ts"), *rts = get(a, "remote-ts");
@@ -416,12 +421,16 @@ static int cmd_peer_add(const args *a)
 	}
 	if (check_cidr("peer add", "local-ts", lts) || check_cidr("peer add", "remote-ts", rts))
 		goto out;
-	if (start && strcmp(start, "manual") != 0 && strcmp(start, "always") != 0) {
-		fprintf(stderr, "medcli peer add: --start manual|always (always: the daemon keeps the tunnel "
-		                "up from its start on; manual: only 'medcli up')\n");
+	if (start && strcmp(start, "manual") != 0 && strcmp(start, "always") != 0 &&
+	    strcmp(start, "on-demand") != 0) {
+		fprintf(stderr, "medcli peer add: --start manual|always|on-demand (always: the daemon keeps "
+		                "the tunnel up from its start on; on-demand: traffic for --remote-ts brings it "
+		                "up; manual: only 'medcli up')\n");
 		goto out;
 	}
-	p->auto_start = start && strcmp(start, "always") == 0;
+	p->start = !start || strcmp(start, "manual") == 0 ? DB_START_MANUAL
+	           : strcmp(start, "always") == 0        ? DB_START_ALWAYS
+	                                                 : DB_START_ON_DEMAND;
 	if (read_identity(a, "peer add", p->keyid, p->pubkey, sizeof p->pubkey, &p->pubkey_len))
 		goto out;
 	snprintf(p->alias, sizeof p->alias, "%s", alias);
@@ -469,7 +478,7 @@ static int cmd_peer_list(const args *a)
 			    arr, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "alias", list[i].alias, "keyid",
 			                   ike_keyid_format(list[i].keyid, hex), "local_ts", list[i].local_ts,
 			                   "remote_ts", list[i].remote_ts, "pubkey", list[i].pubkey_len > 0,
-			                   "start", list[i].auto_start ? "always" : "manual"));
+			                   "start", start_name(list[i].start)));
 		}
 		json_dumpf(arr, stdout, JSON_COMPACT);
 		putchar('\n');
@@ -477,8 +486,10 @@ static int cmd_peer_list(const args *a)
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			char hex[IKE_KEYID_HEX_LEN + 1];
-			printf("%-16s %s  %s <-> %s%s\n", list[i].alias, ike_keyid_format(list[i].keyid, hex),
+			printf("%-16s %s  %s <-> %s%s%s%s\n", list[i].alias, ike_keyid_format(list[i].keyid, hex),
 			       list[i].local_ts, list[i].remote_ts,
+			       list[i].start != DB_START_MANUAL ? "  start " : "",
+			       list[i].start != DB_START_MANUAL ? start_name(list[i].start) : "",
 			       list[i].pubkey_len ? "" : "  (no public key)");
 		}
 	}

@@ -165,7 +165,63 @@ void mc__conn_fail(conn *c, const char *why)
 
 static sup_start start_of(const db_cpeer *p)
 {
-	return p->auto_start ? SUP_START_ALWAYS : SUP_START_MANUAL;
+	switch (p->start) {
+	case DB_START_ALWAYS:
+		return SUP_START_ALWAYS;
+	case DB_START_ON_DEMAND:
+		return SUP_START_ON_DEMAND;
+	case DB_START_MANUAL:
+		break;
+	}
+	return SUP_START_MANUAL;
+}
+
+static sup_intent intent_of(db_intent i)
+{
+	return i == DB_INTENT_UP ? SUP_INTENT_UP : i == DB_INTENT_DOWN ? SUP_INTENT_DOWN : SUP_INTENT_NONE;
+}
+
+/* Keeps the user's up/down across restarts; a failure only costs that. */
+void mc__conn_keep_intent(conn *c)
+{
+	db_intent i = c->sup.intent == SUP_INTENT_UP     ? DB_INTENT_UP
+	              : c->sup.intent == SUP_INTENT_DOWN ? DB_INTENT_DOWN
+	                                                 : DB_INTENT_NONE;
+
+	if (c->db_id && db_cpeer_set_intent(c->d->db, c->db_id, i, (int64_t)time(NULL)) != IKE_OK)
+		mc__logc(c->d, IKE_LOG_WARN, c->alias, "cannot keep the user's %s across restarts: %s",
+		         i == DB_INTENT_DOWN ? "down" : "up", db_errmsg(c->d->db));
+}
+
+/* On-demand: the peer's side is routed into the data plane before the tunnel
+ * exists, so that traffic for it brings the tunnel up (SUP_EV_TRAFFIC). */
+void mc__conn_sync_trap(conn *c)
+{
+#ifdef MEDCLI_HAVE_DP
+	mc_daemon *d = c->d;
+	char key[sizeof c->trap_ts];
+	bool want = d->dp && c->used && c->present && c->sup.cfg.start == SUP_START_ON_DEMAND;
+	int rc;
+
+	snprintf(key, sizeof key, "%s|%s", c->lts_text, c->rts_text);
+	if (c->trapped && (!want || strcmp(key, c->trap_ts) != 0)) {
+		(void)dp_trap_del(d->dp, c);
+		c->trapped = false;
+	}
+	if (!want || c->trapped)
+		return;
+	rc = dp_trap_add(d->dp, &c->lts.ts[0], &c->rts.ts[0], c);
+	if (rc != IKE_OK) {
+		mc__logc(d, IKE_LOG_WARN, c->alias, "on-demand: cannot route %s into the tunnel device: %s",
+		         c->rts_text, ike_strerror(rc));
+		return;
+	}
+	c->trapped = true;
+	snprintf(c->trap_ts, sizeof c->trap_ts, "%s", key);
+	mc__logc(d, IKE_LOG_INFO, c->alias, "on-demand: traffic to %s brings the tunnel up", c->rts_text);
+#else
+	(void)c;
+#endif
 }
 
 /* Loads the configured peers from the database, keeping the state of the ones
@@ -212,8 +268,15 @@ int mc__load_conns(mc_daemon *d)
 				sc.attempt_ms = (ike_ms)d->o->up_timeout_s * 1000;
 				sc.start = start_of(p);
 				sup_init(&c->sup, &sc, mc__now(d));
+				/* the user's word from before a restart */
+				sup_set_intent(&c->sup, intent_of(p->intent), mc__now(d));
+				if (p->intent != DB_INTENT_NONE)
+					mc__logc(d, IKE_LOG_INFO, p->alias,
+					         "kept from before: the user wants it %s",
+					         p->intent == DB_INTENT_UP ? "up" : "down");
 			}
 		}
+		c->db_id = p->id;
 		sup_set_start(&c->sup, start_of(p), mc__now(d)); /* a reload may change it */
 		c->present = true;
 		memcpy(c->keyid, p->keyid, IKE_KEYID_LEN);
@@ -230,6 +293,7 @@ int mc__load_conns(mc_daemon *d)
 		c->lts.ts[0] = l;
 		c->rts.n = 1;
 		c->rts.ts[0] = r;
+		mc__conn_sync_trap(c);
 	}
 	/* Peers deleted from the database: tear their tunnels down. */
 	for (size_t i = 0; i < d->nconns; i++) {
@@ -238,6 +302,7 @@ int mc__load_conns(mc_daemon *d)
 			continue; /* a session still running is freed first, then the slot */
 		mc__logc(d, IKE_LOG_INFO, c->alias, "removed from the configuration");
 		mc__conn_abort(c);
+		mc__conn_sync_trap(c);
 		free(c->pubkey);
 		c->pubkey = NULL;
 		c->used = false;

@@ -160,6 +160,20 @@ static int dp_send(void *user, const ike_path *path, const uint8_t *pkt, size_t 
 	mc_daemon *d = user;
 	return ikeio_udp_send_raw(d->socks.natt, path, pkt, len);
 }
+
+/* On-demand: a packet for a peer's side with no tunnel (dp traps, at most once a
+ * second per peer). */
+static void on_trap(void *user, void *cookie)
+{
+	mc_daemon *d = user;
+	conn *c = cookie;
+
+	if (!c->used || sup_wanted(&c->sup) || c->sup.intent == SUP_INTENT_DOWN)
+		return;
+	mc__logc(d, IKE_LOG_INFO, c->alias, "on-demand: traffic for %s, bringing the tunnel up", c->rts_text);
+	mc__conn_event(c, SUP_EV_TRAFFIC, NULL);
+	ikeio_driver_rearm(d->drv);
+}
 #endif
 
 /* ---- start and stop ---- */
@@ -284,6 +298,10 @@ static int setup(mc_daemon *d)
 			         rc == IKE_ERR_IO ? strerror(errno) : "");
 			return rc;
 		}
+		dp_set_trap_cb(d->dp, on_trap);
+		for (size_t i = 0; i < d->nconns; i++)
+			if (d->conns[i].used)
+				mc__conn_sync_trap(&d->conns[i]);
 	}
 #endif
 	snprintf(path, sizeof path, "%s/medcli.ctl", d->o->dir);

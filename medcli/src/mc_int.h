@@ -73,6 +73,9 @@ typedef struct conn {
 	size_t pubkey_len;
 	char lts_text[DB_CIDR_MAX + 1], rts_text[DB_CIDR_MAX + 1];
 	ike_tsel_list lts, rts;
+	int64_t db_id; /* the peer's row, for the user's up/down */
+	bool trapped;  /* on-demand: its trap is in the data plane (for trap_ts) */
+	char trap_ts[2 * DB_CIDR_MAX + 2];
 
 	sup sup;            /* the policy: state, intent, attempts, retries (medcli/sup) */
 	bool probe_pending; /* the supervisor asked for a liveness check */
@@ -151,6 +154,8 @@ void mc__conn_abort(conn *c);
 void mc__conn_event(conn *c, sup_ev_type ev, const char *why);
 void mc__conn_apply(conn *c, unsigned actions);
 void mc__conn_fail(conn *c, const char *why);
+void mc__conn_keep_intent(conn *c);
+void mc__conn_sync_trap(conn *c);
 uint32_t mc__rand32(void);
 int mc__load_conns(mc_daemon *d);
 int mc__load_server(mc_daemon *d);

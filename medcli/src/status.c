@@ -98,6 +98,7 @@ static json_t *ctl_up(mc_daemon *d, const char *alias)
 		return err_json("%s", d->reg_error);
 	mc__logc(d, IKE_LOG_INFO, c->alias, "wanted up by the user");
 	mc__conn_event(c, SUP_EV_USER_UP, NULL);
+	mc__conn_keep_intent(c);
 	ikeio_driver_rearm(d->drv);
 	return json_pack("{s:b, s:s}", "ok", 1, "state", sup_state_name(c->sup.st));
 }
@@ -110,6 +111,7 @@ static json_t *ctl_down(mc_daemon *d, const char *alias)
 		return err_json("no peer named %s", alias);
 	mc__logc(d, IKE_LOG_INFO, c->alias, "taken down by the user");
 	mc__conn_event(c, SUP_EV_USER_DOWN, NULL);
+	mc__conn_keep_intent(c);
 	ikeio_driver_rearm(d->drv);
 	return json_pack("{s:b}", "ok", 1);
 }

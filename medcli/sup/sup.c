@@ -67,8 +67,14 @@ void sup_set_start(sup *s, sup_start start, ike_ms now)
 	s->cfg.start = start;
 	if (s->st == SUP_DOWN && sup_wanted(s)) {
 		s->st = SUP_RETRYING;
-		s->retry_at = now;
+		s->retry_at = now ? now : 1; /* 0 is "none" */
 	}
+}
+
+void sup_set_intent(sup *s, sup_intent intent, ike_ms now)
+{
+	s->intent = intent;
+	sup_set_start(s, s->cfg.start, now);
 }
 
 bool sup_wanted(const sup *s)

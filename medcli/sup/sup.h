@@ -49,20 +49,20 @@ typedef enum sup_intent {
 } sup_intent;
 
 typedef enum sup_ev_type {
-	SUP_EV_USER_UP = 1,     /* `medcli up` */
-	SUP_EV_USER_DOWN,       /* `medcli down` */
-	SUP_EV_TRAFFIC,         /* on-demand: a packet for the peer's side */
-	SUP_EV_REGISTERED,      /* the registration at the mediation server is (again) up */
-	SUP_EV_UNREGISTERED,    /* ... and is down */
-	SUP_EV_PEER_OFFLINE,    /* the server: the peer is not registered (ME_CONNECT_FAILED) */
-	SUP_EV_PEER_ONLINE,     /* the server's ME_CALLBACK: the peer registered */
-	SUP_EV_PEER_REQUEST,    /* a mediated connection requested by the peer (ask sup_accepts first) */
-	SUP_EV_ANSWERED,        /* the peer answered our ME_CONNECT: checks start */
-	SUP_EV_PAIR_CHOSEN,     /* the checks found a pair: the direct IKE_SA starts */
-	SUP_EV_TUNNEL_UP,       /* CHILD_SA installed */
-	SUP_EV_PEER_DELETED,    /* the peer deleted the direct IKE_SA (INFORMATIONAL DELETE) */
-	SUP_EV_TUNNEL_DEAD,     /* the direct IKE_SA died (DPD, retransmissions) */
-	SUP_EV_FAILED,          /* this attempt failed (no path, the server refused, the IKE_SA failed) */
+	SUP_EV_USER_UP = 1,      /* `medcli up` */
+	SUP_EV_USER_DOWN,        /* `medcli down` */
+	SUP_EV_TRAFFIC,          /* on-demand: a packet for the peer's side */
+	SUP_EV_REGISTERED,       /* the registration at the mediation server is (again) up */
+	SUP_EV_UNREGISTERED,     /* ... and is down */
+	SUP_EV_PEER_OFFLINE,     /* the server: the peer is not registered (ME_CONNECT_FAILED) */
+	SUP_EV_PEER_ONLINE,      /* the server's ME_CALLBACK: the peer registered */
+	SUP_EV_PEER_REQUEST,     /* a mediated connection requested by the peer (ask sup_accepts first) */
+	SUP_EV_ANSWERED,         /* the peer answered our ME_CONNECT: checks start */
+	SUP_EV_PAIR_CHOSEN,      /* the checks found a pair: the direct IKE_SA starts */
+	SUP_EV_TUNNEL_UP,        /* CHILD_SA installed */
+	SUP_EV_PEER_DELETED,     /* the peer deleted the direct IKE_SA (INFORMATIONAL DELETE) */
+	SUP_EV_TUNNEL_DEAD,      /* the direct IKE_SA died (DPD, retransmissions) */
+	SUP_EV_FAILED,           /* this attempt failed (no path, the server refused, the IKE_SA failed) */
 	SUP_EV_ENDPOINT_CHANGED, /* our public endpoint changed (the server told us) */
 	SUP_EV_ASKED             /* our ME_CONNECT request went out to the server */
 } sup_ev_type;
@@ -128,6 +128,11 @@ void sup_init(sup *s, const sup_cfg *cfg, ike_ms now);
 /* A new start action (configuration reloaded). When that makes a resting
  * connection wanted, the next tick starts it; the user's word stays in force. */
 void sup_set_start(sup *s, sup_start start, ike_ms now);
+
+/* Restores the user's last word as it was kept across a restart: like
+ * sup_set_start, a resting connection that this makes wanted starts at the
+ * next tick; nothing is aborted. */
+void sup_set_intent(sup *s, sup_intent intent, ike_ms now);
 
 /* Whether the tunnel is wanted now (by the user, or by the start action). */
 bool sup_wanted(const sup *s);

@@ -44,7 +44,7 @@ typedef enum db_kind {
 
 /* Schema versions this build writes (PRAGMA user_version). */
 #define DB_SERVER_VERSION 2
-#define DB_CLIENT_VERSION 1
+#define DB_CLIENT_VERSION 2
 
 #define DB_LOGIN_MAX 64   /* bytes */
 #define DB_ALIAS_MAX 64   /* bytes */
@@ -138,6 +138,20 @@ typedef struct db_medserver {
 	int64_t updated;               /* output only */
 } db_medserver;
 
+/* What brings a peer's tunnel up when its user has said nothing (client). */
+typedef enum db_start {
+	DB_START_MANUAL = 0,   /* only `medcli up` */
+	DB_START_ALWAYS = 1,   /* from the daemon's start on */
+	DB_START_ON_DEMAND = 2 /* when traffic for the peer's side appears */
+} db_start;
+
+/* The user's last word on a peer's tunnel, kept across restarts (client). */
+typedef enum db_intent {
+	DB_INTENT_NONE = 0, /* follow the start action */
+	DB_INTENT_UP = 1,   /* `medcli up`: keep it up */
+	DB_INTENT_DOWN = 2  /* `medcli down`: keep it down */
+} db_intent;
+
 /* A mediated peer the client may connect to (client). */
 typedef struct db_cpeer {
 	int64_t id;
@@ -147,8 +161,9 @@ typedef struct db_cpeer {
 	size_t pubkey_len;
 	char local_ts[DB_CIDR_MAX + 1];  /* local traffic selector, CIDR text */
 	char remote_ts[DB_CIDR_MAX + 1]; /* remote traffic selector, CIDR text */
-	bool auto_start;
-	int64_t created; /* output only */
+	db_start start;
+	db_intent intent; /* output only: written by db_cpeer_set_intent */
+	int64_t created;  /* output only */
 	int64_t updated; /* output only */
 } db_cpeer;
 
@@ -366,7 +381,7 @@ IKE_MUST_CHECK int db_medserver_clear(db *d);
 /*
  * Adds a peer. Reads alias (1..DB_ALIAS_MAX bytes, unique), keyid (unique),
  * pubkey/pubkey_len (0 = none), local_ts and remote_ts (1..DB_CIDR_MAX bytes; the
- * caller checks they are CIDRs), auto_start. *id_out, *clash may be NULL.
+ * caller checks they are CIDRs), start. *id_out, *clash may be NULL.
  * Returns IKE_ERR_EXISTS with *clash = DB_FIELD_KEYID or DB_FIELD_ALIAS (keyid first).
  */
 IKE_MUST_CHECK int db_cpeer_add(db *d, const db_cpeer *p, int64_t now, int64_t *id_out, db_field *clash);
@@ -382,10 +397,14 @@ IKE_MUST_CHECK int db_cpeer_list(db *d, db_cpeer **out, size_t *n_out);
 
 /*
  * Rewrites the peer with id p->id with every field of p (alias, keyid, pubkey,
- * traffic selectors, auto_start). IKE_ERR_NOT_FOUND if no such id; IKE_ERR_EXISTS
+ * traffic selectors, start; not the intent). IKE_ERR_NOT_FOUND if no such id; IKE_ERR_EXISTS
  * with *clash as for db_cpeer_add.
  */
 IKE_MUST_CHECK int db_cpeer_update(db *d, const db_cpeer *p, int64_t now, db_field *clash);
+
+/* Records the user's last word (up/down) on the peer with that id.
+ * IKE_ERR_NOT_FOUND if no such id, IKE_ERR_INVAL for an unknown intent. */
+IKE_MUST_CHECK int db_cpeer_set_intent(db *d, int64_t id, db_intent intent, int64_t now);
 
 /* Deletes the peer with that alias. IKE_ERR_NOT_FOUND if none. */
 IKE_MUST_CHECK int db_cpeer_delete(db *d, const char *alias);

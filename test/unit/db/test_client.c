@@ -69,7 +69,7 @@ DB_TEST(db_cpeer, adds_gets_and_lists_peers)
 	size_t n = 0;
 
 	fill_cpeer(&p, "bob", 2);
-	p.auto_start = true;
+	p.start = DB_START_ALWAYS;
 	p.pubkey_len = 4;
 	memcpy(p.pubkey, "\x30\x82\x01\x22", 4);
 	cr_assert(eq(int, db_cpeer_add(d, &p, 50, &id, NULL), IKE_OK), "%s", db_errmsg(d));
@@ -80,13 +80,14 @@ DB_TEST(db_cpeer, adds_gets_and_lists_peers)
 	cr_assert(eq(i64, got.id, id));
 	cr_assert(eq(str, got.local_ts, "10.99.0.2/32"));
 	cr_assert(eq(str, got.remote_ts, "10.99.1.2/32"));
-	cr_assert(got.auto_start);
+	cr_assert(eq(int, (int)got.start, DB_START_ALWAYS));
+	cr_assert(eq(int, (int)got.intent, DB_INTENT_NONE));
 	cr_assert(eq(sz, got.pubkey_len, 4));
 	cr_assert(eq(i64, got.created, 50));
 
 	cr_assert(eq(int, db_cpeer_find_keyid(d, p.keyid, DB_KEYID_LEN, &got), IKE_OK));
 	cr_assert(eq(str, got.alias, "alice"));
-	cr_assert(not(got.auto_start));
+	cr_assert(eq(int, (int)got.start, DB_START_MANUAL));
 	cr_assert(eq(sz, got.pubkey_len, 0));
 	cr_assert(eq(int, db_cpeer_find_keyid(d, p.keyid, 19, &got), IKE_ERR_NOT_FOUND));
 
@@ -96,6 +97,38 @@ DB_TEST(db_cpeer, adds_gets_and_lists_peers)
 	cr_assert(eq(str, list[1].alias, "bob"));
 	db_free(list);
 	cr_assert(eq(int, db_cpeer_get(d, "carol", &got), IKE_ERR_NOT_FOUND));
+	db_close(d);
+}
+
+DB_TEST(db_cpeer, keeps_the_users_word_and_start_action)
+{
+	db *d = tst_open_client();
+	db_cpeer p, got;
+	int64_t id = 0;
+
+	fill_cpeer(&p, "bob", 2);
+	p.start = DB_START_ON_DEMAND;
+	cr_assert(eq(int, db_cpeer_add(d, &p, 1, &id, NULL), IKE_OK), "%s", db_errmsg(d));
+	cr_assert(eq(int, db_cpeer_set_intent(d, id, DB_INTENT_UP, 2), IKE_OK), "%s", db_errmsg(d));
+	cr_assert(eq(int, db_cpeer_get(d, "bob", &got), IKE_OK));
+	cr_assert(eq(int, (int)got.intent, DB_INTENT_UP));
+	cr_assert(eq(int, (int)got.start, DB_START_ON_DEMAND));
+	/* rewriting the peer's configuration keeps the user's word */
+	got.start = DB_START_MANUAL;
+	cr_assert(eq(int, db_cpeer_update(d, &got, 3, NULL), IKE_OK));
+	cr_assert(eq(int, db_cpeer_set_intent(d, id, DB_INTENT_DOWN, 4), IKE_OK));
+	cr_assert(eq(int, db_cpeer_get(d, "bob", &got), IKE_OK));
+	cr_assert(eq(int, (int)got.intent, DB_INTENT_DOWN));
+	cr_assert(eq(int, (int)got.start, DB_START_MANUAL));
+	/* bad values and ids are refused, nothing written */
+	cr_assert(eq(int, db_cpeer_set_intent(d, id, (db_intent)3, 5), IKE_ERR_INVAL));
+	cr_assert(eq(int, db_cpeer_set_intent(d, id + 100, DB_INTENT_UP, 5), IKE_ERR_NOT_FOUND));
+	got.start = (db_start)7;
+	cr_assert(eq(int, db_cpeer_update(d, &got, 6, NULL), IKE_ERR_INVAL));
+	cr_assert(eq(int, db_cpeer_get(d, "bob", &got), IKE_OK));
+	cr_assert(eq(int, (int)got.intent, DB_INTENT_DOWN));
+	cr_assert(eq(int, (int)got.start, DB_START_MANUAL));
+	cr_assert(eq(i64, got.updated, 4));
 	db_close(d);
 }
 
@@ -132,7 +165,7 @@ DB_TEST(db_cpeer, updates_every_field)
 	fill_cpeer(&p, "bob", 2);
 	p.id = id;
 	snprintf(p.remote_ts, sizeof p.remote_ts, "10.20.0.0/16");
-	p.auto_start = true;
+	p.start = DB_START_ON_DEMAND;
 	cr_assert(eq(int, db_cpeer_update(d, &p, 7, &clash), IKE_OK), "%s", db_errmsg(d));
 	fill_cpeer(&p, "robert", 5);
 	p.id = id;

@@ -140,3 +140,49 @@ DB_TEST(db_migrate, second_handle_opens_migrated_file_without_migrating)
 	db_close(a);
 	db_close(b);
 }
+
+/* medcli.db version 1 (frozen copy): peers had auto_start 0/1 and no intent. */
+static const char client_v1_ddl[] =
+    "CREATE TABLE settings ("
+    "  key TEXT PRIMARY KEY NOT NULL CHECK (length(CAST(key AS BLOB)) BETWEEN 1 AND 64),"
+    "  value TEXT NOT NULL CHECK (length(CAST(value AS BLOB)) <= 4096)) STRICT, WITHOUT ROWID;"
+    "CREATE TABLE medserver (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  address TEXT NOT NULL CHECK (length(CAST(address AS BLOB)) BETWEEN 1 AND 255),"
+    "  port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),"
+    "  keyid BLOB CHECK (keyid IS NULL OR length(keyid) = 20),"
+    "  pubkey BLOB CHECK (pubkey IS NULL OR length(pubkey) BETWEEN 1 AND 4096),"
+    "  updated INTEGER NOT NULL, CHECK (keyid IS NOT NULL OR pubkey IS NOT NULL)) STRICT;"
+    "CREATE TABLE peers (id INTEGER PRIMARY KEY,"
+    "  alias TEXT NOT NULL UNIQUE CHECK (length(CAST(alias AS BLOB)) BETWEEN 1 AND 64),"
+    "  keyid BLOB NOT NULL UNIQUE CHECK (length(keyid) = 20),"
+    "  pubkey BLOB CHECK (pubkey IS NULL OR length(pubkey) BETWEEN 1 AND 4096),"
+    "  local_ts TEXT NOT NULL CHECK (length(CAST(local_ts AS BLOB)) BETWEEN 1 AND 64),"
+    "  remote_ts TEXT NOT NULL CHECK (length(CAST(remote_ts AS BLOB)) BETWEEN 1 AND 64),"
+    "  auto_start INTEGER NOT NULL DEFAULT 0 CHECK (auto_start IN (0, 1)),"
+    "  created INTEGER NOT NULL, updated INTEGER NOT NULL) STRICT;"
+    "PRAGMA application_id = 1229671747;" /* 0x494b4d43 'IKMC' */
+    "PRAGMA user_version = 1;";
+
+DB_TEST(db_migrate, client_v1_peers_keep_their_start_and_gain_an_intent)
+{
+	sqlite3 *c = tst_raw("medcli.db");
+	db_cpeer got;
+	db *d;
+
+	tst_raw_exec(c, client_v1_ddl);
+	tst_raw_exec(
+	    c, "INSERT INTO peers (id, alias, keyid, local_ts, remote_ts, auto_start, created, updated) "
+	       "VALUES (3, 'bob', zeroblob(20), '10.91.0.1/32', '10.92.0.1/32', 1, 10, 11),"
+	       "       (4, 'carol', randomblob(20), '10.91.0.1/32', '10.93.0.1/32', 0, 12, 13);");
+	sqlite3_close(c);
+	d = tst_open_client();
+	cr_assert(eq(int, db_schema_version(d), DB_CLIENT_VERSION));
+	cr_assert(eq(int, db_cpeer_get(d, "bob", &got), IKE_OK), "%s", db_errmsg(d));
+	cr_assert(eq(i64, got.id, 3));
+	cr_assert(eq(int, (int)got.start, DB_START_ALWAYS));
+	cr_assert(eq(int, (int)got.intent, DB_INTENT_NONE));
+	cr_assert(eq(i64, got.updated, 11));
+	cr_assert(eq(int, db_cpeer_get(d, "carol", &got), IKE_OK));
+	cr_assert(eq(int, (int)got.start, DB_START_MANUAL));
+	db_close(d);
+}

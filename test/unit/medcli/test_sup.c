@@ -291,7 +291,8 @@ Test(sup, a_stale_unanswered_request_yields_to_the_peers)
 	cr_assert_not(sup_accepts(&a, true, 200 + c.cross_ms - 1), "still at once");
 	cr_assert(sup_accepts(&a, true, 200 + c.cross_ms), "ours went unanswered: the peer's goes on");
 	cr_assert(sup_accepts(&a, false, 200), "the peer's wins anyway");
-	cr_assert_eq(sup_event(&a, SUP_EV_PEER_REQUEST, NULL, 200 + c.cross_ms, 0), SUP_DO_ABORT | SUP_DO_ACCEPT);
+	cr_assert_eq(sup_event(&a, SUP_EV_PEER_REQUEST, NULL, 200 + c.cross_ms, 0),
+	             SUP_DO_ABORT | SUP_DO_ACCEPT);
 	cr_assert_eq(a.st, SUP_CHECKING);
 	cr_assert(sup_wanted(&a), "still wanted");
 	/* a fresh attempt forgets when the old request went out */
@@ -427,4 +428,38 @@ Test(sup, reconfigured_to_always_starts)
 	sup_set_start(&s, SUP_START_MANUAL, 300);
 	(void)sup_tick(&s, sup_next_deadline(&s), NULL, 0);
 	cr_assert_eq(s.st, SUP_DOWN);
+}
+
+/* The user's word kept across a restart: up starts at the first tick, down
+ * refuses the peer and outranks start = always. */
+Test(sup, a_kept_intent_is_restored_at_start)
+{
+	sup s;
+	sup_cfg c = cfg_with(SUP_START_MANUAL);
+
+	sup_init(&s, &c, 1000);
+	sup_set_intent(&s, SUP_INTENT_UP, 1000);
+	cr_assert(sup_wanted(&s));
+	cr_assert_eq(sup_next_deadline(&s), 1000);
+	cr_assert_eq(sup_tick(&s, 1000, NULL, 0), SUP_DO_ABORT | SUP_DO_MEDIATE);
+	cr_assert_eq(s.st, SUP_MEDIATING);
+
+	c = cfg_with(SUP_START_ALWAYS);
+	sup_init(&s, &c, 1000);
+	sup_set_intent(&s, SUP_INTENT_DOWN, 1000);
+	cr_assert_not(sup_wanted(&s));
+	cr_assert_not(sup_accepts(&s, false, 1000));
+	cr_assert_eq(sup_tick(&s, 1000, NULL, 0), SUP_DO_ABORT, "the retry start = always queued rests");
+	cr_assert_eq(s.st, SUP_DOWN);
+	cr_assert_eq(sup_next_deadline(&s), IKE_NEVER);
+
+	/* on-demand: traffic wants it, down forgets that */
+	c = cfg_with(SUP_START_ON_DEMAND);
+	sup_init(&s, &c, 0);
+	cr_assert_not(sup_wanted(&s));
+	cr_assert_eq(sup_event(&s, SUP_EV_TRAFFIC, NULL, 5, 0), SUP_DO_ABORT | SUP_DO_MEDIATE);
+	cr_assert(sup_wanted(&s));
+	(void)sup_event(&s, SUP_EV_USER_DOWN, NULL, 6, 0);
+	cr_assert_not(sup_wanted(&s));
+	cr_assert_eq(sup_event(&s, SUP_EV_TRAFFIC, NULL, 7, 0), 0, "down: traffic does not bring it back");
 }
