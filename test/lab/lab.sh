@@ -570,7 +570,9 @@ lab_med_has_endpoint() {
 # lab_med_setup: keys (medcli keygen), medsrv peers, medcli server and peers
 # (alice <-> bob with the tunnel addresses), daemons started, both registered.
 # Sets SRV_ID ALICE_ID BOB_ID LAB_MEDSRV_PID LAB_MEDCLI_PID_alice LAB_MEDCLI_PID_bob.
-# LAB_MEDCLI_ARGS: extra options for both `medcli run` (e.g. "--dpd 1").
+# LAB_MEDCLI_ARGS: extra options for both `medcli run` (e.g. "--dpd 1");
+# LAB_PEER_ARGS_alice / LAB_PEER_ARGS_bob: extra options for that side's
+# `medcli peer add` (e.g. "--start on-demand").
 lab_med_setup() {
 	local h d got
 	SRV=$LAB_DIR/srv
@@ -591,9 +593,9 @@ lab_med_setup() {
 	got=$("$MEDSRV" peer add --dir "$SRV" --alias bob --pubkey "$B/medcli.pub") || lab_fail "medsrv peer add bob"
 	[ "$got" = "$BOB_ID" ] || lab_fail "medsrv says bob is $got, medcli keygen said $BOB_ID"
 	"$MEDCLI" peer add --dir "$A" --alias bob --pubkey "$B/medcli.pub" --local-ts "$LAB_ALICE_TUN/32" \
-		--remote-ts "$LAB_BOB_TUN/32" >/dev/null || lab_fail "peer add on alice"
+		--remote-ts "$LAB_BOB_TUN/32" ${LAB_PEER_ARGS_alice:-} >/dev/null || lab_fail "peer add on alice"
 	"$MEDCLI" peer add --dir "$B" --alias alice --pubkey "$A/medcli.pub" --local-ts "$LAB_BOB_TUN/32" \
-		--remote-ts "$LAB_ALICE_TUN/32" >/dev/null || lab_fail "peer add on bob"
+		--remote-ts "$LAB_ALICE_TUN/32" ${LAB_PEER_ARGS_bob:-} >/dev/null || lab_fail "peer add on bob"
 	lab_log "KEY_IDs: srv $SRV_ID alice $ALICE_ID bob $BOB_ID"
 
 	lab_bg srv medsrv "$MEDSRV" run --dir "$SRV" --listen "$LAB_SRV_IP" --log-level debug
