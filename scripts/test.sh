@@ -6,7 +6,8 @@
 #   4. the network-namespace tests: integration (our programs, NAT routers) and interop (strongSwan)
 #   5. the browser tests (Playwright + Debian chromium), when present
 # Ends with one line "tests: N passed, N failed" and exits non-zero on any failure.
-# Options (environment): FUZZ_SECONDS (default 20 per target), ONLY=unit|asan|fuzz|lab|web.
+#   4b. the self-healing namespace tests again with the ASan + UBSan build (ASAN_LAB lists them)
+# Options (environment): FUZZ_SECONDS (default 20 per target), ONLY=unit|asan|fuzz|lab|asanlab|web.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -98,23 +99,44 @@ if stage fuzz && [ -f test/fuzz/CMakeLists.txt ]; then
 	fi
 fi
 
+# run_lab TEST_SCRIPT BUILD_DIR SUFFIX: one namespace test, counted.
+run_lab() {
+	local t=$1 dir=$2 sfx=$3 name log start rc
+	name=$(basename "$t" .sh)$sfx
+	log="$LOGDIR/$name.log"
+	start=$SECONDS
+	BUILD_DIR="$dir" timeout --kill-after=10 600 bash "$t" >"$log" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		note_pass 1; echo "   $name: ok ($((SECONDS - start)) s)"
+	elif [ $rc -eq 77 ]; then
+		echo "   $name: skipped ($(tail -1 "$log"))"
+	else
+		note_fail 1 "$name (rc $rc, see $log)"; echo "   $name: FAILED rc=$rc"; tail -30 "$log"
+	fi
+}
+
 if stage lab; then
 	echo "== network-namespace tests"
 	for t in test/integration/test_*.sh test/interop/test_*.sh; do
 		[ -f "$t" ] || continue
-		name=$(basename "$t" .sh)
-		log="$LOGDIR/$name.log"
-		start=$SECONDS
-		BUILD_DIR="$ROOT/build" timeout --kill-after=10 600 bash "$t" >"$log" 2>&1
-		rc=$?
-		if [ $rc -eq 0 ]; then
-			note_pass 1; echo "   $name: ok ($((SECONDS - start)) s)"
-		elif [ $rc -eq 77 ]; then
-			echo "   $name: skipped ($(tail -1 "$log"))"
-		else
-			note_fail 1 "$name (rc $rc, see $log)"; echo "   $name: FAILED rc=$rc"; tail -30 "$log"
-		fi
+		run_lab "$t" "$ROOT/build" ""
 	done
+fi
+
+# The self-healing tests again with the ASan + UBSan daemons (issue 9): a
+# sanitizer report in a daemon's log fails them.
+ASAN_LAB=${ASAN_LAB:-test_medcli_pair test_medcli_heal test_medcli_start test_medcli_peer_away test_medcli_chaos test_medsrv_flood}
+if stage asanlab; then
+	echo "== network-namespace tests, ASan + UBSan build"
+	if [ -x "$ROOT/build-asan/bin/medcli" ] || build "$ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON; then
+		for n in $ASAN_LAB; do
+			[ -f "test/integration/$n.sh" ] || continue
+			run_lab "test/integration/$n.sh" "$ROOT/build-asan" "-asan"
+		done
+	else
+		tail -40 "$LOGDIR/build-asan-build.log"; note_fail 1 "asan build"
+	fi
 fi
 
 if stage web && [ -f test/web/run.sh ]; then

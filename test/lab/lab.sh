@@ -143,6 +143,14 @@ lab_cleanup() {
 		ns=$(lab_ns "$host")
 		ip netns del "$ns" 2>/dev/null
 	done
+	# Every daemon has exited now: a sanitizer report (ASan, LeakSanitizer at
+	# exit, UBSan) in any log fails a test that passed otherwise.
+	if [ "$rc" = 0 ] && [ -n "${LAB_DIR:-}" ] &&
+		grep -l "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" "$LAB_DIR"/*.log >/dev/null 2>&1; then
+		lab_log "FAIL: sanitizer report in $(grep -l "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" "$LAB_DIR"/*.log | tr '\n' ' ')"
+		grep -h -A20 "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error:" "$LAB_DIR"/*.log | head -60 >&2
+		rc=1
+	fi
 	if [ "${LAB_KEEP:-0}" = 1 ] || { [ "$rc" != 0 ] && [ "$rc" != 77 ] && [ "${LAB_KEEP_ON_FAIL:-0}" = 1 ]; }; then
 		lab_log "kept $LAB_DIR"
 	elif [ -n "${LAB_DIR:-}" ] && [ -d "$LAB_DIR" ]; then
