@@ -44,7 +44,8 @@ typedef struct ike_key ike_key;
  * freed with ike_key_free(); it is NULL on error. mem may be NULL (C library).
  * Errors: IKE_ERR_MALFORMED (not a recognised key, bad base64 or DER, ssh line
  * with trailing garbage), IKE_ERR_UNSUPPORTED (not RSA, or encrypted),
- * IKE_ERR_INVAL, IKE_ERR_NOMEM. Keys of any size are loaded: check ike_key_bits(). */
+ * IKE_ERR_INVAL, IKE_ERR_NOMEM. Weak keys are loaded too: a public key from outside
+ * must then pass ike_key_check_public(). */
 IKE_MUST_CHECK int ike_key_load(ike_key **out, const ike_mem *mem, ike_slice data);
 
 /* Same as ike_key_load() for the content of the file at path (at most
@@ -53,9 +54,32 @@ IKE_MUST_CHECK int ike_key_load(ike_key **out, const ike_mem *mem, ike_slice dat
  * IKE_ERR_LIMIT (file too large). */
 IKE_MUST_CHECK int ike_key_load_file(ike_key **out, const ike_mem *mem, const char *path);
 
-/* Generates a new RSA private key of `bits` bits (>= IKE_KEY_MIN_BITS, <= 16384,
+/* Generates a new RSA private key of `bits` bits (>= IKE_KEY_MIN_BITS, <= IKE_KEY_MAX_BITS,
  * exponent 65537). Errors: IKE_ERR_INVAL (size), IKE_ERR_CRYPTO, IKE_ERR_NOMEM. */
 IKE_MUST_CHECK int ike_key_generate(ike_key **out, const ike_mem *mem, unsigned bits);
+
+/* The smallest public exponent ike_key_check_public() accepts. */
+#define IKE_KEY_MIN_EXPONENT 65537
+/* The largest RSA modulus ike_key_check_public() accepts (and ike_key_generate() makes). */
+#define IKE_KEY_MAX_BITS 16384
+/* Room for a reason written by ike_key_check_public(). */
+#define IKE_KEY_WHY_MAX 160
+
+/* Checks that the public half of key can be trusted to verify signatures. Every
+ * public key that comes from outside (a file, a paste, the database) goes
+ * through here before it is stored or used, since ike_key_load() only parses.
+ * Refused: a modulus n of fewer than IKE_KEY_MIN_BITS or more than
+ * IKE_KEY_MAX_BITS bits, an even n, a public exponent e that is even, below
+ * IKE_KEY_MIN_EXPONENT (e = 1 lets anyone forge signatures, e = 3 invites
+ * low-exponent attacks) or not below n, and trivially factorable moduli: a
+ * prime factor below 2^14, a perfect square, or two primes so close together
+ * that a few steps of Fermat's method find them.
+ * why (may be NULL) receives a one-line reason without a trailing period, such
+ * as "the public exponent is 3 (at least 65537 is needed)" (cap bytes, always
+ * NUL terminated when cap > 0; "" on success).
+ * Errors: IKE_ERR_WEAK_KEY (refused, see why), IKE_ERR_INVAL (key is NULL),
+ * IKE_ERR_CRYPTO (n or e could not be read), IKE_ERR_NOMEM. */
+IKE_MUST_CHECK int ike_key_check_public(const ike_key *key, char *why, size_t cap);
 
 /* Frees a key (NULL is ignored). OpenSSL wipes the private key material. */
 void ike_key_free(ike_key *key);

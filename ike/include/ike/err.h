@@ -50,7 +50,9 @@
 	X(DB, -29, "database error")                                        \
 	X(BAD_PADDING, -30, "ESP padding check failed")                      \
 	X(BAD_NEXT_HEADER, -31, "ESP next header not allowed")                \
-	X(ADDR_IN_USE, -32, "address already in use")
+	X(ADDR_IN_USE, -32, "address already in use")                        \
+	X(WEAK_KEY, -33, "weak or unusable RSA public key")                   \
+	X(ADDR_NOT_AVAIL, -34, "address not on this host")
 
 typedef enum ike_err {
 #define IKE_ERR_X(n, v, s) IKE_ERR_##n = v,

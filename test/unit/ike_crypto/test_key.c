@@ -11,6 +11,7 @@
 #include <criterion/new/assert.h>
 
 #include "crypto_test.h"
+#include "tst_keys.h"
 
 /* Reads the 40-hex-digit KEY_ID from a fixture file. */
 static void fixture_keyid(const char *name, uint8_t out[IKE_KEYID_LEN])
@@ -102,6 +103,100 @@ Test(ike_crypto_key, weak_key_is_reported_by_size)
 	/* And we never make one. */
 	cr_assert(eq(int, ike_key_generate(&k, NULL, 1024), IKE_ERR_INVAL));
 	cr_assert(eq(ptr, k, NULL));
+}
+
+/* Loads a tst_keys.h key (through PEM, as a user would give it). */
+static ike_key *load_kind(tst_rsa kind)
+{
+	char *pem = tst_rsa_pem(kind);
+	ike_key *k = NULL;
+	cr_assert(eq(int, ike_key_load(&k, NULL, IKE_SLICE(pem, strlen(pem))), IKE_OK), "%s",
+	          tst_rsa_name(kind));
+	free(pem);
+	return k;
+}
+
+/* Each weak key is refused with IKE_ERR_WEAK_KEY and a reason naming its flaw. */
+Test(ike_crypto_key, check_public_refuses_weak_keys, .timeout = 60)
+{
+	static const struct {
+		tst_rsa kind;
+		const char *reason;
+	} cases[] = {
+	    {TST_RSA_E1, "exponent is 1 (at least 65537 is needed: with 1 anyone can forge"},
+	    {TST_RSA_E3, "exponent is 3 (at least 65537"},
+	    {TST_RSA_E_65535, "exponent is 65535 (at least 65537"},
+	    {TST_RSA_E_EVEN, "exponent 65536 is even"},
+	    {TST_RSA_N_EVEN, "modulus is even"},
+	    {TST_RSA_1024, "modulus has 1024 bits (at least 2048"},
+	    {TST_RSA_SMALL_FACTOR, "small prime factor"},
+	    {TST_RSA_SQUARE, "square"},
+	    {TST_RSA_CLOSE_PRIMES, "too close together"},
+	};
+	char why[IKE_KEY_WHY_MAX];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ike_key *k = load_kind(cases[i].kind);
+		cr_assert(eq(int, ike_key_check_public(k, why, sizeof why), IKE_ERR_WEAK_KEY), "%s",
+		          tst_rsa_name(cases[i].kind));
+		cr_assert(strstr(why, cases[i].reason) != NULL, "%s: \"%s\"", tst_rsa_name(cases[i].kind),
+		          why);
+		ike_key_free(k);
+	}
+	/* The 1024-bit fixture too, and a short buffer or none is fine. */
+	ike_key *k = tst_load_key("rsa1024.pub.pem");
+	cr_assert(eq(int, ike_key_check_public(k, why, 8), IKE_ERR_WEAK_KEY));
+	cr_assert(eq(sz, strlen(why), 7));
+	cr_assert(eq(int, ike_key_check_public(k, NULL, 0), IKE_ERR_WEAK_KEY));
+	ike_key_free(k);
+	cr_assert(eq(int, ike_key_check_public(NULL, why, sizeof why), IKE_ERR_INVAL));
+	cr_assert(eq(str, (char *)ike_strerror(IKE_ERR_WEAK_KEY), "weak or unusable RSA public key"));
+}
+
+Test(ike_crypto_key, check_public_accepts_sound_keys, .timeout = 60)
+{
+	static const char *files[] = {"rsa1.pub.pem", "rsa2.pub.ssh", "rsa2.key.pem"};
+	char why[IKE_KEY_WHY_MAX];
+	ike_key *k;
+
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		k = tst_load_key(files[i]);
+		cr_assert(eq(int, ike_key_check_public(k, why, sizeof why), IKE_OK), "%s: %s", files[i], why);
+		cr_assert(eq(str, why, ""));
+		ike_key_free(k);
+	}
+	/* Two primes 2^700 apart are far beyond Fermat's reach: accepted. */
+	k = load_kind(TST_RSA_GOOD_FAR);
+	cr_assert(eq(int, ike_key_check_public(k, why, sizeof why), IKE_OK), "%s", why);
+	ike_key_free(k);
+	/* A key we generate always passes (2048 bits, e = 65537). */
+	cr_assert(eq(int, ike_key_generate(&k, NULL, 2048), IKE_OK));
+	cr_assert(eq(int, ike_key_check_public(k, why, sizeof why), IKE_OK), "%s", why);
+	ike_key_free(k);
+}
+
+/* ssh-rsa lines with a bad exponent or modulus parse, so the check (not a
+ * generic "malformed") says what is wrong with them. */
+Test(ike_crypto_key, ssh_keys_with_weak_values_reach_the_check)
+{
+	ike_key *k = load_kind(TST_RSA_E1), *s = NULL;
+	char line[2048], why[IKE_KEY_WHY_MAX];
+	size_t len;
+
+	cr_assert(eq(int, ike_key_public_ssh(k, NULL, line, sizeof line, &len), IKE_OK));
+	cr_assert(eq(int, ike_key_load(&s, NULL, IKE_SLICE(line, len)), IKE_OK));
+	cr_assert(ike_key_public_eq(k, s));
+	cr_assert(eq(int, ike_key_check_public(s, why, sizeof why), IKE_ERR_WEAK_KEY));
+	cr_assert(strstr(why, "exponent is 1") != NULL, "%s", why);
+	ike_key_free(s);
+	ike_key_free(k);
+	k = load_kind(TST_RSA_N_EVEN);
+	cr_assert(eq(int, ike_key_public_ssh(k, NULL, line, sizeof line, &len), IKE_OK));
+	cr_assert(eq(int, ike_key_load(&s, NULL, IKE_SLICE(line, len)), IKE_OK));
+	cr_assert(eq(int, ike_key_check_public(s, why, sizeof why), IKE_ERR_WEAK_KEY));
+	cr_assert(strstr(why, "even") != NULL, "%s", why);
+	ike_key_free(s);
+	ike_key_free(k);
 }
 
 /* Loads data given as a C string. */
