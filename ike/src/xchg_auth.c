@@ -55,6 +55,32 @@ static int make_auth(ike_engine *e, ike_sa *sa, const ike_id *id, uint8_t *metho
 	return rc ? IKE_ERR_CRYPTO : IKE_OK;
 }
 
+/* Parses the peer's configured public key into x->peer_key and checks it: a key
+ * stored before the checks existed (or written into the database by hand) is
+ * refused here, with a log line, not trusted. */
+static int load_peer_key(ike_engine *e, ike_sa *sa)
+{
+	ike__xchg *x = sa->x;
+	char why[IKE_KEY_WHY_MAX];
+	ike_key *key = NULL;
+	int rc;
+
+	rc = ike_key_load(&key, e->mem, IKE_SLICE(sa->peer.pubkey, sa->peer.pubkey_len));
+	if (rc != IKE_OK) {
+		IKE_LOG(e, WARN, IKE, sa, "the peer's configured public key cannot be parsed: %s",
+		        ike_strerror(rc));
+		return rc;
+	}
+	rc = ike_key_check_public(key, why, sizeof why);
+	if (rc != IKE_OK) {
+		IKE_LOG(e, ERROR, IKE, sa, "the peer's configured public key is refused: %s", why);
+		ike_key_free(key);
+		return rc;
+	}
+	x->peer_key = key;
+	return IKE_OK;
+}
+
 /* Checks the peer's AUTH payload against its identity and credentials. */
 static int check_auth(ike_engine *e, ike_sa *sa, const ike__msg *m, const ike_id *id)
 {
@@ -78,8 +104,7 @@ static int check_auth(ike_engine *e, ike_sa *sa, const ike__msg *m, const ike_id
 		         : IKE_ERR_AUTH;
 	} else if (sa->peer.remote_auth == IKE_AUTHBY_PUBKEY && sa->peer.pubkey_len &&
 	           (m->auth_method == IKE_AUTH_RSA_SIG || m->auth_method == IKE_AUTH_DIGITAL_SIGNATURE)) {
-		if (!x->peer_key &&
-		    ike_key_load(&x->peer_key, e->mem, IKE_SLICE(sa->peer.pubkey, sa->peer.pubkey_len)))
+		if (!x->peer_key && load_peer_key(e, sa) != IKE_OK)
 			rc = IKE_ERR_AUTH;
 		else if (id->type == IKE_ID_KEY_ID && !ike_key_matches_id(x->peer_key, id))
 			rc = IKE_ERR_AUTH; /* the key configured is not the one this ID names */
@@ -260,9 +285,9 @@ int ike__auth_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms 
 	if (rc == IKE_OK)
 		rc = check_auth(e, sa, m, &m->idi);
 	if (rc != IKE_OK) {
-		char idbuf[80];
+		char idbuf[IKE_ID_STRLEN];
 		IKE_LOG(e, WARN, IKE, sa, "peer %s not authenticated: %s",
-		        ike_escape(m->idi.data, m->idi.len, idbuf, sizeof idbuf), ike_strerror(rc));
+		        ike_id_str(&m->idi, idbuf, sizeof idbuf), ike_strerror(rc));
 		(void)send_auth_failed(e, sa);
 		ike__sa_kill(e, sa, rc == IKE_ERR_NOMEM ? rc : IKE_ERR_AUTH, IKE_AUTHENTICATION_FAILED);
 		return rc == IKE_ERR_NOMEM ? rc : IKE_OK;
@@ -358,7 +383,9 @@ int ike__auth_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms
 		rc = check_auth(e, sa, m, &m->idr);
 	if (rc != IKE_OK) {
 		ike__mb b;
-		IKE_LOG(e, WARN, IKE, sa, "responder not authenticated: %s", ike_strerror(rc));
+		char idbuf[IKE_ID_STRLEN];
+		IKE_LOG(e, WARN, IKE, sa, "responder %s not authenticated: %s",
+		        ike_id_str(&m->idr, idbuf, sizeof idbuf), ike_strerror(rc));
 		/* RFC 7296 2.21.2: tell the responder in an INFORMATIONAL; not retransmitted. */
 		ike__mb_begin(&b, sa, IKE_INFORMATIONAL, false, sa->mid_out, sa->keys->out);
 		ike__mb_notify(&b, 0, IKE_AUTHENTICATION_FAILED, (ike_slice){NULL, 0}, (ike_slice){NULL, 0});

@@ -78,6 +78,13 @@ static inline bool ike_sa_ref_eq(ike_sa_ref a, ike_sa_ref b)
 bool ike_addr_eq(const ike_addr *a, const ike_addr *b);     /* family, ip and port */
 bool ike_addr_ip_eq(const ike_addr *a, const ike_addr *b);  /* family and ip only */
 bool ike_id_eq(const ike_id *a, const ike_id *b);
+/* Formats an identity for a log line into buf (len bytes, always NUL terminated;
+ * IKE_ID_STRLEN holds any identity whole): an ID_KEY_ID as lowercase hex (never
+ * its raw bytes), an IP address as text, an FQDN or RFC822 name with bytes
+ * outside printable ASCII escaped as \xNN (as ike_escape does), any other type as
+ * "type N:" and hex. A type of 0 gives "(none)". Returns buf. */
+#define IKE_ID_STRLEN (16 + 4 * IKE_ID_MAX)
+const char *ike_id_str(const ike_id *id, char *buf, size_t len);
 /* Formats "198.51.100.7:4500" or "[2001:db8::1]:500" into buf (at least IKE_ADDR_STRLEN). */
 #define IKE_ADDR_STRLEN 64
 const char *ike_addr_str(const ike_addr *a, char *buf, size_t len);

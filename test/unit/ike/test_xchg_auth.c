@@ -1,8 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "ike/crypto_key.h"
 #include "tst.h"
 
 /* Both sides report SA_UP and one CHILD_UP, and their ESP keys mirror each other. */
@@ -155,4 +165,83 @@ ENGINE_TEST(ike_xchg_auth, initiator_looks_up_responder_key_by_its_key_id)
 	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_SA_UP), 1));
 	cr_assert(eq(u32, px->side[ALICE].lookups, 1));
 	cr_assert(ike_id_eq(&px->side[ALICE].lookup_id, &px->side[BOB].cfg.local_id));
+}
+
+/* An RSA-2048 private key with public exponent 3 (PEM into pem, DER SPKI into der). */
+static void make_e3_key(char *pem, size_t pem_cap, size_t *pem_len, uint8_t *der, size_t der_cap,
+                        size_t *der_len)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	size_t bits = 2048;
+	unsigned int e = 3;
+	OSSL_PARAM params[] = {OSSL_PARAM_construct_size_t(OSSL_PKEY_PARAM_RSA_BITS, &bits),
+	                       OSSL_PARAM_construct_uint(OSSL_PKEY_PARAM_RSA_E, &e),
+	                       OSSL_PARAM_construct_end()};
+	EVP_PKEY *k = NULL;
+	BIO *b = BIO_new(BIO_s_mem());
+	unsigned char *p = der;
+	char *mem;
+	long n;
+
+	cr_assert(ctx && b && EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_CTX_set_params(ctx, params) == 1 &&
+	          EVP_PKEY_generate(ctx, &k) == 1);
+	cr_assert(PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL));
+	n = BIO_get_mem_data(b, &mem);
+	cr_assert(n > 0 && (size_t)n < pem_cap);
+	memcpy(pem, mem, (size_t)n);
+	*pem_len = (size_t)n;
+	cr_assert(i2d_PUBKEY(k, NULL) > 0 && (size_t)i2d_PUBKEY(k, NULL) <= der_cap);
+	*der_len = (size_t)i2d_PUBKEY(k, &p);
+	BIO_free(b);
+	EVP_PKEY_free(k);
+	EVP_PKEY_CTX_free(ctx);
+}
+
+/* alice signs with a key whose exponent is 3, and bob has exactly that key
+ * configured for her (as if stored before keys were checked): her signature
+ * would verify, but bob refuses the key itself, says why in his log, and prints
+ * her KEY_ID as hex. */
+ENGINE_TEST(ike_xchg_auth, responder_refuses_a_configured_key_that_is_weak)
+{
+	static char pem[4096];
+	static uint8_t der[1024];
+	char path[] = "/tmp/test_ike_logXXXXXX", hex[IKE_KEYID_HEX_LEN + 1], log[8192];
+	size_t pem_len, der_len, n;
+	ike_key *k = NULL;
+	ike_id id;
+	int fd, saved;
+
+	make_e3_key(pem, sizeof pem, &pem_len, der, sizeof der, &der_len);
+	cr_assert(eq(int, ike_key_load(&k, NULL, IKE_SLICE(der, der_len)), IKE_OK));
+	cr_assert(eq(int, ike_key_id(k, IKE_KEYID_SPK, &id), IKE_OK));
+	ike_keyid_format(id.data, hex);
+	ike_key_free(k);
+	px->side[ALICE].cfg.private_key = IKE_SLICE(pem, pem_len);
+	px->side[ALICE].cfg.local_id = id;
+	px->side[BOB].peer.remote_pubkey = IKE_SLICE(der, der_len);
+	px->side[BOB].peer.remote_id = id;
+	/* The fixture prints every log line to stderr with TST_LOG: catch them in a file. */
+	fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	setenv("TST_LOG", "1", 1);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	tst_pair_initiate(px);
+	tst_pair_run(px, 60000);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	unsetenv("TST_LOG");
+	n = (size_t)pread(fd, log, sizeof log - 1, 0);
+	log[n < sizeof log ? n : 0] = '\0';
+	close(fd);
+	unlink(path);
+	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_SA_UP), 0));
+	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_SA_UP), 0));
+	cr_assert(eq(int, tst_events_last(px, ALICE, IKE_EV_SA_DOWN)->ev.u.sa_down.reason, IKE_ERR_AUTH));
+	cr_assert(strstr(log, "public key is refused: the public exponent is 3") != NULL, "log:\n%s", log);
+	char want[128];
+	snprintf(want, sizeof want, "peer %s not authenticated", hex);
+	cr_assert(strstr(log, want) != NULL, "no \"%s\" in the log:\n%s", want, log);
 }

@@ -28,6 +28,34 @@ Test(ike_types, formats_and_parses_addresses)
 	cr_assert(eq(int, ike_addr_parse(&a, "300.1.1.1", 500), IKE_ERR_INVAL));
 }
 
+Test(ike_types, formats_identities_for_logs)
+{
+	char buf[IKE_ID_STRLEN];
+	ike_id id = {.type = IKE_ID_KEY_ID, .len = 20};
+
+	/* A KEY_ID is hex, whatever its bytes: never raw, never escaped text. */
+	for (int i = 0; i < 20; i++)
+		id.data[i] = (uint8_t)(i * 17);
+	id.data[0] = 'A';
+	cr_assert(
+	    eq(str, (char *)ike_id_str(&id, buf, sizeof buf), "41112233445566778899aabbccddeeff10213243"));
+	id.len = 3;
+	cr_assert(eq(str, (char *)ike_id_str(&id, buf, sizeof buf), "411122"));
+	cr_assert(eq(str, (char *)ike_id_str(&id, buf, 5), "4111"));
+	id = (ike_id){.type = IKE_ID_FQDN, .len = 5, .data = {'a', '.', 0x00, '\\', 'z'}};
+	cr_assert(eq(str, (char *)ike_id_str(&id, buf, sizeof buf), "a.\\x00\\x5cz"));
+	id = (ike_id){.type = IKE_ID_IPV4_ADDR, .len = 4, .data = {198, 51, 100, 7}};
+	cr_assert(eq(str, (char *)ike_id_str(&id, buf, sizeof buf), "198.51.100.7"));
+	id.len = 3;
+	cr_assert(eq(str, (char *)ike_id_str(&id, buf, sizeof buf), "type 1:c63364"));
+	id = (ike_id){.type = IKE_ID_DER_ASN1_DN, .len = 2, .data = {0x30, 0x00}};
+	cr_assert(eq(str, (char *)ike_id_str(&id, buf, sizeof buf), "type 9:3000"));
+	id.type = 0;
+	cr_assert(eq(str, (char *)ike_id_str(&id, buf, sizeof buf), "(none)"));
+	cr_assert(eq(str, (char *)ike_id_str(NULL, buf, sizeof buf), "(none)"));
+	cr_assert(eq(str, (char *)ike_strerror(IKE_ERR_ADDR_NOT_AVAIL), "address not on this host"));
+}
+
 Test(ike_log, escapes_untrusted_bytes)
 {
 	char out[32];
