@@ -38,8 +38,9 @@ static int errno_to_ike(int e)
 	case ENOMEM:
 	case ENOBUFS:
 		return IKE_ERR_NOMEM;
-	case EAFNOSUPPORT:
 	case EADDRNOTAVAIL:
+		return IKE_ERR_ADDR_NOT_AVAIL; /* binding an address this host does not have */
+	case EAFNOSUPPORT:
 	case EINVAL:
 		return IKE_ERR_INVAL;
 	default:

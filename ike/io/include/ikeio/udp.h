@@ -61,8 +61,8 @@ typedef struct ikeio_udp_cbs {
 /* Opens a socket bound to cfg->bind and starts receiving on loop. cfg and cb are
  * copied; user is passed to the callbacks. *out is NULL on error. Errors:
  * IKE_ERR_INVAL (bad family), IKE_ERR_ADDR_IN_USE (the port is taken and not
- * shared with SO_REUSEPORT by both), IKE_ERR_IO (another socket error: see
- * errno), IKE_ERR_NOMEM. */
+ * shared with SO_REUSEPORT by both), IKE_ERR_ADDR_NOT_AVAIL (the address is not
+ * on this host), IKE_ERR_IO (another socket error: see errno), IKE_ERR_NOMEM. */
 IKE_MUST_CHECK int ikeio_udp_open(uv_loop_t *loop, const ikeio_udp_cfg *cfg, const ikeio_udp_cbs *cb, void *user,
 				  ikeio_udp **out);
 
