@@ -3,10 +3,14 @@
  * Opening, migrating and closing a database; the statement cache; errors and the
  * helpers the table files share.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -457,11 +461,162 @@ static int configure_wal(db *d, int busy_ms)
 	return exec_sql(d, "PRAGMA synchronous = NORMAL", "synchronous");
 }
 
+/* How to recover from a damaged file, for messages (static text). */
+static const char *recovery(const db__schema *sc)
+{
+	return sc->kind == DB_KIND_SERVER ? "restore it from a backup, or remove it and run `medsrv init` "
+	                                    "again (which starts with no peers and no users)"
+	                                  : "restore it from a backup, or remove it and run `medcli init` "
+	                                    "again (which starts with no server and no peers)";
+}
+
+/* The directory part of path ("." when there is none), malloc'd; NULL: no memory. */
+static char *dir_part(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 1;
+	char *dir;
+
+	if (slash && n == 0)
+		n = 1; /* "/x.db" */
+	dir = malloc(n + 1);
+	if (!dir)
+		return NULL;
+	memcpy(dir, slash ? path : ".", n);
+	dir[n] = '\0';
+	return dir;
+}
+
+/* Checks that the directory of path exists and is writable: in WAL mode SQLite
+ * creates path-wal and path-shm next to the file, even to read it. */
+static int check_dir(db *d, const char *path)
+{
+	char *dir = dir_part(path);
+	struct stat st;
+	int ret = IKE_OK;
+
+	if (!dir)
+		return db__fail(d, IKE_ERR_NOMEM, "out of memory");
+	if (stat(dir, &st) != 0)
+		ret = db__fail(d, IKE_ERR_IO,
+		               errno == ENOENT ? "directory %s does not exist" : "directory %s: %s", dir,
+		               strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		ret = db__fail(d, IKE_ERR_IO, "%s is not a directory", dir);
+	else if (access(dir, W_OK) != 0)
+		ret = db__fail(d, IKE_ERR_IO,
+		               errno == EROFS ? "directory %s is read-only (a read-only file system): SQLite "
+		                                "needs to write next to the database, even to read it"
+		               : errno == EACCES ? "directory %s is read-only for this user: SQLite needs to "
+		                                   "write next to the database, even to read it"
+		                                 : "directory %s: %s",
+		               dir, strerror(errno));
+	free(dir);
+	return ret;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* True when path-wal exists and is not empty (then it holds committed pages). */
+static bool has_wal(const char *path)
+{
+	size_t n = strlen(path) + 5;
+	char *wal = malloc(n);
+	struct stat st;
+	bool has;
+
+	if (!wal)
+		return true; /* cannot tell: skip the checks that need to know */
+	snprintf(wal, n, "%s-wal", path);
+	has = stat(wal, &st) == 0 && st.st_size > 0;
+	free(wal);
+	return has;
+}
+
+/*
+ * Refuses an existing file that cannot be a whole database, before SQLite sees
+ * it: SQLite takes a 0-byte file for a new, empty database, and reads missing
+ * pages as zeros. Checked: a regular file, not empty, the SQLite header, a size
+ * that is a whole number of pages and at least the page count the header gives
+ * (when that count is valid and no WAL file holds newer pages).
+ * File format: https://www.sqlite.org/fileformat.html, 1.3.
+ */
+static int check_existing(db *d, const db__schema *sc, const char *path, const struct stat *st)
+{
+	static const char magic[16] = "SQLite format 3";
+	uint8_t h[100];
+	ssize_t got;
+	int fd;
+
+	if (!S_ISREG(st->st_mode))
+		return db__fail(d, IKE_ERR_INVAL, "not a regular file");
+	if (st->st_size == 0)
+		return db__fail(d, IKE_ERR_DB, "the file is empty (0 bytes), so its data is lost: %s",
+		                recovery(sc));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return db__fail(d, IKE_ERR_IO, errno == EACCES ? "no permission to read the file" : "%s",
+		                strerror(errno));
+	do
+		got = pread(fd, h, sizeof h, 0);
+	while (got < 0 && errno == EINTR);
+	close(fd);
+	if (got < 0)
+		return db__fail(d, IKE_ERR_IO, "cannot read the file: %s", strerror(errno));
+	if ((size_t)got < sizeof h || memcmp(h, magic, sizeof magic) != 0)
+		return db__fail(d, IKE_ERR_DB,
+		                "the file is not an SQLite database (damaged, or another file): %s",
+		                recovery(sc));
+	uint32_t page = (uint32_t)h[16] << 8 | h[17];
+	if (page == 1)
+		page = 65536;
+	if (page < 512 || (page & (page - 1)) != 0)
+		return db__fail(d, IKE_ERR_DB, "the file's SQLite header is damaged (page size %u): %s", page,
+		                recovery(sc));
+	if (has_wal(path))
+		return IKE_OK; /* pages past the end may be in the WAL; SQLite checks the rest */
+	uint64_t pages = be32(h + 28), size = (uint64_t)st->st_size;
+	bool count_valid = pages > 0 && be32(h + 24) == be32(h + 92);
+	if (size % page != 0 || (count_valid && size < pages * page))
+		return db__fail(d, IKE_ERR_DB, "the file is truncated (%llu bytes, %s %llu): %s",
+		                (unsigned long long)size, count_valid ? "its header says" : "pages of",
+		                (unsigned long long)(count_valid ? pages * page : page), recovery(sc));
+	return IKE_OK;
+}
+
+/* Runs SQLite's structural check (every page of every table and index; no index
+ * content comparison) and refuses a file that fails it. */
+static int check_integrity(db *d, const db__schema *sc)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(d->conn, "PRAGMA quick_check(1)", -1, &st, NULL);
+	int ret = IKE_OK;
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(st, 0);
+		if (!r || strcmp(r, "ok") != 0)
+			ret = db__fail(d, IKE_ERR_DB, "the database is damaged (%.80s): %s", r ? r : "?",
+			               recovery(sc));
+	} else if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB) {
+		ret = db__fail(d, IKE_ERR_DB, "the database is damaged (%s): %s", sqlite3_errstr(rc),
+		               recovery(sc));
+	} else {
+		ret = db__sqlfail(d, rc == SQLITE_DONE ? SQLITE_ERROR : rc, "quick_check");
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
 /*
  * Checks kind and version. *need_migrate is set when the file is older than us
  * (or new). Must run inside a transaction when the result is acted upon.
  */
-static int check_file(db *d, const db__schema *sc, int64_t *version, bool *need_migrate)
+static int check_file(db *d, const db__schema *sc, bool fresh, int64_t *version, bool *need_migrate)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t app, tables;
@@ -487,7 +642,13 @@ static int check_file(db *d, const db__schema *sc, int64_t *version, bool *need_
 	tables = sqlite3_column_int64(st, 2);
 	sqlite3_finalize(st);
 	if (app == 0 && *version == 0 && tables == 0) {
-		*need_migrate = true; /* a new, empty file */
+		/* Only a file db_open() has just made may be empty: an existing one that
+		 * looks empty lost its data, and filling it would hide that. */
+		if (!fresh)
+			return db__fail(d, IKE_ERR_DB,
+			                "the file holds no %s data (an empty SQLite database): %s", sc->name,
+			                recovery(sc));
+		*need_migrate = true;
 		return IKE_OK;
 	}
 	if (app != sc->application_id) {
@@ -512,7 +673,7 @@ static int check_file(db *d, const db__schema *sc, int64_t *version, bool *need_
 }
 
 /* Migrates forward from the file's version to ours in one transaction. */
-static int migrate(db *d, const db__schema *sc)
+static int migrate(db *d, const db__schema *sc, bool fresh)
 {
 	int64_t version = 0, bad = 0;
 	bool need = false;
@@ -522,7 +683,7 @@ static int migrate(db *d, const db__schema *sc)
 	if ((ret = db__begin(d)) != IKE_OK)
 		return ret;
 	/* Re-check under the write lock: another process may have migrated meanwhile. */
-	if ((ret = check_file(d, sc, &version, &need)) != IKE_OK || !need)
+	if ((ret = check_file(d, sc, fresh, &version, &need)) != IKE_OK || !need)
 		goto out;
 	for (int64_t v = version; v < sc->version; v++) {
 		char what[64];
@@ -555,6 +716,84 @@ out:
 	return ret;
 }
 
+/* Opens path with SQLite and configures the connection (d->conn set on success). */
+static int open_conn(db *d, const char *path, int flags, int busy_ms)
+{
+	int rc = sqlite3_open_v2(path, &d->conn, flags, NULL);
+
+	if (rc != SQLITE_OK)
+		return db__fail(d, db__map_rc(rc), "%s",
+		                d->conn ? sqlite3_errmsg(d->conn) : sqlite3_errstr(rc));
+	return configure_conn(d, busy_ms);
+}
+
+/*
+ * Makes a new database at path without ever showing an empty file there: the
+ * schema is written into path.new-PID-N (created O_EXCL, mode 0644 less the
+ * umask, as SQLite would), the file is closed (so the WAL is checkpointed into
+ * it and removed), then hard-linked to path, which fails if path appeared
+ * meanwhile (another process won the race: its file is used). So a 0-byte or
+ * empty file at path is always damage, never a database being made.
+ */
+static int create_file(db *d, const db__schema *sc, const char *path, int busy_ms)
+{
+	static unsigned counter;
+	size_t n = strlen(path) + 48;
+	char *tmp = malloc(n);
+	int64_t version = 0;
+	bool need = false;
+	int fd = -1, ret;
+
+	if (!tmp)
+		return db__fail(d, IKE_ERR_NOMEM, "out of memory");
+	for (int tries = 0; fd < 0 && tries < 100; tries++) {
+		snprintf(tmp, n, "%s.new-%ld-%u", path, (long)getpid(), counter++);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		ret = db__fail(d, IKE_ERR_IO, "cannot create a file next to it: %s", strerror(errno));
+		free(tmp);
+		return ret;
+	}
+	close(fd);
+	ret = open_conn(d, tmp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, busy_ms);
+	if (ret == IKE_OK)
+		ret = check_file(d, sc, true, &version, &need);
+	if (ret == IKE_OK)
+		ret = configure_wal(d, busy_ms);
+	if (ret == IKE_OK && need)
+		ret = migrate(d, sc, true);
+	if (d->conn) {
+		/* The last connection to close checkpoints the WAL into the file. */
+		int rc = sqlite3_close(d->conn);
+		d->conn = NULL;
+		if (rc != SQLITE_OK && ret == IKE_OK)
+			ret = db__fail(d, IKE_ERR_DB, "close the new file: %s", sqlite3_errstr(rc));
+	}
+	if (ret == IKE_OK && link(tmp, path) != 0 && errno != EEXIST)
+		ret = db__fail(d, IKE_ERR_IO, "cannot create it: %s", strerror(errno));
+	if (ret == IKE_OK) {
+		char *dir = dir_part(path);
+		int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		if (dfd >= 0) {
+			(void)fsync(dfd); /* the new name survives a crash */
+			close(dfd);
+		}
+		free(dir);
+	}
+	/* The -wal and -shm files are left only if the close failed ("-wal" fits: n has room). */
+	size_t len = strlen(tmp);
+	unlink(tmp);
+	memcpy(tmp + len, "-wal", 5);
+	unlink(tmp);
+	memcpy(tmp + len, "-shm", 5);
+	unlink(tmp);
+	free(tmp);
+	return ret;
+}
+
 int db_open(db **out, const char *path, db_kind kind, const db_opts *opts, char *err, size_t errlen)
 {
 	const db__schema *sc = db__schema_for(kind);
@@ -563,8 +802,9 @@ int db_open(db **out, const char *path, db_kind kind, const db_opts *opts, char 
 	int busy_ms = o.busy_timeout_ms > 0 ? o.busy_timeout_ms : 5000;
 	int64_t version = 0;
 	bool need = false;
+	struct stat st;
 	db *d = NULL;
-	int rc, ret;
+	int ret;
 
 	if (err && errlen)
 		err[0] = '\0';
@@ -580,26 +820,47 @@ int db_open(db **out, const char *path, db_kind kind, const db_opts *opts, char 
 	d->kind = kind;
 	d->log = o.log;
 	d->log_user = o.log_user;
-	if (!o.must_exist)
-		flags |= SQLITE_OPEN_CREATE;
-	rc = sqlite3_open_v2(path, &d->conn, flags, NULL);
-	if (rc != SQLITE_OK) {
-		if (o.must_exist && (rc & 0xff) == SQLITE_CANTOPEN)
-			ret = db__fail(d, IKE_ERR_NOT_FOUND, "%s: no such database", path);
-		else
-			ret = db__fail(d, db__map_rc(rc), "%s: %s", path,
-			               d->conn ? sqlite3_errmsg(d->conn) : sqlite3_errstr(rc));
-		goto fail;
+	if (stat(path, &st) != 0) {
+		if (errno != ENOENT) {
+			ret = db__fail(d, IKE_ERR_IO,
+			               errno == EACCES
+			                   ? "no permission to reach the file (a directory on the way)"
+			               : errno == ENOTDIR ? "a part of the path is not a directory"
+			                                  : "%s",
+			               strerror(errno));
+			goto fail;
+		}
+		if (o.must_exist) {
+			/* Not there: say so (the caller suggests init), and why when the directory is
+			 * missing. */
+			char why[DB__ERRMSG_MAX];
+			bool no_dir =
+			    check_dir(d, path) != IKE_OK && strstr(d->err, "does not exist") != NULL;
+			snprintf(why, sizeof why, "%s", d->err);
+			ret = no_dir ? db__fail(d, IKE_ERR_NOT_FOUND, "no such database (%.200s)", why)
+			             : db__fail(d, IKE_ERR_NOT_FOUND, "no such database");
+			goto fail;
+		}
+		if ((ret = check_dir(d, path)) != IKE_OK)
+			goto fail;
+		if ((ret = create_file(d, sc, path, busy_ms)) != IKE_OK)
+			goto fail;
+	} else {
+		if ((ret = check_existing(d, sc, path, &st)) != IKE_OK ||
+		    (ret = check_dir(d, path)) != IKE_OK)
+			goto fail;
 	}
-	if ((ret = configure_conn(d, busy_ms)) != IKE_OK)
+	if ((ret = open_conn(d, path, flags, busy_ms)) != IKE_OK)
 		goto fail;
 	/* Refuse a file of another kind or a newer version before changing anything in
 	 * it. The common case, a current file, needs no write lock. */
-	if ((ret = check_file(d, sc, &version, &need)) != IKE_OK)
+	if ((ret = check_file(d, sc, false, &version, &need)) != IKE_OK)
 		goto fail;
 	if ((ret = configure_wal(d, busy_ms)) != IKE_OK)
 		goto fail;
-	if (need && (ret = migrate(d, sc)) != IKE_OK)
+	if ((ret = check_integrity(d, sc)) != IKE_OK)
+		goto fail;
+	if (need && (ret = migrate(d, sc, false)) != IKE_OK)
 		goto fail;
 	db__clear_err(d);
 	*out = d;
