@@ -24,6 +24,7 @@
 #include "web/app.h"
 
 #define CTL_TIMEOUT_MS 3000
+#define MC_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
 
 static void usage(FILE *f)
 {
@@ -211,6 +212,39 @@ static int cmd_init(const args *a)
 	return 0;
 }
 
+/* Why a key file could not be loaded (rc from ike_key_load_file, errno as it left it). */
+static const char *key_file_error(int rc, int err, const char *what)
+{
+	if (rc == IKE_ERR_IO)
+		return err == ENOENT   ? "no such file"
+		       : err == EACCES ? "no permission to read it"
+		       : err == EISDIR ? "a directory, not a key file"
+		                       : strerror(err);
+	if (rc == IKE_ERR_LIMIT)
+		return "too large for a key file (more than 64 KiB)";
+	if (rc == IKE_ERR_MALFORMED || rc == IKE_ERR_UNSUPPORTED)
+		return what;
+	return ike_strerror(rc);
+}
+
+/* Why a file could not be written into dir (errno as the write left it). */
+static const char *write_error(int rc, int err, const char *dir, char *buf, size_t cap)
+{
+	if (rc != IKE_ERR_IO)
+		return ike_strerror(rc);
+	if (err == EROFS || err == EACCES || err == EPERM) {
+		snprintf(buf, cap, "directory %s is read-only%s", dir,
+		         err == EROFS ? " (a read-only file system)" : " for this user");
+		return buf;
+	}
+	if (err == ENOENT) {
+		snprintf(buf, cap, "directory %s does not exist (run 'medcli init --dir %s' first)", dir,
+		         dir);
+		return buf;
+	}
+	return strerror(err);
+}
+
 /* ---- keygen ---- */
 
 static int print_key(const ike_key *key)
@@ -229,7 +263,7 @@ static int print_key(const ike_key *key)
 
 static int cmd_keygen(const args *a)
 {
-	const char *dir = dir_of(a), *import = get(a, "import");
+	const char *dir = dir_of(a), *import = get(a, "import"), *failed;
 	char kpath[4096], ppath[4096];
 	ike_key *key = NULL;
 	int rc;
@@ -245,18 +279,22 @@ static int cmd_keygen(const args *a)
 		return 1;
 	}
 	if (import) {
+		char why[IKE_KEY_WHY_MAX];
 		rc = ike_key_load_file(&key, NULL, import);
-		if (rc == IKE_OK && !ike_key_is_private(key)) {
+		if (rc != IKE_OK) {
+			fprintf(stderr, "medcli keygen: %s: %s\n", import,
+			        key_file_error(rc, errno, "not a PEM or DER RSA private key"));
+			return 1;
+		}
+		if (!ike_key_is_private(key)) {
 			fprintf(stderr,
 			        "medcli keygen: %s holds a public key; --import needs the private key\n",
 			        import);
 			ike_key_free(key);
 			return 1;
 		}
-		if (rc == IKE_OK && ike_key_bits(key) < IKE_KEY_MIN_BITS) {
-			fprintf(stderr,
-			        "medcli keygen: %s is an RSA key of %u bits; at least %u are needed\n",
-			        import, ike_key_bits(key), IKE_KEY_MIN_BITS);
+		if (ike_key_check_public(key, why, sizeof why) != IKE_OK) {
+			fprintf(stderr, "medcli keygen: %s: refused: %s\n", import, why);
 			ike_key_free(key);
 			return 1;
 		}
@@ -264,17 +302,19 @@ static int cmd_keygen(const args *a)
 		rc = ike_key_generate(&key, NULL, 2048);
 	}
 	if (rc != IKE_OK) {
-		fprintf(stderr, "medcli keygen: %s: %s\n", import ? import : "key generation",
-		        rc == IKE_ERR_MALFORMED || rc == IKE_ERR_UNSUPPORTED
-		            ? "not a PEM or DER RSA private key"
-		            : ike_strerror(rc));
+		fprintf(stderr, "medcli keygen: key generation: %s\n", ike_strerror(rc));
 		return 1;
 	}
+	failed = kpath;
 	rc = ike_key_write_private_file(key, NULL, kpath);
-	if (rc == IKE_OK)
+	if (rc == IKE_OK) {
+		failed = ppath;
 		rc = ike_key_write_public_file(key, ppath);
+	}
 	if (rc != IKE_OK) {
-		fprintf(stderr, "medcli keygen: cannot write %s: %s\n", kpath, ike_strerror(rc));
+		char buf[4200];
+		fprintf(stderr, "medcli keygen: cannot write %s: %s\n", failed,
+		        write_error(rc, errno, dir, buf, sizeof buf));
 		ike_key_free(key);
 		return 1;
 	}
@@ -291,6 +331,7 @@ static int read_identity(const args *a, const char *cmd, uint8_t keyid[IKE_KEYID
                          size_t cap, size_t *der_len)
 {
 	const char *file = get(a, "pubkey"), *hex = get(a, "keyid");
+	char why[IKE_KEY_WHY_MAX];
 	ike_key *key = NULL;
 	int rc;
 
@@ -309,13 +350,11 @@ static int read_identity(const args *a, const char *cmd, uint8_t keyid[IKE_KEYID
 	rc = ike_key_load_file(&key, NULL, file);
 	if (rc != IKE_OK) {
 		fprintf(stderr, "medcli %s: %s: %s\n", cmd, file,
-		        rc == IKE_ERR_NOT_FOUND || rc == IKE_ERR_IO ? strerror(errno)
-		                                                    : "not a PEM or DER RSA key");
+		        key_file_error(rc, errno, "not a PEM or DER RSA key"));
 		return -1;
 	}
-	if (ike_key_bits(key) < IKE_KEY_MIN_BITS) {
-		fprintf(stderr, "medcli %s: %s is an RSA key of %u bits; at least %u are needed\n", cmd, file,
-		        ike_key_bits(key), IKE_KEY_MIN_BITS);
+	if (ike_key_check_public(key, why, sizeof why) != IKE_OK) {
+		fprintf(stderr, "medcli %s: %s: refused: %s\n", cmd, file, why);
 		ike_key_free(key);
 		return -1;
 	}
@@ -404,6 +443,25 @@ static const char *start_name(db_start s)
 	return s == DB_START_ALWAYS ? "always" : s == DB_START_ON_DEMAND ? "on-demand" : "manual";
 }
 
+/* Both selectors of a tunnel must be of one family: an IPv4 network cannot be
+ * routed to an IPv6 one through one child SA. (Call after check_cidr.) */
+static int check_ts_family(const char *cmd, const char *lts, const char *rts)
+{
+	ike_tsel l, r;
+
+	if (ike_tsel_parse(&l, lts) != IKE_OK || ike_tsel_parse(&r, rts) != IKE_OK)
+		return -1;
+	if (l.family != r.family) {
+		fprintf(stderr,
+		        "medcli %s: --local-ts %s is %s but --remote-ts %s is %s: both must be IPv4 or both "
+		        "IPv6\n",
+		        cmd, lts, l.family == IKE_AF_INET ? "IPv4" : "IPv6", rts,
+		        r.family == IKE_AF_INET ? "IPv4" : "IPv6");
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_peer_add(const args *a)
 {
 	const char *alias = get(a, "alias"), *lts = get(a, "local-ts"), *rts = get(a, "remote-ts");
@@ -419,7 +477,8 @@ static int cmd_peer_add(const args *a)
 		fprintf(stderr, "medcli peer add: --alias NAME (1..%d bytes) is required\n", DB_ALIAS_MAX);
 		goto out;
 	}
-	if (check_cidr("peer add", "local-ts", lts) || check_cidr("peer add", "remote-ts", rts))
+	if (check_cidr("peer add", "local-ts", lts) || check_cidr("peer add", "remote-ts", rts) ||
+	    check_ts_family("peer add", lts, rts))
 		goto out;
 	if (start && strcmp(start, "manual") != 0 && strcmp(start, "always") != 0 &&
 	    strcmp(start, "on-demand") != 0) {
@@ -733,6 +792,28 @@ static int secs_opt(const args *a, const char *name, unsigned *out)
 	return 0;
 }
 
+/* A Linux interface name (the kernel's dev_valid_name): 1 to IFNAMSIZ - 1 bytes,
+ * not "." or "..", no '/', ':' or white space. The kernel would cut a longer one. */
+static int check_ifname(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > MC_IFNAME_MAX) {
+		fprintf(stderr,
+		        "medcli run: --ifname %s: an interface name has 1 to %d characters (this has %zu)\n",
+		        name, MC_IFNAME_MAX, len);
+		return -1;
+	}
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strpbrk(name, "/: \t\n\r\v\f")) {
+		fprintf(stderr,
+		        "medcli run: --ifname %s: an interface name cannot be . or .. nor contain '/', ':' "
+		        "or spaces\n",
+		        name);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_run(const args *a)
 {
 	mc_run_opts o = {.dir = dir_of(a),
@@ -756,6 +837,8 @@ static int cmd_run(const args *a)
 	o.xfrm = dp && strcmp(dp, "xfrm") == 0;
 	if (secs_opt(a, "dpd", &o.dpd_s) || secs_opt(a, "server-dpd", &o.server_dpd_s) ||
 	    secs_opt(a, "up-timeout", &o.up_timeout_s))
+		return 2;
+	if (o.ifname && check_ifname(o.ifname))
 		return 2;
 	if (!o.ifname)
 		o.ifname = MC_TUN_DEFAULT;

@@ -144,6 +144,23 @@ static int open_db(const char *dir, bool must_exist, db **out)
 	return rc;
 }
 
+/* Why a key file could not be loaded (rc from ike_key_load_file, errno as it left it). */
+static const char *key_file_error(int rc, int err, const char *what)
+{
+	if (rc == IKE_ERR_IO)
+		return err == ENOENT   ? "no such file"
+		       : err == EACCES ? "no permission to read it"
+		       : err == EISDIR ? "a directory, not a key file"
+		                       : strerror(err);
+	if (rc == IKE_ERR_LIMIT)
+		return "too large for a key file (more than 64 KiB)";
+	if (rc == IKE_ERR_MALFORMED)
+		return what;
+	if (rc == IKE_ERR_UNSUPPORTED)
+		return "not an RSA key (or an encrypted one)";
+	return ike_strerror(rc);
+}
+
 /* ---- init ---- */
 
 static int cmd_init(const opts *o)
@@ -176,12 +193,14 @@ static int cmd_init(const opts *o)
 		if (rc == IKE_OK)
 			rc = ike_key_write_private_file(key, NULL, keyp);
 		if (rc != IKE_OK) {
-			fprintf(stderr, "medsrv: cannot create %s: %s\n", keyp, ike_strerror(rc));
+			fprintf(stderr, "medsrv: cannot create %s: %s\n", keyp,
+			        rc == IKE_ERR_IO ? strerror(errno) : ike_strerror(rc));
 			ike_key_free(key);
 			return 1;
 		}
 	} else {
-		fprintf(stderr, "medsrv: %s: %s\n", keyp, ike_strerror(rc));
+		fprintf(stderr, "medsrv: %s: %s\n", keyp,
+		        key_file_error(rc, errno, "not a PEM or DER RSA key"));
 		return 1;
 	}
 	/* (Re)write the public key: it is derived, and scripts read it. */
@@ -191,7 +210,8 @@ static int cmd_init(const opts *o)
 		rc = ike_key_keyid(key, IKE_KEYID_SPK, keyid);
 	ike_key_free(key);
 	if (rc != IKE_OK) {
-		fprintf(stderr, "medsrv: %s: %s\n", pubp, ike_strerror(rc));
+		fprintf(stderr, "medsrv: %s: %s\n", pubp,
+		        rc == IKE_ERR_IO ? strerror(errno) : ike_strerror(rc));
 		return 1;
 	}
 	printf("%s\n", ike_keyid_format(keyid, hex));
@@ -202,7 +222,7 @@ static int cmd_init(const opts *o)
 
 static int cmd_peer_add(const opts *o)
 {
-	char hex[IKE_KEYID_HEX_LEN + 1];
+	char hex[IKE_KEYID_HEX_LEN + 1], why[IKE_KEY_WHY_MAX];
 	ike_key *key = NULL;
 	db_peer *p;
 	db_field clash = DB_FIELD_NONE;
@@ -219,7 +239,7 @@ static int cmd_peer_add(const opts *o)
 	rc = ike_key_load_file(&key, NULL, o->pubkey);
 	if (rc != IKE_OK) {
 		fprintf(stderr, "medsrv: %s: %s\n", o->pubkey,
-		        rc == IKE_ERR_MALFORMED ? "not a PEM or DER RSA public key" : ike_strerror(rc));
+		        key_file_error(rc, errno, "not a PEM or DER RSA public key"));
 		goto out;
 	}
 	if (ike_key_is_private(key)) {
@@ -229,9 +249,8 @@ static int cmd_peer_add(const opts *o)
 		    o->pubkey);
 		goto out;
 	}
-	if (ike_key_bits(key) < IKE_KEY_MIN_BITS) {
-		fprintf(stderr, "medsrv: %s: a %u-bit key is too weak (at least %u bits)\n", o->pubkey,
-		        ike_key_bits(key), IKE_KEY_MIN_BITS);
+	if (ike_key_check_public(key, why, sizeof why) != IKE_OK) {
+		fprintf(stderr, "medsrv: %s: refused: %s\n", o->pubkey, why);
 		goto out;
 	}
 	p->user_id = DB_OWNER_OPERATOR;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "medcli/medcli.h"
+#include "tst_keys.h"
 
 static char dir[128];
 
@@ -132,4 +133,92 @@ Test(medcli_cli, commands_without_daemon_or_setup_say_what_to_do)
 	cr_assert(strstr(out, "unknown option --bogus") != NULL, "%s", out);
 	cr_assert(eq(int, RUN(out, "up", "--dir", dir), 2));
 	cr_assert(eq(int, RUN(out, "run", "--dir", dir, "--port", "70000"), 2));
+}
+
+/* Bad input the daemon could only trip over later is refused at once, clearly:
+ * weak keys (peer add, server set, keygen --import), traffic selectors of two
+ * families, an interface name the kernel would cut, a missing key file, an
+ * emptied database. */
+Test(medcli_cli, refuses_weak_keys_mixed_selectors_and_long_ifnames, .timeout = 60)
+{
+	static const struct {
+		tst_rsa kind;
+		const char *reason;
+	} weak[] = {
+	    {TST_RSA_E1, "exponent is 1"},       {TST_RSA_E3, "exponent is 3"}, {TST_RSA_E_EVEN, "is even"},
+	    {TST_RSA_N_EVEN, "modulus is even"}, {TST_RSA_1024, "1024 bits"},   {TST_RSA_SQUARE, "too close"},
+	};
+	char out[8192], key[160];
+
+	cr_assert(eq(int, RUN(out, "init", "--dir", dir), 0), "%s", out);
+	snprintf(key, sizeof key, "%s/peer.pem", dir);
+	for (size_t i = 0; i < sizeof weak / sizeof weak[0]; i++) {
+		tst_rsa_write(weak[i].kind, key);
+		cr_assert(eq(int,
+		             RUN(out, "peer", "add", "--dir", dir, "--alias", "bob", "--pubkey", key,
+		                 "--local-ts", "10.91.0.1/32", "--remote-ts", "10.92.0.0/24"),
+		             1));
+		cr_assert(strstr(out, "refused: ") != NULL && strstr(out, weak[i].reason) != NULL, "%s: %s",
+		          tst_rsa_name(weak[i].kind), out);
+		cr_assert(
+		    eq(int,
+		       RUN(out, "server", "set", "--dir", dir, "--address", "198.51.100.10", "--pubkey", key),
+		       1));
+		cr_assert(strstr(out, weak[i].reason) != NULL, "%s: %s", tst_rsa_name(weak[i].kind), out);
+	}
+	cr_assert(eq(int, RUN(out, "peer", "list", "--dir", dir, "--json"), 0));
+	cr_assert(eq(str, out, "[]\n"));
+
+	/* Mixed families, both ways round; one family of either kind is fine. */
+	tst_rsa_write(TST_RSA_GOOD, key);
+	cr_assert(eq(int,
+	             RUN(out, "peer", "add", "--dir", dir, "--alias", "bob", "--pubkey", key, "--local-ts",
+	                 "10.91.0.1/32", "--remote-ts", "fd00:92::/64"),
+	             1));
+	cr_assert(strstr(out, "--local-ts 10.91.0.1/32 is IPv4 but --remote-ts fd00:92::/64 is IPv6") != NULL,
+	          "%s", out);
+	cr_assert(eq(int,
+	             RUN(out, "peer", "add", "--dir", dir, "--alias", "bob", "--pubkey", key, "--local-ts",
+	                 "fd00:91::1/128", "--remote-ts", "10.92.0.0/24"),
+	             1));
+	cr_assert(strstr(out, "both must be IPv4 or both IPv6") != NULL, "%s", out);
+	cr_assert(eq(int,
+	             RUN(out, "peer", "add", "--dir", dir, "--alias", "bob", "--pubkey", key, "--local-ts",
+	                 "fd00:91::1/128", "--remote-ts", "fd00:92::/64"),
+	             0),
+	          "%s", out);
+
+	/* --ifname: 15 characters at most (IFNAMSIZ - 1), no '/', ':' or blanks. */
+	cr_assert(eq(int, RUN(out, "run", "--dir", dir, "--ifname", "medcli-tunnel-16"), 2));
+	cr_assert(strstr(out, "1 to 15 characters (this has 16)") != NULL, "%s", out);
+	cr_assert(eq(int, RUN(out, "run", "--dir", dir, "--ifname", ""), 2));
+	cr_assert(eq(int, RUN(out, "run", "--dir", dir, "--ifname", "tun/0"), 2));
+	cr_assert(strstr(out, "cannot be . or .. nor contain") != NULL, "%s", out);
+	cr_assert(eq(int, RUN(out, "run", "--dir", dir, "--ifname", "a b"), 2));
+
+	/* A missing key file, and a private key to import that is weak. */
+	snprintf(key, sizeof key, "%s/nonexistent.pem", dir);
+	cr_assert(eq(
+	    int, RUN(out, "server", "set", "--dir", dir, "--address", "198.51.100.10", "--pubkey", key), 1));
+	cr_assert(strstr(out, "nonexistent.pem: no such file") != NULL, "%s", out);
+	cr_assert(eq(int, RUN(out, "keygen", "--dir", dir, "--import", key), 1));
+	cr_assert(strstr(out, "nonexistent.pem: no such file") != NULL, "%s", out);
+}
+
+Test(medcli_cli, refuses_an_emptied_database_and_says_how_to_recover)
+{
+	char out[4096], db[160];
+	FILE *f;
+
+	cr_assert(eq(int, RUN(out, "init", "--dir", dir), 0), "%s", out);
+	snprintf(db, sizeof db, "%s/medcli.db", dir);
+	f = fopen(db, "w");
+	cr_assert(f != NULL);
+	fclose(f);
+	cr_assert(eq(int, RUN(out, "peer", "list", "--dir", dir), 1));
+	cr_assert(strstr(out, "empty (0 bytes)") != NULL && strstr(out, "`medcli init`") != NULL, "%s", out);
+	cr_assert(eq(int, RUN(out, "init", "--dir", dir), 1), "init does not paper over it: %s", out);
+	cr_assert(eq(int, unlink(db), 0));
+	cr_assert(eq(int, RUN(out, "init", "--dir", dir), 0), "%s", out);
+	cr_assert(eq(int, RUN(out, "peer", "list", "--dir", dir), 0), "%s", out);
 }

@@ -18,8 +18,9 @@
 #include "medsrv/cmd.h"
 #include "medsrv/status.h"
 #include "tst.h"
+#include "tst_keys.h"
 
-static char dir[64], out[65536];
+static char dir[64], out[65536], errout[16384];
 
 static bool is_true(const json_t *j)
 {
@@ -45,11 +46,12 @@ static void remove_dir(void)
 	cr_assert(eq(int, system(cmd), 0));
 }
 
-/* Runs ms_main with the given words (NULL-terminated), stdout into out. */
+/* Runs ms_main with the given words (NULL-terminated), stdout into out, stderr
+ * into errout. */
 static int run(const char *first, ...)
 {
 	char *argv[32];
-	int argc = 0, rc, fd, saved;
+	int argc = 0, rc, fd, efd, saved, esaved;
 	const char *a;
 	va_list ap;
 	char path[128];
@@ -65,16 +67,28 @@ static int run(const char *first, ...)
 	fflush(stdout);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	cr_assert(fd >= 0);
+	snprintf(path, sizeof path, "%s/stderr", dir);
+	efd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	cr_assert(efd >= 0);
+	fflush(stderr);
 	saved = dup(1);
+	esaved = dup(2);
 	dup2(fd, 1);
+	dup2(efd, 2);
 	rc = ms_main(argc, argv);
 	fflush(stdout);
+	fflush(stderr);
 	dup2(saved, 1);
+	dup2(esaved, 2);
 	close(saved);
+	close(esaved);
 	lseek(fd, 0, SEEK_SET);
 	n = read(fd, out, sizeof out - 1);
 	out[n > 0 ? n : 0] = '\0';
 	close(fd);
+	n = pread(efd, errout, sizeof errout - 1, 0);
+	errout[n > 0 ? n : 0] = '\0';
+	close(efd);
 	return rc;
 }
 
@@ -224,6 +238,73 @@ Test(ms_cmd, peer_add_refuses_private_weak_and_garbage_keys)
 	cr_assert(eq(int, run("peer", "list", "--dir", dir, "--json", NULL), 0));
 	cr_assert(eq(str, out, "[]\n"));
 	ike_key_free(a);
+	remove_dir();
+}
+
+/* Every weak key is refused with its reason, and nothing is stored. */
+Test(ms_cmd, peer_add_refuses_weak_rsa_keys_and_says_why, .timeout = 60)
+{
+	static const struct {
+		tst_rsa kind;
+		const char *reason;
+	} cases[] = {
+	    {TST_RSA_E1, "exponent is 1"},       {TST_RSA_E3, "exponent is 3"},
+	    {TST_RSA_E_EVEN, "is even"},         {TST_RSA_N_EVEN, "modulus is even"},
+	    {TST_RSA_1024, "1024 bits"},         {TST_RSA_SMALL_FACTOR, "small prime factor"},
+	    {TST_RSA_CLOSE_PRIMES, "too close"},
+	};
+	char f[128];
+
+	make_dir();
+	cr_assert(eq(int, run("init", "--dir", dir, NULL), 0));
+	snprintf(f, sizeof f, "%s/k.pem", dir);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		tst_rsa_write(cases[i].kind, f);
+		cr_assert(eq(int, run("peer", "add", "--dir", dir, "--alias", "x", "--pubkey", f, NULL), 1),
+		          "%s", tst_rsa_name(cases[i].kind));
+		cr_assert(strstr(errout, "refused: ") != NULL && strstr(errout, cases[i].reason) != NULL,
+		          "%s: %s", tst_rsa_name(cases[i].kind), errout);
+	}
+	cr_assert(eq(int, run("peer", "list", "--dir", dir, "--json", NULL), 0));
+	cr_assert(eq(str, out, "[]\n"));
+	tst_rsa_write(TST_RSA_GOOD, f);
+	cr_assert(eq(int, run("peer", "add", "--dir", dir, "--alias", "x", "--pubkey", f, NULL), 0), "%s",
+	          errout);
+	remove_dir();
+}
+
+/* What went wrong is named: a missing key file, a damaged (empty) database. */
+Test(ms_cmd, errors_name_the_missing_file_and_the_damaged_database)
+{
+	char f[128], dbf[128];
+	FILE *fp;
+
+	make_dir();
+	cr_assert(eq(int, run("init", "--dir", dir, NULL), 0));
+	snprintf(f, sizeof f, "%s/nonexistent.pem", dir);
+	cr_assert(eq(int, run("peer", "add", "--dir", dir, "--alias", "x", "--pubkey", f, NULL), 1));
+	cr_assert(strstr(errout, "nonexistent.pem: no such file") != NULL, "%s", errout);
+	cr_assert(eq(int, run("peer", "add", "--dir", dir, "--alias", "x", "--pubkey", dir, NULL), 1));
+	cr_assert(strstr(errout, "a directory, not a key file") != NULL, "%s", errout);
+	/* A database emptied to 0 bytes is not taken for a new one, by any command. */
+	snprintf(dbf, sizeof dbf, "%s/medsrv.db", dir);
+	fp = fopen(dbf, "w");
+	cr_assert(fp != NULL);
+	fclose(fp);
+	cr_assert(eq(int, run("peer", "list", "--dir", dir, NULL), 1));
+	cr_assert(strstr(errout, "empty (0 bytes)") != NULL && strstr(errout, "`medsrv init`") != NULL, "%s",
+	          errout);
+	cr_assert(eq(int, run("init", "--dir", dir, NULL), 1));
+	cr_assert(strstr(errout, "empty (0 bytes)") != NULL, "%s", errout);
+	cr_assert(eq(int,
+	             run("run", "--dir", dir, "--listen", "127.0.0.1", "--port", "15502", "--natt-port",
+	                 "15503", NULL),
+	             1));
+	cr_assert(strstr(errout, "empty (0 bytes)") != NULL, "%s", errout);
+	/* Removing the file and running init again starts afresh, as the message says. */
+	cr_assert(eq(int, unlink(dbf), 0));
+	cr_assert(eq(int, run("init", "--dir", dir, NULL), 0), "%s", errout);
+	cr_assert(eq(int, run("peer", "list", "--dir", dir, NULL), 0), "%s", errout);
 	remove_dir();
 }
 

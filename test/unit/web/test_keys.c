@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "keys.h"
+#include "tst_keys.h"
 
 static char *pem_of(EVP_PKEY *k, const char *structure)
 {
@@ -191,15 +192,47 @@ Test(web_keys, refuses_ssh_rsa_with_an_unusable_exponent)
 	o += 258;
 	strcpy(line, "ssh-rsa ");
 	EVP_EncodeBlock((unsigned char *)line + 8, blob, (int)o);
-	cr_assert(eq(int, web__pubkey_parse(line, &k, &why), IKE_ERR_MALFORMED));
-	/* The same with e = 65537 parses (n has 257 * 8 + 1 bits). */
+	cr_assert(eq(int, web__pubkey_parse(line, &k, &why), IKE_ERR_POLICY));
+	cr_assert(strstr(why, "exponent is 1") != NULL, "%s", why);
+	/* The same with e = 65537 parses, but n = 2^2056 + 1 is divisible by 257. */
 	memmove(blob + 18, blob + 16, 4 + 258);
 	memcpy(blob + 11, "\0\0\0\3\1\0\1", 7);
 	strcpy(line, "ssh-rsa ");
 	EVP_EncodeBlock((unsigned char *)line + 8, blob, (int)o + 2);
-	cr_assert(eq(int, web__pubkey_parse(line, &k, &why), IKE_OK), "%s", why);
-	cr_assert(eq(u32, k.bits, 2057));
+	cr_assert(eq(int, web__pubkey_parse(line, &k, &why), IKE_ERR_POLICY));
+	cr_assert(strstr(why, "small prime factor") != NULL, "%s", why);
+}
+
+/* A pasted key is checked like every key that enters: each flaw refused with its
+ * reason; the sound fixture key accepted. */
+Test(web_keys, refuses_pasted_keys_with_weak_values, .timeout = 60)
+{
+	static const struct {
+		tst_rsa kind;
+		const char *reason;
+	} cases[] = {
+	    {TST_RSA_E1, "exponent is 1"}, {TST_RSA_E3, "exponent is 3"},
+	    {TST_RSA_E_EVEN, "is even"},   {TST_RSA_N_EVEN, "modulus is even"},
+	    {TST_RSA_1024, "1024 bits"},   {TST_RSA_SMALL_FACTOR, "small prime factor"},
+	    {TST_RSA_SQUARE, "too close"}, {TST_RSA_CLOSE_PRIMES, "too close"},
+	};
+	web__pubkey k;
+	const char *why = NULL;
+	char *pem;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		pem = tst_rsa_pem(cases[i].kind);
+		cr_assert(eq(int, web__pubkey_parse(pem, &k, &why), IKE_ERR_POLICY), "%s",
+		          tst_rsa_name(cases[i].kind));
+		cr_assert(strstr(why, "This RSA key is refused: ") == why, "%s", why);
+		cr_assert(strstr(why, cases[i].reason) != NULL, "%s: %s", tst_rsa_name(cases[i].kind), why);
+		free(pem);
+	}
+	pem = tst_rsa_pem(TST_RSA_GOOD);
+	cr_assert(eq(int, web__pubkey_parse(pem, &k, &why), IKE_OK), "%s", why);
+	cr_assert(eq(u32, k.bits, 2048));
 	web__pubkey_clear(&k);
+	free(pem);
 }
 
 Test(web_keys, refuses_a_pasted_private_key)

@@ -91,6 +91,7 @@ out:
 
 int web__pubkey_parse(const char *text, web__pubkey *out, const char **why)
 {
+	char check[IKE_KEY_WHY_MAX];
 	ike_key *key = NULL;
 	int rc;
 
@@ -121,9 +122,15 @@ int web__pubkey_parse(const char *text, web__pubkey *out, const char **why)
 		rc = IKE_ERR_POLICY;
 		goto out;
 	}
-	if (ike_key_bits(key) < WEB_MIN_RSA_BITS) {
-		*why = "This RSA key is too weak: it must have at least 2048 bits.";
+	rc = ike_key_check_public(key, check, sizeof check);
+	if (rc == IKE_ERR_WEAK_KEY) {
+		snprintf(out->why, sizeof out->why, "This RSA key is refused: %s.", check);
+		*why = out->why;
 		rc = IKE_ERR_POLICY;
+		goto out;
+	}
+	if (rc != IKE_OK) {
+		*why = "The key could not be processed.";
 		goto out;
 	}
 	rc = describe_key(key, out);

@@ -7,7 +7,6 @@
 
 #include "ike/err.h"
 
-#define WEB_MIN_RSA_BITS 2048
 #define WEB_PRIV_KEY_FILE "medcli.key"
 #define WEB_PUB_KEY_FILE "medcli.pub"
 
@@ -19,12 +18,15 @@ typedef struct web__pubkey {
 	char *pem;             /* SubjectPublicKeyInfo as PEM, owned */
 	unsigned char *der;    /* SubjectPublicKeyInfo DER, owned */
 	size_t der_len;
+	char why[200]; /* the reason a key was refused, when it needs more than a fixed sentence */
 } web__pubkey;
 
 /* Parses a pasted key: PEM "PUBLIC KEY", PEM "RSA PUBLIC KEY" or an OpenSSH "ssh-rsa"
- * line. *why gets a plain sentence on failure. Errors: IKE_ERR_MALFORMED (not a key),
- * IKE_ERR_UNSUPPORTED (not RSA), IKE_ERR_POLICY (fewer than 2048 bits, or a private
- * key pasted by mistake), IKE_ERR_NOMEM. */
+ * line, and checks it with ike_key_check_public(). *why gets a plain sentence on
+ * failure (static, or out->why: valid while out is). Errors: IKE_ERR_MALFORMED (not
+ * a key), IKE_ERR_UNSUPPORTED (not RSA), IKE_ERR_POLICY (a weak key: fewer than 2048
+ * bits, an exponent below 65537 or even, an even or trivially factorable modulus; or
+ * a private key pasted by mistake), IKE_ERR_NOMEM. */
 int web__pubkey_parse(const char *text, web__pubkey *out, const char **why);
 void web__pubkey_clear(web__pubkey *k);
 
