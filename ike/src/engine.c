@@ -336,8 +336,13 @@ void ike__sa_kill(ike_engine *e, ike_sa *sa, int reason, uint16_t notify)
 		ev.u.sa_down.was_up = sa->was_up;
 		ike__emit(e, &ev);
 	}
-	IKE_LOG(e, INFO, IKE, sa, "IKE_SA down: %s%s%s", ike_strerror(reason), notify ? ", notify " : "",
-	        notify ? ike_notify_name(notify) : "");
+	/* A half-open responder SA is what a spoofed flood makes by the hundred:
+	 * its end is a DEBUG line, like its start. */
+	if (sa->was_up || sa->initiator)
+		IKE_LOG(e, INFO, IKE, sa, "IKE_SA down: %s%s%s", ike_strerror(reason),
+		        notify ? ", notify " : "", notify ? ike_notify_name(notify) : "");
+	else
+		IKE_LOG(e, DEBUG, IKE, sa, "half-open IKE_SA gone: %s", ike_strerror(reason));
 }
 
 /* Frees dead SAs and runs queued operations; only at the outermost call. */

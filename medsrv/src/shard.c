@@ -50,9 +50,8 @@ struct ms_shard {
 	queued *qhead, **qtail;
 	size_t nqueued;
 	ike_ms now;
-	/* Refusal lines: at most REFUSALS_PER_S per second, then one summary. */
-	ike_ms refusal_window;
-	unsigned refusals, refusals_hidden;
+	/* Refusal lines: at most REFUSALS_BURST per 10 s, then one summary. */
+	ike_ratelimit rl_refusal;
 	/* The last key looked up for IKE_AUTH: SA_UP follows in the same engine call. */
 	bool last_valid;
 	uint8_t last_id[IKE_KEYID_LEN];
@@ -96,26 +95,25 @@ static void logf_sa(ms_shard *s, ike_log_level lvl, ike_sa_ref sa, const uint8_t
 }
 
 /* Whether a refusal may be logged now: strangers can make as many as they
- * like, the log must not grow with them (the engine limits its drop lines the
- * same way). The counters count every one. */
-#define REFUSALS_PER_S 20
+ * like, the log must not grow with them (the engine limits its drop and
+ * failed-send lines with the same ike_ratelimit). The counters count every one. */
+#define REFUSALS_BURST 20
+#define REFUSALS_WINDOW_MS 10000
+
+static void refusal_summary(ms_shard *s, unsigned more)
+{
+	if (more)
+		logf_sa(s, IKE_LOG_WARN, (ike_sa_ref){0, 0}, NULL, IKE_RATELIMIT_SUMMARY, "refusals", more,
+		        ike_ratelimit_window_s(&s->rl_refusal));
+}
 
 static bool refusal_logged(ms_shard *s)
 {
-	if (s->now >= s->refusal_window + 1000) {
-		if (s->refusals_hidden)
-			logf_sa(s, IKE_LOG_WARN, (ike_sa_ref){0, 0}, NULL, "%u more refusals not logged",
-			        s->refusals_hidden);
-		s->refusal_window = s->now;
-		s->refusals = 0;
-		s->refusals_hidden = 0;
-	}
-	if (s->refusals >= REFUSALS_PER_S) {
-		s->refusals_hidden++;
-		return false;
-	}
-	s->refusals++;
-	return true;
+	unsigned more;
+	bool ok = ike_ratelimit_allow(&s->rl_refusal, s->now, &more);
+
+	refusal_summary(s, more);
+	return ok;
 }
 
 /* ---- slots ---- */
@@ -650,6 +648,7 @@ int ms_shard_new(ms_shard **out, const ms_shard_config *cfg, const ms_shard_call
 	s->reg = cfg->registry;
 	s->qtail = &s->qhead;
 	s->now = now;
+	ike_ratelimit_init(&s->rl_refusal, REFUSALS_BURST, REFUSALS_WINDOW_MS);
 	if (!s->cfg.queue_max)
 		s->cfg.queue_max = 4096;
 	if (!s->cfg.queue_per_sa)
@@ -757,13 +756,16 @@ int ms_shard_tick(ms_shard *s, ike_ms now)
 	s->now = now;
 	rc = ike_engine_tick(s->e, now);
 	flush_queue(s);
+	refusal_summary(s, ike_ratelimit_flush(&s->rl_refusal, now));
 	return rc;
 }
 
 ike_ms ms_shard_next_deadline(const ms_shard *s)
 {
-	ike_ms d = ike_engine_next_deadline(s->e);
+	ike_ms d = ike_engine_next_deadline(s->e), r = ike_ratelimit_deadline(&s->rl_refusal);
 
+	if (r < d)
+		d = r;
 	for (const queued *q = s->qhead; q; q = q->next)
 		if (q->expires < d)
 			d = q->expires;
