@@ -163,6 +163,8 @@ Test(web_client, validates_server_and_peer_fields)
 	    {"10.9.0.1", "10.9.0.2/32", "local_ts"},
 	    {"10.9.0.1/32", "10.9.0.256/32", "remote_ts"},
 	    {"10.9.0.1/32", "fe80::1/129", "remote_ts"},
+	    {"10.9.0.1/32", "2001:db8::/48", "remote_ts"}, /* two families */
+	    {"2001:db8:1::1/128", "10.9.0.0/24", "remote_ts"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		snprintf(body, sizeof body,
@@ -174,8 +176,8 @@ Test(web_client, validates_server_and_peer_fields)
 		th_resp_clear(&r);
 	}
 	snprintf(body, sizeof body,
-	         "{\"alias\":\"office\",\"peer\":\"%s\",\"local_ts\":\"10.9.0.1/"
-	         "32\",\"remote_ts\":\"2001:db8::/48\"}",
+	         "{\"alias\":\"office\",\"peer\":\"%s\",\"local_ts\":\"2001:db8:1::1/"
+	         "128\",\"remote_ts\":\"2001:db8::/48\"}",
 	         kid);
 	th_send(&t, &c, "POST", "/api/peers", NULL, body, NULL, NULL, &r);
 	cr_assert(eq(int, r.status, 201), "%s", th_error(&r));

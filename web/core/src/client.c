@@ -559,6 +559,14 @@ static void post_peer(web_ctx *ctx)
 		                 "Enter the remote tunnel network as a CIDR, e.g. 10.9.0.2/32.");
 		goto out;
 	}
+	/* One child SA carries one family: valid CIDRs are IPv6 exactly when they hold a ':'. */
+	if (!strchr(lts, ':') != !strchr(rts, ':')) {
+		web__reply_error(ctx, 400, "remote_ts",
+		                 "The local address is %s and the remote network %s: both must be IPv4 or "
+		                 "both IPv6.",
+		                 strchr(lts, ':') ? "IPv6" : "IPv4", strchr(rts, ':') ? "IPv6" : "IPv4");
+		goto out;
+	}
 	snprintf(p->alias, sizeof p->alias, "%s", alias);
 	snprintf(p->local_ts, sizeof p->local_ts, "%s", lts);
 	snprintf(p->remote_ts, sizeof p->remote_ts, "%s", rts);
