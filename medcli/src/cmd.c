@@ -264,7 +264,7 @@ static int print_key(const ike_key *key)
 static int cmd_keygen(const args *a)
 {
 	const char *dir = dir_of(a), *import = get(a, "import"), *failed;
-	char kpath[4096], ppath[4096];
+	char kpath[4096], ppath[4096], ktmp[4100], ptmp[4100];
 	ike_key *key = NULL;
 	int rc;
 
@@ -305,16 +305,27 @@ static int cmd_keygen(const args *a)
 		fprintf(stderr, "medcli keygen: key generation: %s\n", ike_strerror(rc));
 		return 1;
 	}
+	/* Both files are written as *.new and renamed over the old ones (--force, or a
+	 * medcli.pub left without its key): the key files never refuse to be replaced. */
+	snprintf(ktmp, sizeof ktmp, "%s.new", kpath);
+	snprintf(ptmp, sizeof ptmp, "%s.new", ppath);
+	unlink(ktmp);
+	unlink(ptmp);
 	failed = kpath;
-	rc = ike_key_write_private_file(key, NULL, kpath);
+	rc = ike_key_write_private_file(key, NULL, ktmp);
 	if (rc == IKE_OK) {
 		failed = ppath;
-		rc = ike_key_write_public_file(key, ppath);
+		rc = ike_key_write_public_file(key, ptmp);
 	}
+	if (rc == IKE_OK && (rename(ktmp, kpath) != 0 || rename(ptmp, ppath) != 0))
+		rc = IKE_ERR_IO;
 	if (rc != IKE_OK) {
 		char buf[4200];
+		int err = errno;
+		unlink(ktmp);
+		unlink(ptmp);
 		fprintf(stderr, "medcli keygen: cannot write %s: %s\n", failed,
-		        write_error(rc, errno, dir, buf, sizeof buf));
+		        write_error(rc, err, dir, buf, sizeof buf));
 		ike_key_free(key);
 		return 1;
 	}

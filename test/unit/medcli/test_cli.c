@@ -82,9 +82,19 @@ Test(medcli_cli, init_keygen_server_and_peers)
 	snprintf(pub, sizeof pub, "%s/medcli.pub", dir);
 	cr_assert(eq(int, stat(key, &st), 0));
 	cr_assert(eq(u32, st.st_mode & 0777, 0600));
-	/* a second keygen refuses to overwrite without --force */
+	/* a second keygen refuses to overwrite without --force, and replaces the pair with it */
 	cr_assert(eq(int, RUN(out, "keygen", "--dir", dir), 1));
 	cr_assert(strstr(out, "--force") != NULL);
+	{
+		char old_id[41], again[8192];
+		snprintf(old_id, sizeof old_id, "%s", keyid);
+		cr_assert(eq(int, RUN(again, "keygen", "--dir", dir, "--force"), 0), "%s", again);
+		cr_assert(strstr(again, old_id) == NULL, "--force made a new key");
+		cr_assert(eq(int, stat(key, &st), 0));
+		cr_assert(eq(u32, st.st_mode & 0777, 0600));
+		snprintf(again, sizeof again, "%s.new", key);
+		cr_assert(ne(int, access(again, F_OK), 0), "no temporary file left");
+	}
 
 	cr_assert(eq(int,
 	             RUN(out, "server", "set", "--dir", dir, "--address", "198.51.100.10", "--pubkey", pub),
