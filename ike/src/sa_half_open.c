@@ -2,7 +2,9 @@
 /*
  * Half-open responder SAs (RFC 7296 2.6), in total and per source IP: the
  * per-source count is strongSwan's block_threshold, which stops one address
- * that answers cookies from taking every half-open slot.
+ * that answers cookies from taking every half-open slot. An IPv6 source counts
+ * by its /64: one host or home network usually has a whole /64 to pick
+ * addresses from (strongSwan counts each address).
  *
  * The table is chained hashing with a fixed bucket array, sized from
  * half_open_max when the engine is made. An entry exists only while its
@@ -26,9 +28,10 @@ typedef struct ike__ho_src {
 	uint32_t count;
 } ike__ho_src;
 
+/* The bytes of the address that name the source: IPv4 all, IPv6 the /64. */
 static size_t ip_len(uint8_t family)
 {
-	return family == IKE_AF_INET6 ? 16 : 4;
+	return family == IKE_AF_INET6 ? 8 : 4;
 }
 
 static uint32_t bucket_of(const ike_engine *e, const ike_addr *a)

@@ -86,8 +86,8 @@ typedef struct ike_config {
 	 * that pass are counted against the two limits, which drop them. */
 	unsigned half_open_max;      /* half-open SAs beyond this are dropped */
 	unsigned cookie_threshold;   /* half-open SAs at or above this demand a COOKIE */
-	unsigned half_open_per_src;  /* half-open SAs per source IP beyond this are dropped
-	                                (strongSwan's block_threshold); 0 = no limit */
+	unsigned half_open_per_src;  /* half-open SAs per source IP (IPv6: per /64) beyond this
+	                                are dropped (strongSwan's block_threshold); 0 = no limit */
 	ike_ms half_open_timeout_ms; /* a responder SA not authenticated by then is freed */
 
 	/* Liveness. 0 disables. */

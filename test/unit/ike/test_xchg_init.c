@@ -409,3 +409,30 @@ ENGINE_TEST(ike_xchg_init, limits_failed_send_lines)
 	cr_assert(eq(u32, px->side[BOB].log_lines, lines + 42));
 	cr_assert(eq(str, px->side[BOB].last_log, "failed sends (30 more in the last 10 s)"));
 }
+
+ENGINE_TEST(ike_xchg_init, counts_an_ipv6_source_by_its_64)
+{
+	static const char *const from[] = {"2001:db8::1", "2001:db8::2", "2001:db8::3:4", "2001:db8::ffff",
+	                                   "2001:db8::a:b:c"};
+	tst_dgram init;
+	ike_path p = {px->side[BOB].addr, px->side[ALICE].addr};
+	ike_stats st;
+
+	px->side[BOB].cfg.half_open_per_src = 4;
+	tst_pair_initiate(px);
+	cr_assert(tst_link_take(&px->link, 0, &init));
+	/* the same request from five addresses of one /64: four SAs, then the limit */
+	for (int i = 0; i < 5; i++) {
+		cr_assert(eq(int, ike_addr_parse(&p.remote, from[i], IKE_PORT), IKE_OK));
+		cr_assert(eq(int, ike_engine_recv(px->side[BOB].e, &p, init.data, init.len, px->clock.now),
+		             i < 4 ? IKE_OK : IKE_ERR_LIMIT));
+		px->link.n = 0;
+	}
+	/* another /64 is another source */
+	cr_assert(eq(int, ike_addr_parse(&p.remote, "2001:db8:0:1::1", IKE_PORT), IKE_OK));
+	cr_assert(eq(int, ike_engine_recv(px->side[BOB].e, &p, init.data, init.len, px->clock.now), IKE_OK));
+	ike_engine_stats(px->side[BOB].e, &st);
+	cr_assert(eq(u32, st.half_open, 5));
+	cr_assert(eq(u32, st.half_open_srcs, 2));
+	cr_assert(eq(u64, st.src_limited, 1));
+}
