@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db/db.h"
 #include "ike/crypto_key.h"
@@ -454,6 +455,30 @@ static int cmd_status(const opts *o)
 	return ret;
 }
 
+/* The control socket's directory must exist and be writable: said here in words,
+ * since the socket layer only knows "input/output error". NULL (DIR/medsrv.ctl)
+ * passes: the database check names a bad DIR first. */
+static int check_ctl_dir(const char *ctl)
+{
+	char dir[4200];
+	const char *slash = ctl ? strrchr(ctl, '/') : NULL;
+
+	if (!ctl)
+		return 0;
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", slash == ctl ? 1 : (int)(slash - ctl), ctl);
+	if (access(dir, W_OK) == 0)
+		return 0;
+	fprintf(stderr, "medsrv: --ctl %s: directory %s %s\n", ctl, dir,
+	        errno == ENOENT   ? "does not exist"
+	        : errno == EROFS  ? "is read-only (a read-only file system)"
+	        : errno == EACCES ? "is read-only for this user"
+	                          : strerror(errno));
+	return -1;
+}
+
 int ms_main(int argc, char **argv)
 {
 	opts o;
@@ -489,7 +514,7 @@ int ms_main(int argc, char **argv)
 	if (strcmp(argv[1], "status") == 0)
 		return cmd_status(&o);
 	if (strcmp(argv[1], "run") == 0)
-		return ms_run(&o.run) == IKE_OK ? 0 : 1;
+		return check_ctl_dir(o.ctl) == 0 && ms_run(&o.run) == IKE_OK ? 0 : 1;
 	ms_usage();
 	return 2;
 }

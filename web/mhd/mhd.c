@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* web/mhd/mhd.c - libmicrohttpd front end: turns MHD callbacks into web_request. */
+#include <errno.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -178,8 +179,12 @@ int webmhd_start(webmhd_server **out, web_app *app, const char *listen, unsigned
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
 	    on_completed, NULL, MHD_OPTION_END);
 	if (!s->daemon) {
+		/* MHD leaves bind()'s errno (it has logged the same reason already). */
+		int err = errno;
 		free(s);
-		return IKE_ERR_IO;
+		return err == EADDRNOTAVAIL ? IKE_ERR_ADDR_NOT_AVAIL
+		       : err == EADDRINUSE  ? IKE_ERR_ADDR_IN_USE
+		                            : IKE_ERR_IO;
 	}
 	di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : port;

@@ -301,6 +301,11 @@ Test(ms_cmd, errors_name_the_missing_file_and_the_damaged_database)
 	                 "15503", NULL),
 	             1));
 	cr_assert(strstr(errout, "empty (0 bytes)") != NULL, "%s", errout);
+	/* A control socket in a directory that does not exist is named as such. */
+	snprintf(f, sizeof f, "%s/no/such/medsrv.ctl", dir);
+	cr_assert(eq(
+	    int, run("run", "--dir", dir, "--ctl", f, "--port", "15502", "--natt-port", "15503", NULL), 1));
+	cr_assert(strstr(errout, "no/such does not exist") != NULL, "%s", errout);
 	/* Removing the file and running init again starts afresh, as the message says. */
 	cr_assert(eq(int, unlink(dbf), 0));
 	cr_assert(eq(int, run("init", "--dir", dir, NULL), 0), "%s", errout);

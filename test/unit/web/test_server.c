@@ -5,6 +5,7 @@
 #include <criterion/new/assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app_int.h"
 #include "harness.h"
@@ -692,4 +693,36 @@ Test(web_server, throttles_by_forwarded_address_behind_a_trusted_proxy)
 	/* Another browser behind the same proxy is not locked out. */
 	cr_assert(eq(int, login_via_proxy(&t, csrf, "192.0.2.2", "fresh"), 401));
 	th_close(&t);
+}
+
+/* A damaged database stops the manager with db/'s reason, for both roles (the
+ * command line prints it after "cannot open the state in DIR: "). */
+Test(web_server, refuses_an_emptied_database_and_says_why)
+{
+	char dir[] = "/tmp/test_web_db_XXXXXX", path[128], err[256], cmd[160];
+	web_options o;
+	web_app *app = (web_app *)1;
+	FILE *f;
+
+	cr_assert(not(eq(ptr, mkdtemp(dir), NULL)));
+	web_options_defaults(&o);
+	o.dir = dir;
+	for (int role = 0; role < 2; role++) {
+		o.role = role ? WEB_ROLE_CLIENT : WEB_ROLE_SERVER;
+		snprintf(path, sizeof path, "%s/%s", dir, role ? "medcli.db" : "medsrv.db");
+		f = fopen(path, "w");
+		cr_assert(f != NULL);
+		fclose(f);
+		cr_assert(eq(int, web_app_open(&app, &o, err, sizeof err), IKE_ERR_DB));
+		cr_assert(eq(ptr, app, NULL));
+		cr_assert(strstr(err, "empty (0 bytes)") != NULL, "%s", err);
+		cr_assert(strstr(err, role ? "`medcli init`" : "`medsrv init`") != NULL, "%s", err);
+		/* The file is not taken over. */
+		cr_assert(eq(int, unlink(path), 0));
+		cr_assert(eq(int, web_app_open(&app, &o, err, sizeof err), IKE_OK), "%s", err);
+		cr_assert(eq(str, err, ""));
+		web_app_free(app);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert(eq(int, system(cmd), 0));
 }

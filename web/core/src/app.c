@@ -34,10 +34,17 @@ static char *dup_opt(const char *s)
 
 int web_app_new(web_app **out, const web_options *opts)
 {
+	return web_app_open(out, opts, NULL, 0);
+}
+
+int web_app_open(web_app **out, const web_options *opts, char *err, size_t errlen)
+{
 	web_app *app;
 	int rc;
 
 	*out = NULL;
+	if (err && errlen)
+		err[0] = '\0';
 	if (!opts->dir || !opts->dir[0])
 		return IKE_ERR_INVAL;
 	if (sodium_init() < 0)
@@ -78,12 +85,12 @@ int web_app_new(web_app **out, const web_options *opts)
 		app->routes = web__server_routes;
 		app->n_routes = web__n_server_routes;
 		app->index_asset = "server.html";
-		rc = web__server_open(app);
+		rc = web__server_open(app, err, errlen);
 	} else {
 		app->routes = web__client_routes;
 		app->n_routes = web__n_client_routes;
 		app->index_asset = "client.html";
-		rc = web__client_open(app);
+		rc = web__client_open(app, err, errlen);
 	}
 	if (rc != IKE_OK) {
 		pthread_mutex_destroy(&app->lock);

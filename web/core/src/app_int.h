@@ -77,12 +77,13 @@ extern const size_t web__n_server_routes;
 extern const web_route web__client_routes[];
 extern const size_t web__n_client_routes;
 
-/* Role hooks called by the dispatcher. */
-int web__server_open(web_app *app);
+/* Role hooks called by the dispatcher. The open hooks put db_open's reason for a
+ * failure into err (errlen bytes; err may be NULL). */
+int web__server_open(web_app *app, char *err, size_t errlen);
 void web__server_close(web_app *app);
 /* Resolves the session cookie into ctx->uid / ctx->login (expired sessions are deleted). */
 void web__server_session(web_ctx *ctx);
-int web__client_open(web_app *app);
+int web__client_open(web_app *app, char *err, size_t errlen);
 void web__client_close(web_app *app);
 void web__client_session(web_ctx *ctx);
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* web/core/src/cli.c - the command line shared by medweb and medweb.fcgi. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,13 +165,19 @@ static int read_password(char *buf, size_t cap)
 
 int web_cli_prepare(const web_cli *cli, web_app **out)
 {
+	char why[256];
 	int rc;
 
 	*out = NULL;
 	if (mkdir(cli->opts.dir, 0700) != 0) {
 		struct stat st;
+		int err = errno;
 		if (stat(cli->opts.dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-			fprintf(stderr, "cannot use state directory %s\n", cli->opts.dir);
+			fprintf(stderr, "cannot use state directory %s: %s\n", cli->opts.dir,
+			        err == EEXIST   ? "not a directory"
+			        : err == ENOENT ? "its parent directory does not exist"
+			        : err == EROFS  ? "it cannot be created on a read-only file system"
+			                        : strerror(err));
 			return IKE_ERR_IO;
 		}
 	}
@@ -196,8 +203,9 @@ int web_cli_prepare(const web_cli *cli, web_app **out)
 			fprintf(stderr, "password set\n");
 		return rc;
 	}
-	rc = web_app_new(out, &cli->opts);
+	rc = web_app_open(out, &cli->opts, why, sizeof why);
 	if (rc != IKE_OK)
-		fprintf(stderr, "cannot open the state in %s: %s\n", cli->opts.dir, ike_strerror(rc));
+		fprintf(stderr, "cannot open the state in %s: %s\n", cli->opts.dir,
+		        why[0] ? why : ike_strerror(rc));
 	return rc;
 }

@@ -47,7 +47,7 @@ static cstate *app_state(web_ctx *ctx)
 	return ctx->app->state;
 }
 
-static int open_client_db(const char *dir, db **out)
+static int open_client_db(const char *dir, db **out, char *err, size_t errlen)
 {
 	size_t n = strlen(dir) + 16;
 	char *path = malloc(n);
@@ -56,12 +56,12 @@ static int open_client_db(const char *dir, db **out)
 	if (!path)
 		return IKE_ERR_NOMEM;
 	snprintf(path, n, "%s/medcli.db", dir);
-	rc = db_open(out, path, DB_KIND_CLIENT, NULL, NULL, 0);
+	rc = db_open(out, path, DB_KIND_CLIENT, NULL, err, errlen);
 	free(path);
 	return rc;
 }
 
-int web__client_open(web_app *app)
+int web__client_open(web_app *app, char *err, size_t errlen)
 {
 	db *d = NULL;
 	int rc;
@@ -69,7 +69,7 @@ int web__client_open(web_app *app)
 	app->state = calloc(1, sizeof(cstate));
 	if (!app->state)
 		return IKE_ERR_NOMEM;
-	rc = open_client_db(app->dir, &d);
+	rc = open_client_db(app->dir, &d, err, errlen);
 	if (rc != IKE_OK) {
 		free(app->state);
 		app->state = NULL;
@@ -102,7 +102,7 @@ int web_client_set_password(const char *dir, const char *password, unsigned min_
 	rc = web__password_hash(password, hash);
 	if (rc != IKE_OK)
 		return rc;
-	rc = open_client_db(dir, &d);
+	rc = open_client_db(dir, &d, NULL, 0);
 	if (rc == IKE_OK)
 		rc = db_setting_set(d, PWHASH_KEY, hash);
 	db_close(d);

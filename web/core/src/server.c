@@ -28,7 +28,7 @@ static db *app_db(web_ctx *ctx)
 	return ctx->app->db;
 }
 
-int web__server_open(web_app *app)
+int web__server_open(web_app *app, char *err, size_t errlen)
 {
 	size_t n = strlen(app->dir) + 16;
 	char *path = malloc(n);
@@ -38,7 +38,7 @@ int web__server_open(web_app *app)
 	if (!path)
 		return IKE_ERR_NOMEM;
 	snprintf(path, n, "%s/medsrv.db", app->dir);
-	rc = db_open(&d, path, DB_KIND_SERVER, NULL, NULL, 0);
+	rc = db_open(&d, path, DB_KIND_SERVER, NULL, err, errlen);
 	free(path);
 	app->db = d;
 	return rc;

@@ -53,6 +53,9 @@ void web_options_defaults(web_options *o);
  * app in *out, freed with web_app_free. opts and its strings are copied.
  * Errors: IKE_ERR_INVAL (no dir), IKE_ERR_DB, IKE_ERR_IO, IKE_ERR_NOMEM. */
 IKE_MUST_CHECK int web_app_new(web_app **out, const web_options *opts);
+/* Same, and on failure err (errlen bytes, may be NULL) gets the reason in words,
+ * such as db_open's "the file is empty (0 bytes), so its data is lost: ...". */
+IKE_MUST_CHECK int web_app_open(web_app **out, const web_options *opts, char *err, size_t errlen);
 void web_app_free(web_app *app);
 
 /* Answers one request: fills resp (which must be zeroed; the caller frees it with
