@@ -163,23 +163,27 @@ static bool has_small_factor(const BIGNUM *n, bool *err)
 /* r = floor(sqrt(a)) for a >= 0, by Newton's method from above. */
 static bool bn_isqrt(BIGNUM *r, const BIGNUM *a, BN_CTX *ctx)
 {
-	BIGNUM *y = BN_CTX_get(ctx), *q = BN_CTX_get(ctx);
+	bool ok = false;
 
-	if (!y || !q)
-		return false;
 	if (BN_is_zero(a))
 		return BN_zero(r), true;
+	BN_CTX_start(ctx);
+	BIGNUM *y = BN_CTX_get(ctx), *q = BN_CTX_get(ctx);
 	/* 2^ceil(bits/2) > sqrt(a): the iteration then decreases to the root. */
-	if (!BN_set_word(r, 0) || !BN_set_bit(r, (BN_num_bits(a) + 1) / 2))
-		return false;
+	if (!y || !q || !BN_set_word(r, 0) || !BN_set_bit(r, (BN_num_bits(a) + 1) / 2))
+		goto out;
 	for (;;) {
 		if (!BN_div(q, NULL, a, r, ctx) || !BN_add(y, r, q) || !BN_rshift1(y, y))
-			return false;
+			goto out;
 		if (BN_cmp(y, r) >= 0)
-			return true;
+			break;
 		if (!BN_copy(r, y))
-			return false;
+			goto out;
 	}
+	ok = true;
+out:
+	BN_CTX_end(ctx);
+	return ok;
 }
 
 /* True when a (>= 0) is a perfect square; *err on failure. A residue test modulo
