@@ -61,7 +61,8 @@ void ike__log(ike_engine *e, ike_log_level lvl, ike_subsys sub, const ike_sa *sa
 }
 
 /* Lines that strangers can cause at will (drops, failed sends to spoofed
- * addresses): 20 per 10 s of each kind, then one summary line per window. */
+ * addresses, failed authentications): 20 per 10 s of each kind, then one
+ * summary line per window. */
 #define RL_BURST 20
 #define RL_WINDOW_MS 10000
 #define RL_DROP_WHAT "dropped datagrams"
@@ -74,9 +75,7 @@ static void rl_summary(ike_engine *e, const ike_ratelimit *rl, ike_log_level lvl
 		ike__log(e, lvl, sub, NULL, IKE_RATELIMIT_SUMMARY, what, more, ike_ratelimit_window_s(rl));
 }
 
-/* Whether one more line of rl's kind may be written now (writes the summary of
- * the window that just ended first). Call only when the line's level is on. */
-static bool rl_pass(ike_engine *e, ike_ratelimit *rl, ike_log_level lvl, ike_subsys sub, const char *what)
+bool ike__log_pass(ike_engine *e, ike_ratelimit *rl, ike_log_level lvl, ike_subsys sub, const char *what)
 {
 	unsigned more;
 	bool ok = ike_ratelimit_allow(rl, e->now, &more);
@@ -92,6 +91,8 @@ static void rl_flush(ike_engine *e)
 	           ike_ratelimit_flush(&e->rl_drop, e->now));
 	rl_summary(e, &e->rl_send, IKE_LOG_WARN, IKE_SUB_NET, RL_SEND_WHAT,
 	           ike_ratelimit_flush(&e->rl_send, e->now));
+	rl_summary(e, &e->rl_auth, IKE_LOG_WARN, IKE_SUB_IKE, IKE__RL_AUTH_WHAT,
+	           ike_ratelimit_flush(&e->rl_auth, e->now));
 }
 
 int ike__drop(ike_engine *e, const ike_sa *sa, const ike_path *path, int err, const char *why)
@@ -101,7 +102,7 @@ int ike__drop(ike_engine *e, const ike_sa *sa, const ike_path *path, int err, co
 	e->stats.dropped++;
 	if (!e->cb.log || e->cfg.log_level < IKE_LOG_INFO)
 		return err;
-	if (!rl_pass(e, &e->rl_drop, IKE_LOG_INFO, IKE_SUB_IKE, RL_DROP_WHAT))
+	if (!ike__log_pass(e, &e->rl_drop, IKE_LOG_INFO, IKE_SUB_IKE, RL_DROP_WHAT))
 		return err;
 	IKE_LOG(e, INFO, IKE, sa, "drop from %s: %s (%s)",
 	        path ? ike_addr_str(&path->remote, from, sizeof from) : "?", why ? why : ike_strerror(err),
@@ -118,7 +119,7 @@ int ike__call_send_path(ike_engine *e, const ike_path *path, const uint8_t *pkt,
 		/* Answers to spoofed sources fail by the thousand in a flood. */
 		e->stats.tx_failed++;
 		if (e->cb.log && IKE_LOG_WARN <= e->cfg.log_level &&
-		    rl_pass(e, &e->rl_send, IKE_LOG_WARN, IKE_SUB_NET, RL_SEND_WHAT))
+		    ike__log_pass(e, &e->rl_send, IKE_LOG_WARN, IKE_SUB_NET, RL_SEND_WHAT))
 			IKE_LOG(e, WARN, NET, NULL, "send of %zu bytes to %s failed", len,
 			        ike_addr_str(&path->remote, to, sizeof to));
 		return IKE_ERR_CALLBACK;
@@ -433,6 +434,7 @@ int ike_engine_new(ike_engine **out, const ike_config *cfg, const ike_callbacks 
 	snprintf(e->name, sizeof e->name, "%s", cfg->name ? cfg->name : "");
 	ike_ratelimit_init(&e->rl_drop, RL_BURST, RL_WINDOW_MS);
 	ike_ratelimit_init(&e->rl_send, RL_BURST, RL_WINDOW_MS);
+	ike_ratelimit_init(&e->rl_auth, RL_BURST, RL_WINDOW_MS);
 	if ((rc = ike__sa_table_init(e)) != IKE_OK)
 		goto fail;
 	if ((rc = ike__half_open_init(e)) != IKE_OK)
@@ -630,6 +632,9 @@ ike_ms ike_engine_next_deadline(const ike_engine *e)
 	if (d < t)
 		t = d;
 	d = ike_ratelimit_deadline(&e->rl_send);
+	if (d < t)
+		t = d;
+	d = ike_ratelimit_deadline(&e->rl_auth);
 	return d < t ? d : t;
 }
 

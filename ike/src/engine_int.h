@@ -149,6 +149,7 @@ struct ike_engine {
 	ike_ms invspi_window; /* INVALID_IKE_SPI answers: rate limit */
 	unsigned invspi_in_window;
 	ike_ratelimit rl_drop, rl_send;  /* drop and failed-send log lines */
+	ike_ratelimit rl_auth;           /* failed authentications of peers */
 	struct ike__ho_src **ho_buckets; /* half-open SAs per source address */
 	uint32_t ho_nbuckets, ho_n;
 	uint64_t ho_key; /* random: keys the address hash */
@@ -198,6 +199,11 @@ void ike__log(ike_engine *e, ike_log_level lvl, ike_subsys sub, const ike_sa *sa
 		if ((e)->cb.log && IKE_LOG_##lvl <= (e)->cfg.log_level)                                      \
 			ike__log((e), IKE_LOG_##lvl, IKE_SUB_##sub, (sa), __VA_ARGS__);                      \
 	} while (0)
+/* Whether one more line of rl's kind may be written now (after writing the
+ * summary of the window that just ended, "<what> (N more in the last 10 s)").
+ * For lines strangers can cause at will; call only when lvl is logged. */
+bool ike__log_pass(ike_engine *e, ike_ratelimit *rl, ike_log_level lvl, ike_subsys sub, const char *what);
+#define IKE__RL_AUTH_WHAT "failed authentications"
 /* One rate-limited line per dropped datagram; returns err. */
 int ike__drop(ike_engine *e, const ike_sa *sa, const ike_path *path, int err, const char *why);
 int ike__call_send(ike_engine *e, ike_sa *sa, const uint8_t *pkt, size_t len);

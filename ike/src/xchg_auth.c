@@ -267,7 +267,9 @@ int ike__auth_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms 
 	int rc;
 
 	if (!x || !m->has_idi || !m->has_auth) {
-		IKE_LOG(e, WARN, IKE, sa, "IKE_AUTH request without IDi or AUTH");
+		if (e->cb.log && IKE_LOG_WARN <= e->cfg.log_level &&
+		    ike__log_pass(e, &e->rl_auth, IKE_LOG_WARN, IKE_SUB_IKE, IKE__RL_AUTH_WHAT))
+			IKE_LOG(e, WARN, IKE, sa, "IKE_AUTH request without IDi or AUTH");
 		(void)send_auth_failed(e, sa);
 		ike__sa_kill(e, sa, IKE_ERR_MALFORMED, IKE_AUTHENTICATION_FAILED);
 		return IKE_OK;
@@ -286,8 +288,11 @@ int ike__auth_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms 
 		rc = check_auth(e, sa, m, &m->idi);
 	if (rc != IKE_OK) {
 		char idbuf[IKE_ID_STRLEN];
-		IKE_LOG(e, WARN, IKE, sa, "peer %s not authenticated: %s",
-		        ike_id_str(&m->idi, idbuf, sizeof idbuf), ike_strerror(rc));
+		/* Anyone who completes an IKE_SA_INIT can make these: rate-limited. */
+		if (e->cb.log && IKE_LOG_WARN <= e->cfg.log_level &&
+		    ike__log_pass(e, &e->rl_auth, IKE_LOG_WARN, IKE_SUB_IKE, IKE__RL_AUTH_WHAT))
+			IKE_LOG(e, WARN, IKE, sa, "peer %s not authenticated: %s",
+			        ike_id_str(&m->idi, idbuf, sizeof idbuf), ike_strerror(rc));
 		(void)send_auth_failed(e, sa);
 		ike__sa_kill(e, sa, rc == IKE_ERR_NOMEM ? rc : IKE_ERR_AUTH, IKE_AUTHENTICATION_FAILED);
 		return rc == IKE_ERR_NOMEM ? rc : IKE_OK;

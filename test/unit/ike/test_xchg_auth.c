@@ -129,6 +129,26 @@ ENGINE_TEST(ike_xchg_auth, fails_when_identity_unknown)
 	cr_assert(eq(u64, ike_engine_next_deadline(px->side[BOB].e), IKE_NEVER));
 }
 
+/* Anyone who completes an IKE_SA_INIT can fail IKE_AUTH as often as they like:
+ * the responder's lines about it are rate-limited, with a summary. */
+ENGINE_TEST(ike_xchg_auth, limits_lines_about_failed_authentications)
+{
+	px->side[BOB].peer_known = false;
+	px->side[BOB].cfg.log_level = IKE_LOG_WARN;
+	tst_pair_start(px);
+	for (int i = 0; i < 25; i++) {
+		tst_pair_initiate(px);
+		tst_pair_run(px, 100);
+	}
+	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_SA_DOWN), 25));
+	cr_assert(eq(u32, px->side[BOB].log_lines, 20));
+	cr_assert(eq(u64, ike_engine_next_deadline(px->side[BOB].e), 1000000 + 10000));
+	tst_pair_advance(px, 10000);
+	cr_assert(eq(u32, px->side[BOB].log_lines, 21));
+	cr_assert(eq(str, px->side[BOB].last_log, "failed authentications (5 more in the last 10 s)"));
+	cr_assert(eq(u64, ike_engine_next_deadline(px->side[BOB].e), IKE_NEVER));
+}
+
 ENGINE_TEST(ike_xchg_auth, initiator_refuses_responder_with_wrong_key)
 {
 	px->side[ALICE].peer.remote_pubkey = tst_key_public(ALICE);
