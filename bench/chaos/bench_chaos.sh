@@ -31,7 +31,7 @@ for line in open(log, errors="replace"):
     m = re.match(r"chaos-result: (\w+) (\d+)", line)
     if m:
         kinds.setdefault(m.group(1), []).append(int(m.group(2)))
-rss = re.findall(r"RSS of (\d+): (\d+) -> (\d+) KiB", open(log, errors="replace").read())
+rss = re.findall(r"RSS of (\w+ \(\d+\)): (\d+) -> (\d+) KiB", open(log, errors="replace").read())
 cpu = re.findall(r"most CPU ticks in a quiet 3 s: (\d+)", open(log, errors="replace").read())
 print()
 print("| fault | count | back after, median | max |")
