@@ -772,8 +772,14 @@ static int create_file(db *d, const db__schema *sc, const char *path, int busy_m
 		if (rc != SQLITE_OK && ret == IKE_OK)
 			ret = db__fail(d, IKE_ERR_DB, "close the new file: %s", sqlite3_errstr(rc));
 	}
-	if (ret == IKE_OK && link(tmp, path) != 0 && errno != EEXIST)
-		ret = db__fail(d, IKE_ERR_IO, "cannot create it: %s", strerror(errno));
+	if (ret == IKE_OK && link(tmp, path) != 0 && errno != EEXIST) {
+		/* A file system without hard links (vfat): rename, unless the file appeared
+		 * meanwhile (a smaller race than SQLite's own create-then-fill). */
+		struct stat st;
+		if ((errno != EPERM && errno != EOPNOTSUPP && errno != ENOTSUP && errno != ENOSYS) ||
+		    (stat(path, &st) != 0 && rename(tmp, path) != 0))
+			ret = db__fail(d, IKE_ERR_IO, "cannot create it: %s", strerror(errno));
+	}
 	if (ret == IKE_OK) {
 		char *dir = dir_part(path);
 		int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
