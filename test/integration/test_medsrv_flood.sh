@@ -19,7 +19,7 @@
 # counters show the cookies and the per-source drops.
 # Spoofed sources on the server's own link that answer no ARP are left out on
 # purpose: the kernel queues the answers to them until ARP gives up (seconds),
-# charging the socket's send buffer, so every send fails (EAGAIN) for the
+# charging the socket's send buffer, so every send fails for the
 # flood's length, to legitimate clients too (docs/medsrv.md, "Floods").
 # Traffic goes only to addresses of the namespaces this test creates. Needs root,
 # python3 and $BUILD_DIR/bin/{medsrv,medcli}. Exit 0 pass, 77 skip, else fail.
