@@ -534,6 +534,20 @@ int ike_engine_terminate(ike_engine *e, ike_sa_ref ref, ike_ms now)
 	return leave(e, IKE_OK);
 }
 
+int ike_engine_set_path(ike_engine *e, ike_sa_ref ref, const ike_path *path)
+{
+	ike_sa *sa = ike__sa_get(e, ref);
+
+	if (!path)
+		return IKE_ERR_INVAL;
+	if (!sa || sa->state == SA_DEAD)
+		return IKE_ERR_STALE_SA;
+	if (sa->state != SA_ESTABLISHED)
+		return IKE_ERR_STATE;
+	sa->path = *path;
+	return IKE_OK;
+}
+
 int ike_engine_dpd(ike_engine *e, ike_sa_ref ref, ike_ms now)
 {
 	ike_sa *sa = ike__sa_get(e, ref);

@@ -792,10 +792,19 @@ static int recv_request(ike_engine *e, ike_sa *sa, const ike_path *path, const u
 	if (!sa->initiator &&
 	    (!ike_addr_eq(&sa->path.remote, &path->remote) || !ike_addr_eq(&sa->path.local, &path->local))) {
 		char a[IKE_ADDR_STRLEN];
+		ike_event ev;
 		IKE_LOG(e, INFO, IKE, sa, "peer moved to %s", ike_addr_str(&path->remote, a, sizeof a));
 		sa->path = *path;
 		if (sa->peer.mediation_server)
 			sa->me_ep_moved = true;
+		if (sa->state == SA_ESTABLISHED) {
+			memset(&ev, 0, sizeof ev);
+			ev.type = IKE_EV_PATH_CHANGED;
+			ev.sa = ike__sa_ref(e, sa);
+			ev.name = sa->peer.name ? sa->peer.name : "";
+			ev.u.path_changed.path = *path;
+			ike__emit(e, &ev);
+		}
 	}
 	(void)ike__timers_authenticated_rx(e, sa, now);
 	switch (m->exch) {

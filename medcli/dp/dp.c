@@ -55,6 +55,8 @@ typedef struct dp_sa {
 	uint64_t old_until;
 	ike_tsel lts, rts; /* first selector of each side */
 	ike_path path;
+	uint32_t top_seq; /* highest authenticated inbound sequence number (low 32 bits) */
+	bool have_top;
 	dp_stats st;
 	dp_rt rt;
 } dp_sa;
@@ -85,6 +87,7 @@ struct dp {
 	dp_sa sas[DP_MAX_SAS];
 	dp_trap traps[DP_MAX_SAS];
 	dp_trap_fn on_trap;
+	dp_path_fn on_path;
 	uint8_t buf[BUF_MAX];
 };
 
@@ -208,6 +211,27 @@ static void on_tun(uv_poll_t *p, int status, int events)
 
 /* ---- inbound: ESP -> TUN ---- */
 
+/* The peer moved (its NAT gave it another port, it roamed): ESP that proved
+ * itself (integrity, anti-replay, selectors) and is the newest seen so far
+ * comes from where the peer is now, and our ESP follows it there (RFC 7296
+ * 2.23 for IKE; the same rule for ESP). A copy replayed from elsewhere is never
+ * the newest, so it moves nothing. */
+static void follow_peer(dp *d, dp_sa *s, const ike_path *path, const uint8_t *pkt)
+{
+	uint32_t seq = (uint32_t)pkt[4] << 24 | (uint32_t)pkt[5] << 16 | (uint32_t)pkt[6] << 8 | pkt[7];
+
+	if (s->have_top && (int32_t)(seq - s->top_seq) <= 0)
+		return;
+	s->top_seq = seq;
+	s->have_top = true;
+	if (!path ||
+	    (ike_addr_eq(&path->remote, &s->path.remote) && ike_addr_eq(&path->local, &s->path.local)))
+		return;
+	s->path = *path;
+	if (d->on_path)
+		d->on_path(d->user, s->spi_in, path);
+}
+
 void dp_esp_input(dp *d, const ike_path *path, const uint8_t *pkt, size_t len)
 {
 	uint32_t spi;
@@ -218,7 +242,6 @@ void dp_esp_input(dp *d, const ike_path *path, const uint8_t *pkt, size_t len)
 	const uint8_t *src, *dst;
 	int rc;
 
-	(void)path;
 	if (!d || len > BUF_MAX || ike_esp_read_spi(pkt, len, &spi) != IKE_OK)
 		return;
 	s = sa_by_spi(d, spi, &old);
@@ -252,6 +275,8 @@ void dp_esp_input(dp *d, const ike_path *path, const uint8_t *pkt, size_t len)
 	}
 	s->st.packets_in++;
 	s->st.bytes_in += inner_len;
+	if (!old)
+		follow_peer(d, s, path, pkt);
 }
 
 /* ---- the device, its address and routes ---- */
@@ -442,6 +467,12 @@ int dp_child_add(dp *d, const ike_child_info *info)
 	if (rc != IKE_OK)
 		sa_clear(d, s);
 	return rc;
+}
+
+void dp_set_path_cb(dp *d, dp_path_fn fn)
+{
+	if (d)
+		d->on_path = fn;
 }
 
 void dp_set_trap_cb(dp *d, dp_trap_fn fn)

@@ -80,12 +80,19 @@ IKE_MUST_CHECK int dp_child_del(dp *d, uint32_t spi_in);
 
 /* Hands in one ESP packet that arrived on path (marker-less, starting with the
  * SPI), as ikeio_udp's on_esp gives it. Unknown SPIs, bad integrity and
- * replays are counted and dropped (rate-limited log). */
+ * replays are counted and dropped (rate-limited log). A packet that passes
+ * every check, is the newest seen on its SA and arrived on another path than
+ * the SA's moves the SA's outbound ESP to that path (the peer's NAT gave it a
+ * new port) and is reported to the path callback. */
 void dp_esp_input(dp *d, const ike_path *path, const uint8_t *pkt, size_t len);
 
 /* Copies the counters of the CHILD_SA with inbound SPI spi_in (across its
  * rekeys). Errors: IKE_ERR_NOT_FOUND. */
 IKE_MUST_CHECK int dp_child_stats(const dp *d, uint32_t spi_in, dp_stats *out);
+
+/* The peer's ESP arrives from a new place (see dp_esp_input): spi_in's SA sends there now. */
+typedef void (*dp_path_fn)(void *user, uint32_t spi_in, const ike_path *path);
+void dp_set_path_cb(dp *d, dp_path_fn fn);
 
 /* On-demand (a peer with `--start on-demand`): a trap routes the peer's side
  * (rts, with our address from lts when it is a single host) into the device

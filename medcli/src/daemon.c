@@ -161,6 +161,26 @@ static int dp_send(void *user, const ike_path *path, const uint8_t *pkt, size_t 
 	return ikeio_udp_send_raw(d->socks.natt, path, pkt, len);
 }
 
+/* The peer's authenticated ESP came from a new place (its NAT moved it): the
+ * data plane sends there already; the direct IKE_SA follows. */
+static void on_esp_path(void *user, uint32_t spi_in, const ike_path *path)
+{
+	mc_daemon *d = user;
+	char a[IKE_ADDR_STRLEN];
+
+	for (size_t i = 0; i < d->nconns; i++) {
+		conn *c = &d->conns[i];
+		if (!c->used || c->spi_in != spi_in)
+			continue;
+		c->path = *path;
+		if (ike_sa_ref_valid(c->sa))
+			IGNORE_RC(ike_engine_set_path(d->eng, c->sa, path));
+		mc__logc(d, IKE_LOG_INFO, c->alias, "the peer moved to %s (authenticated ESP)",
+		         mc__addr_s(&path->remote, a, sizeof a));
+		return;
+	}
+}
+
 /* On-demand: a packet for a peer's side with no tunnel (dp traps, at most once a
  * second per peer). */
 static void on_trap(void *user, void *cookie)
@@ -299,6 +319,7 @@ static int setup(mc_daemon *d)
 			return rc;
 		}
 		dp_set_trap_cb(d->dp, on_trap);
+		dp_set_path_cb(d->dp, on_esp_path);
 		for (size_t i = 0; i < d->nconns; i++)
 			if (d->conns[i].used)
 				mc__conn_sync_trap(&d->conns[i]);

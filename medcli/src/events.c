@@ -166,6 +166,19 @@ void mc__eng_event(void *user, const ike_event *ev)
 			mc__logc(d, IKE_LOG_INFO, c->alias,
 			         "the peer does not know our IKE_SA (it restarted?)");
 		break;
+	case IKE_EV_PATH_CHANGED:
+		/* the peer's NAT moved it; the IKE_SA follows its authenticated
+		 * requests, the ESP follows the IKE_SA */
+		if ((c = mc__conn_by_sa(d, ev->sa))) {
+			c->path = ev->u.path_changed.path;
+#ifdef MEDCLI_HAVE_DP
+			if (d->dp && c->spi_in)
+				IGNORE_RC(dp_child_set_path(d->dp, c->spi_in, &c->path));
+#endif
+			mc__logc(d, IKE_LOG_INFO, c->alias, "the peer moved to %s (authenticated IKE)",
+			         mc__addr_s(&c->path.remote, a, sizeof a));
+		}
+		break;
 	case IKE_EV_ME_CONNECT:
 		mc__on_me_connect(d, ev);
 		break;

@@ -189,6 +189,9 @@ typedef enum ike_event_type {
 	IKE_EV_PEER_LOST_SA,     /* our request on sa was answered with an unprotected
 	                            INVALID_IKE_SPI (RFC 7296 2.21.4): a hint, not proof, that
 	                            the peer restarted; the SA is unchanged: lost_sa */
+	IKE_EV_PATH_CHANGED,     /* responder: an authenticated request came from another
+	                            address or port (the peer's NAT moved it); the SA now
+	                            sends there (RFC 7296 2.23): path_changed */
 } ike_event_type;
 
 /* A mediation endpoint (ME_ENDPOINT notify data). */
@@ -269,6 +272,9 @@ typedef struct ike_event {
 			ike_path path; /* where the hint came from */
 		} lost_sa;
 		struct {
+			ike_path path; /* the SA's new path */
+		} path_changed;
+		struct {
 			ike_addr addr; /* as the mediation server saw us */
 			uint8_t type;  /* IKE_ME_SERVER_REFLEXIVE */
 			uint32_t priority;
@@ -340,6 +346,13 @@ IKE_MUST_CHECK int ike_engine_initiate(ike_engine *e, const ike_peer_cfg *peer, 
  * IKE_EV_SA_DOWN with reason IKE_OK once answered or timed out; a half-open SA is
  * dropped at once. Errors: IKE_ERR_STALE_SA. May be called from a callback. */
 IKE_MUST_CHECK int ike_engine_terminate(ike_engine *e, ike_sa_ref sa, ike_ms now);
+
+/* Moves an established IKE_SA to path: the program has proof that the peer is
+ * there now (authenticated ESP of one of its CHILD_SAs from that address, see
+ * RFC 7296 2.23). Requests, retransmissions and keepalives go there. Errors:
+ * IKE_ERR_INVAL, IKE_ERR_STALE_SA, IKE_ERR_STATE (not established). May be
+ * called from a callback. */
+IKE_MUST_CHECK int ike_engine_set_path(ike_engine *e, ike_sa_ref sa, const ike_path *path);
 
 /* Starts a liveness check (empty INFORMATIONAL) now. Errors: IKE_ERR_STALE_SA,
  * IKE_ERR_STATE (not established). Not callable from a callback. */

@@ -138,17 +138,20 @@ typedef struct side {
 	struct side *peer;
 	uint8_t last[2048];
 	size_t last_len;
+	ike_path last_path; /* where the data plane sent it */
 	unsigned sent;
 } side;
+
+static const ike_path *arrive_from; /* when set: where the peer sees packets come from */
 
 static int xsend(void *user, const ike_path *path, const uint8_t *pkt, size_t len)
 {
 	side *s = user;
-	(void)path;
 	memcpy(s->last, pkt, len);
 	s->last_len = len;
+	s->last_path = *path;
 	s->sent++;
-	dp_esp_input(s->peer->d, path, pkt, len);
+	dp_esp_input(s->peer->d, arrive_from ? arrive_from : path, pkt, len);
 	return 0;
 }
 
@@ -209,6 +212,7 @@ static void pair_up(void)
 
 static void pair_down(void)
 {
+	arrive_from = NULL;
 	dp_free(A.d);
 	dp_free(B.d);
 	uv_run(&loop, UV_RUN_NOWAIT);
@@ -394,4 +398,82 @@ Test(dp_path, a_trap_reports_traffic_no_sa_carries_and_yields_to_the_sa)
 	cr_assert(eq(sz, (size_t)write(A.tun[1], p, n), n));
 	uv_run(&loop, UV_RUN_NOWAIT);
 	cr_assert(eq(u32, ntrapped, 2));
+}
+
+/* ---- the peer moves: ESP follows authenticated, newest packets only ---- */
+
+static uint32_t moved_spi;
+static unsigned moved;
+
+static void on_moved(void *user, uint32_t spi_in, const ike_path *path)
+{
+	(void)path;
+	cr_assert(user == &B);
+	moved_spi = spi_in;
+	moved++;
+}
+
+static void a_to_b(const ike_path *from)
+{
+	uint8_t p[200];
+	size_t n = ipv4(p, a_ip, b_ip, 64);
+
+	arrive_from = from;
+	cr_assert(eq(sz, (size_t)write(A.tun[1], p, n), n));
+	uv_run(&loop, UV_RUN_NOWAIT);
+	arrive_from = NULL;
+	cr_assert(eq(sz, (size_t)read(B.tun[1], p, sizeof p), n), "delivered");
+}
+
+static bool b_sends_to(const ike_addr *want)
+{
+	ike_path got;
+	uint8_t p[200];
+	size_t n = ipv4(p, b_ip, a_ip, 64);
+
+	cr_assert(eq(sz, (size_t)write(B.tun[1], p, n), n));
+	uv_run(&loop, UV_RUN_NOWAIT);
+	cr_assert(eq(sz, (size_t)read(A.tun[1], p, sizeof p), n));
+	got = B.last_path;
+	return ike_addr_eq(&got.remote, want);
+}
+
+Test(dp_path, esp_follows_the_peer_to_a_new_port_on_authenticated_newest_packets)
+{
+	ike_path p2, p3;
+	uint8_t old[2048];
+	size_t old_len;
+	dp_stats st;
+
+	memset(&p2, 0, sizeof p2);
+	(void)ike_addr_parse(&p2.remote, "198.51.100.21", 24500);
+	(void)ike_addr_parse(&p2.local, "10.2.0.10", 4500);
+	p3 = p2;
+	p3.remote.port = 31000;
+	moved = 0;
+	dp_set_path_cb(B.d, on_moved);
+	a_to_b(NULL); /* seq 1 on the SA's own path: nothing moves */
+	cr_assert(eq(u32, moved, 0));
+	a_to_b(&p2); /* seq 2 from a new port */
+	cr_assert(eq(u32, moved, 1));
+	cr_assert(eq(u32, moved_spi, 0x2002));
+	cr_assert(b_sends_to(&p2.remote), "bob's ESP goes to the new port");
+	memcpy(old, A.last, A.last_len);
+	old_len = A.last_len;
+	a_to_b(&p2); /* seq 3 */
+	/* an old packet replayed from elsewhere is dropped and moves nothing */
+	dp_esp_input(B.d, &p3, old, old_len);
+	cr_assert(b_sends_to(&p2.remote));
+	/* a forged one neither */
+	old[old_len - 1] ^= 1;
+	old[7] = 0x7f; /* a higher sequence number, but integrity fails */
+	dp_esp_input(B.d, &p3, old, old_len);
+	cr_assert(b_sends_to(&p2.remote));
+	cr_assert(eq(u32, moved, 1));
+	cr_assert(eq(int, dp_child_stats(B.d, 0x2002, &st), IKE_OK));
+	cr_assert(eq(u64, st.dropped_in, 2));
+	/* the next genuine packet from p3 moves it again */
+	a_to_b(&p3);
+	cr_assert(eq(u32, moved, 2));
+	cr_assert(b_sends_to(&p3.remote));
 }

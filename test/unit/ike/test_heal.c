@@ -64,6 +64,47 @@ ENGINE_TEST(ike_heal, an_ordinary_responder_says_nothing_when_the_peer_moves)
 	tst_pair_run(px, 1000);
 	cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_ME_ENDPOINT), 0));
 	cr_assert(ike_engine_sa_is_up(px->side[ALICE].e, px->sa[ALICE]));
+	/* the responder reports that it follows (the program moves the ESP too) */
+	{
+		const tst_rec_event *pc = tst_events_last(px, BOB, IKE_EV_PATH_CHANGED);
+		ike_addr want;
+		(void)ike_addr_parse(&want, "198.51.100.100", 34500);
+		cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_PATH_CHANGED), 1));
+		cr_assert(ike_addr_eq(&pc->ev.u.path_changed.path.remote, &want));
+		cr_assert(eq(sz, tst_events_count(px, ALICE, IKE_EV_PATH_CHANGED), 0));
+	}
+}
+
+/* The program learned from authenticated ESP where the peer is now: the IKE_SA
+ * is moved there, and its requests reach the peer again. */
+ENGINE_TEST(ike_heal, the_program_moves_an_sa_to_where_the_peer_is_now)
+{
+	ike_path p;
+	ike_stats st;
+
+	(void)ike_addr_parse(&px->side[ALICE].addr, "10.0.0.1", 500);
+	px->side[ALICE].peer.local = px->side[ALICE].addr;
+	px->link.nat[ALICE] = true;
+	px->link.nat_private[ALICE] = px->side[ALICE].addr;
+	(void)ike_addr_parse(&px->link.nat_public[ALICE], "198.51.100.100", 0);
+	tst_pair_initiate(px);
+	tst_pair_run(px, 5000);
+	cr_assert(ike_engine_sa_is_up(px->side[BOB].e, px->sa[BOB]));
+	px->link.nat_shift[ALICE] = 30000;
+	cr_assert(eq(int, ike_engine_set_path(px->side[BOB].e, px->sa[BOB], NULL), IKE_ERR_INVAL));
+	cr_assert(eq(int, ike_engine_set_path(px->side[BOB].e, (ike_sa_ref){0, 0}, &p), IKE_ERR_STALE_SA));
+	p.local = px->side[BOB].addr;
+	p.local.port = 4500;
+	(void)ike_addr_parse(&p.remote, "198.51.100.100", 34500);
+	cr_assert(eq(int, ike_engine_set_path(px->side[BOB].e, px->sa[BOB], &p), IKE_OK));
+	cr_assert(eq(int, ike_engine_dpd(px->side[BOB].e, px->sa[BOB], px->clock.now), IKE_OK));
+	cr_assert(eq(sz, px->link.n, 1));
+	cr_assert(ike_addr_eq(&px->link.q[0].path.remote, &p.remote), "the request goes to the new path");
+	tst_pair_run(px, 3000);
+	ike_engine_stats(px->side[BOB].e, &st);
+	cr_assert(eq(u64, st.retransmits, 0), "answered at once on the new path");
+	cr_assert(ike_engine_sa_is_up(px->side[BOB].e, px->sa[BOB]));
+	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_SA_DOWN), 0));
 }
 
 /* bob restarts: a new engine that knows no SA. */
