@@ -264,9 +264,12 @@ async function runFrontend(browser, frontend, shots) {
 		await dp.click('#peer-form button[type=submit]');
 		const msg = await fieldError(dp, '#peer-form', 'local_ts');
 		assert(/CIDR/.test(msg), `message: ${msg}`);
+		eq(await dp.inputValue('#peer-start'), 'manual', 'the start action defaults to manual');
 		await dp.fill('#peer-local', '10.9.0.1/32');
 		await dp.click('#peer-form button[type=submit]');
 		await dp.waitForSelector('#peers-body tr[data-alias="office"]');
+		const listed = await dp.evaluate(async () => (await fetch('/api/peers')).json());
+		eq(listed.peers[0].start, 'manual', 'stored start action');
 		if (shots) await shot(dp, 'client-manager.png');
 	});
 

@@ -159,10 +159,8 @@ Test(web_client, validates_server_and_peer_fields)
 	th_resp_clear(&r);
 
 	const char *bad[][3] = {
-	    {"10.9.0.1/33", "10.9.0.2/32", "local_ts"},
-	    {"10.9.0.1", "10.9.0.2/32", "local_ts"},
-	    {"10.9.0.1/32", "10.9.0.256/32", "remote_ts"},
-	    {"10.9.0.1/32", "fe80::1/129", "remote_ts"},
+	    {"10.9.0.1/33", "10.9.0.2/32", "local_ts"},        {"10.9.0.1", "10.9.0.2/32", "local_ts"},
+	    {"10.9.0.1/32", "10.9.0.256/32", "remote_ts"},     {"10.9.0.1/32", "fe80::1/129", "remote_ts"},
 	    {"10.9.0.1/32", "2001:db8::/48", "remote_ts"}, /* two families */
 	    {"2001:db8:1::1/128", "10.9.0.0/24", "remote_ts"},
 	};
@@ -181,9 +179,34 @@ Test(web_client, validates_server_and_peer_fields)
 	         kid);
 	th_send(&t, &c, "POST", "/api/peers", NULL, body, NULL, NULL, &r);
 	cr_assert(eq(int, r.status, 201), "%s", th_error(&r));
+	cr_assert(eq(str,
+	             (char *)json_string_value(json_object_get(json_object_get(r.json, "peer"), "start")),
+	             "manual"));
 	th_resp_clear(&r);
 	th_send(&t, &c, "POST", "/api/peers", NULL, body, NULL, NULL, &r);
 	cr_assert(eq(int, r.status, 409));
+	th_resp_clear(&r);
+	/* the start action: a known one is kept, another refused next to its field */
+	snprintf(body, sizeof body,
+	         "{\"alias\":\"home\",\"peer\":\"%s\",\"local_ts\":\"10.9.0.1/32\",\"remote_ts\":"
+	         "\"10.9.1.0/24\",\"start\":\"sometimes\"}",
+	         "00112233445566778899aabbccddeeff00112233");
+	th_send(&t, &c, "POST", "/api/peers", NULL, body, NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 400));
+	cr_assert(eq(str, (char *)th_field(&r), "start"));
+	th_resp_clear(&r);
+	snprintf(body, sizeof body,
+	         "{\"alias\":\"home\",\"peer\":\"%s\",\"local_ts\":\"10.9.0.1/32\",\"remote_ts\":"
+	         "\"10.9.1.0/24\",\"start\":\"on-demand\"}",
+	         "00112233445566778899aabbccddeeff00112233");
+	th_send(&t, &c, "POST", "/api/peers", NULL, body, NULL, NULL, &r);
+	cr_assert(eq(int, r.status, 201), "%s", th_error(&r));
+	cr_assert(eq(str,
+	             (char *)json_string_value(json_object_get(json_object_get(r.json, "peer"), "start")),
+	             "on-demand"));
+	th_resp_clear(&r);
+	th_send(&t, &c, "GET", "/api/peers", NULL, NULL, NULL, NULL, &r);
+	cr_assert(eq(sz, json_array_size(json_object_get(r.json, "peers")), 2));
 	th_resp_clear(&r);
 	th_close(&t);
 }
@@ -312,9 +335,9 @@ Test(web_server, shows_own_peer_online_from_the_control_socket)
 Test(web_client, status_says_not_answering_when_the_daemon_talks_nonsense)
 {
 	th t;
-	th_client c = { 0 };
+	th_client c = {0};
 	th_resp r;
-	struct fake_ctl f = { .answer = "this is not json\n" };
+	struct fake_ctl f = {.answer = "this is not json\n"};
 	pthread_t thr;
 
 	open_with_password(&t);

@@ -474,15 +474,18 @@ out:
 	free(s);
 }
 
+static const char *const start_names[] = {"manual", "always", "on-demand"};
+
 static json_t *cpeer_json(const db_cpeer *p)
 {
 	char hex[41], pretty[60];
 
 	ike_keyid_format(p->keyid, hex);
 	web__keyid_pretty(hex, pretty);
-	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b}", "id", (json_int_t)p->id, "alias", p->alias,
-	                 "keyid", hex, "keyid_pretty", pretty, "local_ts", p->local_ts, "remote_ts",
-	                 p->remote_ts, "has_pubkey", p->pubkey_len > 0);
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "id", (json_int_t)p->id, "alias",
+	                 p->alias, "keyid", hex, "keyid_pretty", pretty, "local_ts", p->local_ts, "remote_ts",
+	                 p->remote_ts, "has_pubkey", p->pubkey_len > 0, "start",
+	                 start_names[(unsigned)p->start % 3]);
 }
 
 /* Asks medcli for its status; NULL when it is not running (state says why). */
@@ -530,7 +533,7 @@ static void get_status(web_ctx *ctx)
 static void post_peer(web_ctx *ctx)
 {
 	const char *alias = web__field(ctx, "alias"), *lts = web__field(ctx, "local_ts");
-	const char *rts = web__field(ctx, "remote_ts");
+	const char *rts = web__field(ctx, "remote_ts"), *start = web__field(ctx, "start");
 	db_cpeer *p = calloc(1, sizeof *p);
 	db_field clash = DB_FIELD_NONE;
 	int64_t id;
@@ -565,6 +568,16 @@ static void post_peer(web_ctx *ctx)
 		                 "The local address is %s and the remote network %s: both must be IPv4 or "
 		                 "both IPv6.",
 		                 strchr(lts, ':') ? "IPv6" : "IPv4", strchr(rts, ':') ? "IPv6" : "IPv4");
+		goto out;
+	}
+	p->start = DB_START_MANUAL;
+	for (unsigned i = 0; start && start[0] && i <= (unsigned)DB_START_ON_DEMAND; i++)
+		if (strcmp(start, start_names[i]) == 0)
+			p->start = (db_start)i;
+	if (start && start[0] && strcmp(start, start_names[p->start]) != 0) {
+		web__reply_error(ctx, 400, "start",
+		                 "Choose when the tunnel comes up: manual (Start button), always, or "
+		                 "on-demand (when traffic for the remote network appears).");
 		goto out;
 	}
 	snprintf(p->alias, sizeof p->alias, "%s", alias);
