@@ -49,6 +49,8 @@ if cpu:
     print(f"most CPU ticks of a daemon in 3 quiet seconds after a fault: {cpu[0]} (100 ticks = 1 s of CPU)")
 print(f"{'PASS' if rc == 0 else 'FAIL'}: {sum(len(v) for v in kinds.values())} faults survived in {secs} s")
 if rc != 0:
-    print("".join(open(log, errors="replace").readlines()[-60:]))
+    lines = open(log, errors="replace").readlines()
+    print("".join([l for l in lines if " lab: " in l][-12:]))
+    print("".join(lines[-40:]))
 PY
 exit $rc

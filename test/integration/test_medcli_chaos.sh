@@ -63,16 +63,16 @@ restart_medsrv() {
 }
 NEXT_PORT=20000
 loss_on() { # HOST PERCENT
-	lab_in "$1" nft -f - <<EOF
+	lab_in "$1" nft -f - <<EOF || lab_fail "cannot make $1 lose packets"
 table ip labloss {
-	chain fwd {
+	chain lossy {
 		type filter hook forward priority -10; policy accept;
 		numgen random mod 100 < $2 drop
 	}
 }
 EOF
 }
-loss_off() { lab_in "$1" nft delete table ip labloss; }
+loss_off() { lab_in "$1" nft delete table ip labloss || lab_fail "cannot end the loss at $1"; }
 
 lab_in alice "$MEDCLI" up --dir "$LAB_DIR/alice" bob >"$LAB_DIR/up.log" 2>&1 || lab_fail "medcli up: $(cat "$LAB_DIR/up.log")"
 lab_wait 5 pings || lab_fail "no ping through the new tunnel"
