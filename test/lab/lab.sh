@@ -417,6 +417,7 @@ connections {
 		mediation = yes
 		mobike = no
 		proposals = $LAB_IKE_PROPOSAL
+		${LAB_SW_SRV_OPTS:-}
 		local {
 			auth = pubkey
 			pubkeys = $key.pub
@@ -433,6 +434,8 @@ EOF
 
 # Mediation client: lab_swanctl_medcli HOST OWNKEY OWNKEYID SRVADDR SRVKEY SRVKEYID PEERKEY PEERKEYID LOCAL_TS REMOTE_TS
 # Connection "medsrv" registers; connection/child "peer" is mediated by it.
+# LAB_SW_CONN_OPTS (both connections), LAB_SW_CHILD_OPTS (the child) and, for
+# lab_swanctl_medsrv, LAB_SW_SRV_OPTS: extra swanctl.conf lines (e.g. DPD).
 lab_swanctl_medcli() {
 	local host=$1 key=$2 keyid=$3 srvaddr=$4 srvkey=$5 srvkeyid=$6 peerkey=$7 peerkeyid=$8 lts=$9 rts=${10}
 	lab_strongswan_conf "$host" client
@@ -444,6 +447,7 @@ connections {
 		mediation = yes
 		mobike = no
 		proposals = $LAB_IKE_PROPOSAL
+		${LAB_SW_CONN_OPTS:-}
 		local {
 			auth = pubkey
 			pubkeys = $key.pub
@@ -458,6 +462,7 @@ connections {
 		mediated_by = medsrv
 		mediation_peer = "@#$peerkeyid"
 		proposals = $LAB_IKE_PROPOSAL
+		${LAB_SW_CONN_OPTS:-}
 		local {
 			auth = pubkey
 			pubkeys = $key.pub
@@ -472,6 +477,7 @@ connections {
 				local_ts = $lts
 				remote_ts = $rts
 				esp_proposals = $LAB_ESP_PROPOSAL
+				${LAB_SW_CHILD_OPTS:-}
 			}
 		}
 	}
