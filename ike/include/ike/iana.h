@@ -88,7 +88,8 @@
 	X(ME_CONNECTID, 40965)                           \
 	X(ME_CONNECTKEY, 40966)                          \
 	X(ME_CONNECTAUTH, 40967)                         \
-	X(ME_RESPONSE, 40968)
+	X(ME_RESPONSE, 40968)                            \
+	X(ME_TURN, 40970)
 
 /* Notify types below this are errors (RFC 7296 3.10.1); strongSwan also treats ME_CONNECT_FAILED
  * (8192) as an error. */

@@ -39,6 +39,19 @@ typedef struct ike_path {
 	ike_addr remote;
 } ike_path;
 
+/* A TURN relay (RFC 8656) and its short-lived credential, as a mediation
+ * server hands it to a registered client in N(ME_TURN) (docs/wire.md). user and
+ * pass are NUL-terminated printable ASCII (0x21..0x7e); pass is a secret: wipe
+ * it after use and never log it. */
+#define IKE_TURN_USER_MAX 128
+#define IKE_TURN_PASS_MAX 64
+typedef struct ike_me_turn {
+	ike_addr server;  /* the TURN server's IP address and UDP port */
+	uint64_t expires; /* when the credential expires, Unix time in seconds */
+	char user[IKE_TURN_USER_MAX + 1];
+	char pass[IKE_TURN_PASS_MAX + 1];
+} ike_me_turn;
+
 /* Identification types (RFC 7296 3.5). */
 enum {
 	IKE_ID_IPV4_ADDR = 1,

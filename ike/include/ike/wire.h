@@ -370,6 +370,19 @@ IKE_MUST_CHECK int ike_eap_encode(ike_wr *w, ike_slice eap);
 IKE_MUST_CHECK int ike_me_endpoint_decode(ike_slice data, ike_me_endpoint *out, ike_wire_err *err);
 IKE_MUST_CHECK int ike_me_endpoint_encode(ike_wr *w, const ike_me_endpoint *in);
 
+/* ME_TURN notify data (ours, private use 40970, a status notify; docs/wire.md):
+ * version (1, = IKE_ME_TURN_VERSION) | family (1: 1 IPv4, 2 IPv6) | port (2) |
+ * address (4 or 16) | expires (8, Unix seconds) | user length (1, 1..128) | user |
+ * password length (1, 1..64) | password. user and password are printable ASCII
+ * (0x21..0x7e). Errors: IKE_ERR_TRUNCATED (a field or a length past the end),
+ * IKE_ERR_UNSUPPORTED (another version), IKE_ERR_MALFORMED (family, port 0,
+ * a length 0 or over its maximum, a byte outside 0x21..0x7e, trailing bytes).
+ * The encoder refuses (IKE_ERR_INVAL) what the decoder would reject. */
+#define IKE_ME_TURN_VERSION 1
+#define IKE_ME_TURN_DATA_MAX (1 + 1 + 2 + 16 + 8 + 1 + IKE_TURN_USER_MAX + 1 + IKE_TURN_PASS_MAX)
+IKE_MUST_CHECK int ike_me_turn_decode(ike_slice data, ike_me_turn *out, ike_wire_err *err);
+IKE_MUST_CHECK int ike_me_turn_encode(ike_wr *w, const ike_me_turn *in);
+
 /* ---- 4. message builder ----------------------------------------------------------------
  * ike_msg_builder b;
  * ike_mb_init(&b, buf, cap, &hdr);              header with hdr's SPIs, exchange, flags, mid
