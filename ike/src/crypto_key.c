@@ -581,6 +581,22 @@ int ike_key_load(ike_key **out, const ike_mem *mem, ike_slice data)
 	return IKE_ERR_MALFORMED;
 }
 
+const char *ike_key_load_error(int rc, int err, const char *malformed)
+{
+	if (rc == IKE_ERR_IO)
+		return err == ENOENT   ? "no such file"
+		       : err == EACCES ? "no permission to read it"
+		       : err == EISDIR ? "a directory, not a key file"
+		                       : strerror(err);
+	if (rc == IKE_ERR_LIMIT)
+		return "too large for a key file (more than 64 KiB)";
+	if (rc == IKE_ERR_MALFORMED)
+		return malformed;
+	if (rc == IKE_ERR_UNSUPPORTED)
+		return "not an RSA key (or an encrypted one)";
+	return ike_strerror(rc);
+}
+
 int ike_key_load_file(ike_key **out, const ike_mem *mem, const char *path)
 {
 	if (!out)

@@ -212,21 +212,6 @@ static int cmd_init(const args *a)
 	return 0;
 }
 
-/* Why a key file could not be loaded (rc from ike_key_load_file, errno as it left it). */
-static const char *key_file_error(int rc, int err, const char *what)
-{
-	if (rc == IKE_ERR_IO)
-		return err == ENOENT   ? "no such file"
-		       : err == EACCES ? "no permission to read it"
-		       : err == EISDIR ? "a directory, not a key file"
-		                       : strerror(err);
-	if (rc == IKE_ERR_LIMIT)
-		return "too large for a key file (more than 64 KiB)";
-	if (rc == IKE_ERR_MALFORMED || rc == IKE_ERR_UNSUPPORTED)
-		return what;
-	return ike_strerror(rc);
-}
-
 /* Why a file could not be written into dir (errno as the write left it). */
 static const char *write_error(int rc, int err, const char *dir, char *buf, size_t cap)
 {
@@ -283,7 +268,7 @@ static int cmd_keygen(const args *a)
 		rc = ike_key_load_file(&key, NULL, import);
 		if (rc != IKE_OK) {
 			fprintf(stderr, "medcli keygen: %s: %s\n", import,
-			        key_file_error(rc, errno, "not a PEM or DER RSA private key"));
+			        ike_key_load_error(rc, errno, "not a PEM or DER RSA private key"));
 			return 1;
 		}
 		if (!ike_key_is_private(key)) {
@@ -361,7 +346,7 @@ static int read_identity(const args *a, const char *cmd, uint8_t keyid[IKE_KEYID
 	rc = ike_key_load_file(&key, NULL, file);
 	if (rc != IKE_OK) {
 		fprintf(stderr, "medcli %s: %s: %s\n", cmd, file,
-		        key_file_error(rc, errno, "not a PEM or DER RSA key"));
+		        ike_key_load_error(rc, errno, "not a PEM or DER RSA key"));
 		return -1;
 	}
 	if (ike_key_check_public(key, why, sizeof why) != IKE_OK) {

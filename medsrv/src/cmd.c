@@ -145,23 +145,6 @@ static int open_db(const char *dir, bool must_exist, db **out)
 	return rc;
 }
 
-/* Why a key file could not be loaded (rc from ike_key_load_file, errno as it left it). */
-static const char *key_file_error(int rc, int err, const char *what)
-{
-	if (rc == IKE_ERR_IO)
-		return err == ENOENT   ? "no such file"
-		       : err == EACCES ? "no permission to read it"
-		       : err == EISDIR ? "a directory, not a key file"
-		                       : strerror(err);
-	if (rc == IKE_ERR_LIMIT)
-		return "too large for a key file (more than 64 KiB)";
-	if (rc == IKE_ERR_MALFORMED)
-		return what;
-	if (rc == IKE_ERR_UNSUPPORTED)
-		return "not an RSA key (or an encrypted one)";
-	return ike_strerror(rc);
-}
-
 /* ---- init ---- */
 
 static int cmd_init(const opts *o)
@@ -201,7 +184,7 @@ static int cmd_init(const opts *o)
 		}
 	} else {
 		fprintf(stderr, "medsrv: %s: %s\n", keyp,
-		        key_file_error(rc, errno, "not a PEM or DER RSA key"));
+		        ike_key_load_error(rc, errno, "not a PEM or DER RSA key"));
 		return 1;
 	}
 	/* (Re)write the public key: it is derived, and scripts read it. */
@@ -240,7 +223,7 @@ static int cmd_peer_add(const opts *o)
 	rc = ike_key_load_file(&key, NULL, o->pubkey);
 	if (rc != IKE_OK) {
 		fprintf(stderr, "medsrv: %s: %s\n", o->pubkey,
-		        key_file_error(rc, errno, "not a PEM or DER RSA public key"));
+		        ike_key_load_error(rc, errno, "not a PEM or DER RSA public key"));
 		goto out;
 	}
 	if (ike_key_is_private(key)) {

@@ -54,6 +54,11 @@ IKE_MUST_CHECK int ike_key_load(ike_key **out, const ike_mem *mem, ike_slice dat
  * IKE_ERR_LIMIT (file too large). */
 IKE_MUST_CHECK int ike_key_load_file(ike_key **out, const ike_mem *mem, const char *path);
 
+/* Why ike_key_load_file() failed, in words for a person: rc is what it returned,
+ * err the errno it left (for IKE_ERR_IO), malformed what to say when the content
+ * is not a key (e.g. "not a PEM or DER RSA public key"). A static string. */
+const char *ike_key_load_error(int rc, int err, const char *malformed);
+
 /* Generates a new RSA private key of `bits` bits (>= IKE_KEY_MIN_BITS, <= IKE_KEY_MAX_BITS,
  * exponent 65537). Errors: IKE_ERR_INVAL (size), IKE_ERR_CRYPTO, IKE_ERR_NOMEM. */
 IKE_MUST_CHECK int ike_key_generate(ike_key **out, const ike_mem *mem, unsigned bits);
