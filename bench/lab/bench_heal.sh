@@ -38,27 +38,13 @@ back_after() {
 }
 
 # ---- strongSwan ----------------------------------------------------------------
-SW_IDS=""
 sw_setup() {
-	local srv_id alice_id bob_id
-	srv_id=$(lab_keygen srv)
-	alice_id=$(lab_keygen alice)
-	bob_id=$(lab_keygen bob)
 	LAB_SW_SRV_OPTS="dpd_delay = 10s"
 	LAB_SW_CONN_OPTS="dpd_delay = 10s
 		keyingtries = 0"
 	LAB_SW_CHILD_OPTS="dpd_action = restart
 				close_action = restart"
-	lab_swanctl_medsrv srv srv "$srv_id" "$LAB_SRV_IP" alice bob
-	lab_swanctl_medcli alice alice "$alice_id" "$LAB_SRV_IP" srv "$srv_id" bob "$bob_id" "$LAB_ALICE_TUN/32" "$LAB_BOB_TUN/32"
-	lab_swanctl_medcli bob bob "$bob_id" "$LAB_SRV_IP" srv "$srv_id" alice "$alice_id" "$LAB_BOB_TUN/32" "$LAB_ALICE_TUN/32"
-	lab_charon_start srv server
-	lab_swanctl_load srv
-	for h in alice bob; do
-		lab_charon_start "$h" client
-		lab_swanctl_load "$h"
-		lab_swanctl "$h" --initiate --ike medsrv --timeout 10 >/dev/null 2>&1 || lab_fail "$h could not register"
-	done
+	lab_sw_med_setup
 	lab_bg alice initiate "$(command -v swanctl)" --initiate --uri "$(lab_vici_uri alice)" --child peer --timeout 20
 	lab_wait 20 pings || lab_fail "strongSwan: no tunnel"
 }
@@ -66,10 +52,6 @@ sw_registered() { [ "$(lab_sw_established srv medsrv)" -ge 2 ]; }
 sw_fault() {
 	local t0
 	case $1 in
-	nat)
-		t0=$(lab_now_ms)
-		lab_nat_renumber nata 20000 29999
-		;;
 	server)
 		kill -KILL "$LAB_CHARON_PID_srv"
 		wait "$LAB_CHARON_PID_srv" 2>/dev/null
@@ -102,10 +84,6 @@ our_registered() { [ "$(lab_medsrv_online)" = 2 ]; }
 our_fault() {
 	local t0
 	case $1 in
-	nat)
-		t0=$(lab_now_ms)
-		lab_nat_renumber nata 20000 29999
-		;;
 	server)
 		kill -KILL "$LAB_MEDSRV_PID"
 		wait "$LAB_MEDSRV_PID" 2>/dev/null
@@ -132,7 +110,12 @@ run_one() {
 	"${who}_setup"
 	lab_ping_start alice
 	sleep 2
-	"${who}_fault" "$fault"
+	if [ "$fault" = nat ]; then # the same for both
+		T0=$(lab_now_ms)
+		lab_nat_renumber nata 20000 29999
+	else
+		"${who}_fault" "$fault"
+	fi
 	t0=$T0
 	back=$(back_after "$t0")
 	if [ "$fault" = server ]; then

@@ -39,20 +39,8 @@ iperf() { # iperf() HOST: TCP alice -> bob through the tunnel, prints Mbit/s
 run_strongswan() {
 	lab_init
 	lab_topology cone
-	local srv_id alice_id bob_id t0 t1 i
-	srv_id=$(lab_keygen srv)
-	alice_id=$(lab_keygen alice)
-	bob_id=$(lab_keygen bob)
-	lab_swanctl_medsrv srv srv "$srv_id" "$LAB_SRV_IP" alice bob
-	lab_swanctl_medcli alice alice "$alice_id" "$LAB_SRV_IP" srv "$srv_id" bob "$bob_id" "$LAB_ALICE_TUN/32" "$LAB_BOB_TUN/32"
-	lab_swanctl_medcli bob bob "$bob_id" "$LAB_SRV_IP" srv "$srv_id" alice "$alice_id" "$LAB_BOB_TUN/32" "$LAB_ALICE_TUN/32"
-	lab_charon_start srv server
-	lab_swanctl_load srv
-	for h in alice bob; do
-		lab_charon_start "$h" client
-		lab_swanctl_load "$h"
-		lab_swanctl "$h" --initiate --ike medsrv --timeout 10 >/dev/null 2>&1 || lab_fail "$h could not register"
-	done
+	local t0 t1 i
+	lab_sw_med_setup
 	for i in $(seq "$RUNS"); do
 		t0=$(lab_now_ms)
 		lab_bg alice "initiate-$i" "$(command -v swanctl)" --initiate --uri "$(lab_vici_uri alice)" --child peer --timeout 20

@@ -485,6 +485,29 @@ connections {
 EOF
 }
 
+# lab_sw_med_setup: strongSwan all round: charon as the mediation server on srv,
+# charon with kernel-libipsec on alice and bob (connections medsrv and peer, the
+# tunnel addresses as selectors), both registered. Sets SW_SRV_ID SW_ALICE_ID
+# SW_BOB_ID. LAB_SW_SRV_OPTS, LAB_SW_CONN_OPTS and LAB_SW_CHILD_OPTS apply.
+lab_sw_med_setup() {
+	local h
+	SW_SRV_ID=$(lab_keygen srv)
+	SW_ALICE_ID=$(lab_keygen alice)
+	SW_BOB_ID=$(lab_keygen bob)
+	lab_swanctl_medsrv srv srv "$SW_SRV_ID" "$LAB_SRV_IP" alice bob
+	lab_swanctl_medcli alice alice "$SW_ALICE_ID" "$LAB_SRV_IP" srv "$SW_SRV_ID" bob "$SW_BOB_ID" \
+		"$LAB_ALICE_TUN/32" "$LAB_BOB_TUN/32"
+	lab_swanctl_medcli bob bob "$SW_BOB_ID" "$LAB_SRV_IP" srv "$SW_SRV_ID" alice "$SW_ALICE_ID" \
+		"$LAB_BOB_TUN/32" "$LAB_ALICE_TUN/32"
+	lab_charon_start srv server
+	lab_swanctl_load srv
+	for h in alice bob; do
+		lab_charon_start "$h" client
+		lab_swanctl_load "$h"
+		lab_swanctl "$h" --initiate --ike medsrv --timeout 10 >/dev/null 2>&1 || lab_fail "$h could not register"
+	done
+}
+
 # Plain site-to-site (for the engine interop tests), connection and child "s2s".
 # lab_swanctl_s2s HOST ROLE(initiator|responder) AUTH(pubkey|psk) LOCAL_ADDR REMOTE_ADDR
 #                 LOCAL_ID REMOTE_ID LOCAL_TS REMOTE_TS [OWNKEY PEERKEY | PSK]
