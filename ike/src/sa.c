@@ -123,6 +123,8 @@ int ike__sa_on_timer(ike_engine *e, ike_sa *sa, tmr_kind kind, ike_ms now)
 		if (kind == TMR_REKEY_IKE)
 			return ike__child_rekey_start(e, sa, 0, now);
 		return sa->children ? ike__child_rekey_start(e, sa, sa->children->spi_in, now) : IKE_OK;
+	case TMR_ME_TURN:
+		return ike__me_turn_refresh(e, sa, now);
 	case TMR_DELETE:
 		if (sa->state == SA_ESTABLISHED && !sa->req)
 			return ike__info_start(e, sa, INFO_DELETE_IKE, 0, now);

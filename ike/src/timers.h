@@ -18,7 +18,8 @@ typedef enum tmr_kind {
 	TMR_KEEPALIVE,  /* behind a NAT: keep the mapping */
 	TMR_REKEY_IKE,
 	TMR_REKEY_CHILD,
-	TMR_DELETE, /* an SA replaced by rekeying, waiting to be removed */
+	TMR_DELETE,  /* an SA replaced by rekeying, waiting to be removed */
+	TMR_ME_TURN, /* mediation server: hand the client a fresh TURN credential */
 	TMR_COUNT
 } tmr_kind;
 

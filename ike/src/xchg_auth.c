@@ -313,6 +313,7 @@ int ike__auth_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms 
 	ike__mb_id(&b, IKE_IDR, &myid);
 	ike__mb_auth(&b, method, IKE_SLICE(auth, alen));
 	ike__me_auth_response_add(e, sa, m, &b);
+	ike__me_turn_auth_add(e, sa, &b, now);
 	if (!sa->peer.no_child && m->has_sa && m->has_tsi && m->has_tsr) {
 		ike__prop_list ours;
 		(void)ike__prop_parse(&ours, sa->peer.esp_props, true);
@@ -407,6 +408,7 @@ int ike__auth_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms
 		return rc;
 	established(e, sa, now);
 	ike__me_auth_response_recv(e, sa, m);
+	ike__me_turn_recv(e, sa, m);
 	if (sa->state != SA_ESTABLISHED)
 		return IKE_OK; /* terminated from a callback */
 	if (sa->peer.no_child) {

@@ -97,6 +97,7 @@ static int replace_sa(ike_engine *e, ike_sa *old, bool initiator, uint64_t spi_i
 	ike__keys *keys = NULL;
 	ike_sa *sa;
 	ike_event ev;
+	ike_ms turn_at;
 	int rc;
 
 	if ((rc = ike_dh_compute(dh, peer_ke, secret, sizeof secret, &slen)) != IKE_OK)
@@ -143,6 +144,7 @@ static int replace_sa(ike_engine *e, ike_sa *old, bool initiator, uint64_t spi_i
 	old->children = NULL;
 	old->rekeyed = true;
 	old->state = SA_REKEYED;
+	turn_at = ike__timer_at(e, old, TMR_ME_TURN); /* the TURN refresh moves along */
 	ike__timer_clear_all(e, old);
 	/* A replaced SA that never sees its DELETE goes away on its own. */
 	(void)ike__timers_half_open(e, old, now);
@@ -150,6 +152,8 @@ static int replace_sa(ike_engine *e, ike_sa *old, bool initiator, uint64_t spi_i
 	(void)ike__timers_established(e, sa, now);
 	if (sa->children)
 		(void)ike__timers_child_installed(e, sa, now);
+	if (turn_at != IKE_NEVER)
+		(void)ike__timer_set(e, sa, TMR_ME_TURN, turn_at);
 	IKE_LOG(e, INFO, IKE, sa, "IKE_SA rekeyed, replaces %s", old->tag);
 	memset(&ev, 0, sizeof ev);
 	ev.type = IKE_EV_SA_REKEYED;

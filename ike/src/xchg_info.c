@@ -97,6 +97,7 @@ int ike__info_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms 
 			ike__mb_delete(&b, IKE_PROTO_ESP, ours, n);
 	}
 	ike__me_moved_add(e, sa, &b);
+	ike__me_turn_recv(e, sa, m); /* a mediation server's fresh TURN credential */
 	return ike__send_response(e, sa, &b);
 }
 
@@ -108,6 +109,7 @@ int ike__info_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms
 
 	ike__xchg_free(e, sa);
 	ike__me_auth_response_recv(e, sa, m); /* a mediation server's ME_ENDPOINT after we moved */
+	ike__me_turn_recv(e, sa, m);
 	if (kind == INFO_DELETE_IKE) {
 		ike__sa_kill(e, sa, IKE_OK, 0);
 	} else if (kind == INFO_DELETE_CHILD) {

@@ -164,6 +164,12 @@ void ike__me_auth_request_add(ike_engine *e, ike_sa *sa, ike__mb *b);
 void ike__me_auth_response_add(ike_engine *e, ike_sa *sa, const ike__msg *m, ike__mb *b);
 void ike__me_auth_response_recv(ike_engine *e, ike_sa *sa, const ike__msg *m);
 void ike__me_moved_add(ike_engine *e, ike_sa *sa, ike__mb *b);
+/* Server: N(ME_TURN) in the IKE_AUTH response, if the program gives one. */
+void ike__me_turn_auth_add(ike_engine *e, ike_sa *sa, ike__mb *b, ike_ms now);
+/* Server, TMR_ME_TURN: an INFORMATIONAL request with a fresh N(ME_TURN). */
+int ike__me_turn_refresh(ike_engine *e, ike_sa *sa, ike_ms now);
+/* Client: reports N(ME_TURN) of an IKE_AUTH response or INFORMATIONAL message. */
+void ike__me_turn_recv(ike_engine *e, ike_sa *sa, const ike__msg *m);
 int ike__me_recv_request(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms now);
 int ike__me_recv_response(ike_engine *e, ike_sa *sa, const ike__msg *m, ike_ms now);
 /* nat.c */

@@ -88,6 +88,125 @@ void ike__me_moved_add(ike_engine *e, ike_sa *sa, ike__mb *b)
 	        ike_addr_str(&sa->path.remote, a, sizeof a));
 }
 
+/* ---- N(ME_TURN): a TURN relay and credential for registered clients ----
+ * The server asks the program (IKE_EV_ME_TURN_WANTED) while it builds the
+ * IKE_AUTH response of a client that sent ME_MEDIATION, and again when
+ * TMR_ME_TURN fires (refresh, in an INFORMATIONAL request of ours, which also
+ * serves as a liveness check). The client reports what it gets (IKE_EV_ME_TURN).
+ * Passwords are wiped once encoded or reported and never logged. */
+
+/* Asks the program for sa's credential and encodes it into data (*len bytes);
+ * arms or clears the refresh timer. False when there is none to send. */
+static bool turn_ask(ike_engine *e, ike_sa *sa, bool refresh, ike_ms now, uint8_t *data, size_t cap,
+                     size_t *len)
+{
+	ike_me_turn t;
+	ike_addr server;
+	ike_ms again = 0;
+	ike_event ev;
+	ike_id peer;
+	ike_wr w = ike_wr_init(data, cap);
+	char a[IKE_ADDR_STRLEN];
+	int rc;
+
+	memset(&t, 0, sizeof t);
+	ike__cid_get(&sa->remote_id, &peer);
+	memset(&ev, 0, sizeof ev);
+	ev.type = IKE_EV_ME_TURN_WANTED;
+	ev.sa = ike__sa_ref(e, sa);
+	ev.name = sa->peer.name ? sa->peer.name : "";
+	ev.u.me_turn_wanted.peer = &peer;
+	ev.u.me_turn_wanted.refresh = refresh;
+	ev.u.me_turn_wanted.turn = &t;
+	ev.u.me_turn_wanted.refresh_in = &again;
+	ike__emit(e, &ev);
+	if (again && sa->state != SA_DEAD)
+		(void)ike__timer_set(e, sa, TMR_ME_TURN, ike__ms_add(now, again));
+	else
+		ike__timer_clear(e, sa, TMR_ME_TURN);
+	if (!t.server.family)
+		return false;
+	server = t.server;
+	rc = ike_me_turn_encode(&w, &t);
+	ike_crypto_wipe(&t, sizeof t);
+	if (rc != IKE_OK || w.bad) {
+		IKE_LOG(e, WARN, ME, sa, "TURN credential not sent: %s",
+		        ike_strerror(rc ? rc : IKE_ERR_NOBUF));
+		ike_crypto_wipe(data, cap);
+		return false;
+	}
+	*len = w.len;
+	IKE_LOG(e, INFO, ME, sa, "%s TURN credential for relay %s", refresh ? "refreshed the" : "handed a",
+	        ike_addr_str(&server, a, sizeof a));
+	return true;
+}
+
+void ike__me_turn_auth_add(ike_engine *e, ike_sa *sa, ike__mb *b, ike_ms now)
+{
+	uint8_t data[IKE_ME_TURN_DATA_MAX];
+	size_t len = 0;
+
+	if (!sa->peer.mediation_server || !sa->me_requested)
+		return;
+	if (turn_ask(e, sa, false, now, data, sizeof data, &len))
+		ike__mb_notify(b, 0, IKE_ME_TURN, (ike_slice){NULL, 0}, IKE_SLICE(data, len));
+	ike_crypto_wipe(data, sizeof data);
+}
+
+int ike__me_turn_refresh(ike_engine *e, ike_sa *sa, ike_ms now)
+{
+	uint8_t data[IKE_ME_TURN_DATA_MAX];
+	size_t len = 0;
+	ike__mb b;
+	int rc;
+
+	if (sa->state != SA_ESTABLISHED || !sa->peer.mediation_server)
+		return IKE_OK;
+	if (sa->req) /* window size 1: after the exchange that runs */
+		return ike__timer_set(e, sa, TMR_ME_TURN, ike__ms_add(now, 1000));
+	if (!turn_ask(e, sa, true, now, data, sizeof data, &len) || sa->state != SA_ESTABLISHED) {
+		ike_crypto_wipe(data, sizeof data);
+		return IKE_OK;
+	}
+	if ((rc = ike__xchg_new(e, sa, IKE_INFORMATIONAL)) != IKE_OK) {
+		ike_crypto_wipe(data, sizeof data);
+		return rc;
+	}
+	sa->x->kind = INFO_DPD; /* answered like a liveness check */
+	ike__mb_begin(&b, sa, IKE_INFORMATIONAL, false, sa->mid_out, sa->keys->out);
+	ike__mb_notify(&b, 0, IKE_ME_TURN, (ike_slice){NULL, 0}, IKE_SLICE(data, len));
+	ike_crypto_wipe(data, sizeof data);
+	return ike__send_request(e, sa, &b, now);
+}
+
+void ike__me_turn_recv(ike_engine *e, ike_sa *sa, const ike__msg *m)
+{
+	ike_me_turn t;
+	ike_wire_err err;
+	ike_event ev;
+	int rc;
+
+	if (!sa->peer.mediation || sa->peer.mediation_server)
+		return;
+	for (unsigned i = 0; i < m->n_notify; i++) {
+		if (m->n[i].type != IKE_ME_TURN)
+			continue;
+		if ((rc = ike_me_turn_decode(m->n[i].data, &t, &err)) != IKE_OK) {
+			IKE_LOG(e, INFO, ME, sa, "ME_TURN ignored: %s (%s)", ike_strerror(rc),
+			        err.field ? err.field : "?");
+			continue;
+		}
+		memset(&ev, 0, sizeof ev);
+		ev.type = IKE_EV_ME_TURN;
+		ev.sa = ike__sa_ref(e, sa);
+		ev.name = sa->peer.name ? sa->peer.name : "";
+		ev.u.me_turn.turn = &t;
+		ike__emit(e, &ev);
+		ike_crypto_wipe(&t, sizeof t);
+		return;
+	}
+}
+
 void ike__me_auth_response_recv(ike_engine *e, ike_sa *sa, const ike__msg *m)
 {
 	ike_me_endpoint ep;

@@ -729,6 +729,16 @@ static int cmd_status(const args *a)
 	if (json_string_value(json_object_get(reply, "server")))
 		printf(", server %s", json_string_value(json_object_get(reply, "server")));
 	putchar('\n');
+	if ((c = json_object_get(reply, "turn")) != NULL) { /* the TURN relay medsrv handed us */
+		time_t exp = (time_t)json_integer_value(json_object_get(c, "expires"));
+		char when[40] = "?";
+		struct tm tm;
+		if (gmtime_r(&exp, &tm))
+			strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+		printf("turn: relay %s, user %s, expires %s\n",
+		       json_string_value(json_object_get(c, "server")),
+		       json_string_value(json_object_get(c, "user")), when);
+	}
 	json_array_foreach(json_object_get(reply, "connections"), i, c)
 	{
 		printf("  %-16s %-10s %s <-> %s", json_string_value(json_object_get(c, "alias")),

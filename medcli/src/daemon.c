@@ -357,6 +357,7 @@ static void teardown(mc_daemon *d)
 	db_close(d->db);
 	free(d->key_pem);
 	free(d->srv_pubkey);
+	OPENSSL_cleanse(&d->turn, sizeof d->turn);
 	(void)uv_loop_close(&d->loop);
 }
 

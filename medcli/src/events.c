@@ -64,6 +64,21 @@ static void on_child_up(mc_daemon *d, conn *c, const ike_event *ev)
 	         (unsigned long long)(c->sup.up_at - c->sup.started));
 }
 
+/* The server handed us a TURN relay and credential (at registration, then
+ * before the previous one expires): kept in memory for the relayed candidate. */
+static void on_turn(mc_daemon *d, const ike_me_turn *t)
+{
+	char a[IKE_ADDR_STRLEN];
+	time_t now = time(NULL);
+
+	OPENSSL_cleanse(&d->turn, sizeof d->turn);
+	d->turn = *t;
+	d->have_turn = true;
+	mc__logc(d, IKE_LOG_INFO, "medsrv", "TURN relay %s, user %s, credential valid for %lld s",
+	         mc__addr_s(&t->server, a, sizeof a), t->user,
+	         (long long)((int64_t)t->expires - (int64_t)now));
+}
+
 void mc__eng_event(void *user, const ike_event *ev)
 {
 	mc_daemon *d = user;
@@ -178,6 +193,12 @@ void mc__eng_event(void *user, const ike_event *ev)
 			mc__logc(d, IKE_LOG_INFO, c->alias, "the peer moved to %s (authenticated IKE)",
 			         mc__addr_s(&c->path.remote, a, sizeof a));
 		}
+		break;
+	case IKE_EV_ME_TURN:
+		if (ike_sa_ref_eq(ev->sa, d->reg_sa) || ike_sa_ref_eq(ev->sa, d->reg_next))
+			on_turn(d, ev->u.me_turn.turn);
+		break;
+	case IKE_EV_ME_TURN_WANTED: /* a server's event */
 		break;
 	case IKE_EV_ME_CONNECT:
 		mc__on_me_connect(d, ev);

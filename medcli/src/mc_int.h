@@ -131,6 +131,10 @@ typedef struct mc_daemon {
 	unsigned reg_backoff_s;
 	char reg_error[512];
 	conn *me_inflight; /* whose ME_CONNECT awaits the server's answer */
+	/* the TURN relay and credential the server handed us (N(ME_TURN)); kept in
+	 * memory only, the password is never logged nor shown */
+	ike_me_turn turn;
+	bool have_turn;
 
 	conn conns[MAX_CONNS];
 	size_t nconns;

@@ -68,6 +68,9 @@ typedef struct tst_rec_event {
 	ike_event ev;
 	ike_child_info child;              /* copy of ev.u.child.info */
 	uint8_t connect_id[IKE_ME_ID_MAX]; /* copy of ev.u.me_connectid.id */
+	ike_me_turn turn;                  /* copy of ev.u.me_turn.turn */
+	ike_id turn_peer;                  /* copy of ev.u.me_turn_wanted.peer */
+	ike_ms at;                         /* the clock when it was reported */
 } tst_rec_event;
 
 typedef struct tst_events {
@@ -95,6 +98,11 @@ typedef struct tst_side {
 	bool initiate_on_down; /* the SA_DOWN callback initiates again (re-entry) */
 	bool terminate_on_up;  /* the SA_UP callback terminates the SA (re-entry) */
 	bool fail_send;        /* the send callback fails (and sends nothing) */
+	/* IKE_EV_ME_TURN_WANTED: answered with turn_give (its expires + 100 per
+	 * earlier answer) and turn_refresh_ms, when turn_give.server is set */
+	ike_me_turn turn_give;
+	ike_ms turn_refresh_ms;
+	unsigned turn_asks;
 	int reentry_rc;
 	char last_log[256];
 } tst_side;

@@ -169,6 +169,13 @@ static void cb_event(void *user, const ike_event *ev)
 		s->last_me_connect = *ev->u.me_connect.req;
 		*ev->u.me_connect.reply = s->me_reply;
 	}
+	if (ev->type == IKE_EV_ME_TURN_WANTED && s->turn_give.server.family) {
+		*ev->u.me_turn_wanted.turn = s->turn_give;
+		ev->u.me_turn_wanted.turn->expires += 100u * s->turn_asks;
+		*ev->u.me_turn_wanted.refresh_in = s->turn_refresh_ms;
+	}
+	if (ev->type == IKE_EV_ME_TURN_WANTED)
+		s->turn_asks++;
 	if (ev->type == IKE_EV_SA_DOWN && s->initiate_on_down) {
 		s->initiate_on_down = false;
 		s->reentry_rc = ike_engine_initiate(s->e, &s->peer, s->px->clock.now, &s->px->sa[s->idx]);
@@ -187,6 +194,17 @@ static void cb_event(void *user, const ike_event *ev)
 		memcpy(r->connect_id, ev->u.me_connectid.id, ev->u.me_connectid.len);
 		r->ev.u.me_connectid.id = r->connect_id;
 	}
+	if (ev->type == IKE_EV_ME_TURN) {
+		r->turn = *ev->u.me_turn.turn;
+		r->ev.u.me_turn.turn = &r->turn;
+	}
+	if (ev->type == IKE_EV_ME_TURN_WANTED) {
+		r->turn_peer = *ev->u.me_turn_wanted.peer;
+		r->ev.u.me_turn_wanted.peer = &r->turn_peer;
+		r->ev.u.me_turn_wanted.turn = NULL;
+		r->ev.u.me_turn_wanted.refresh_in = NULL;
+	}
+	r->at = s->px->clock.now;
 	r->ev.name = "";
 }
 

@@ -192,6 +192,15 @@ typedef enum ike_event_type {
 	IKE_EV_PATH_CHANGED,     /* responder: an authenticated request came from another
 	                            address or port (the peer's NAT moved it); the SA now
 	                            sends there (RFC 7296 2.23): path_changed */
+	IKE_EV_ME_TURN_WANTED,   /* mediation server: a TURN relay and credential may be
+	                            handed to the client of sa (it sent ME_MEDIATION and is
+	                            authenticated): in the IKE_AUTH response (reported before
+	                            it goes out, and before IKE_EV_SA_UP) or, refresh, in an
+	                            INFORMATIONAL request of ours. Fill *turn to send one:
+	                            me_turn_wanted */
+	IKE_EV_ME_TURN,          /* mediation client: the server handed us a TURN relay and
+	                            credential (N(ME_TURN), in IKE_AUTH or an INFORMATIONAL
+	                            request or response): me_turn */
 } ike_event_type;
 
 /* A mediation endpoint (ME_ENDPOINT notify data). */
@@ -279,6 +288,20 @@ typedef struct ike_event {
 			uint8_t type;  /* IKE_ME_SERVER_REFLEXIVE */
 			uint32_t priority;
 		} me_endpoint;
+		struct {
+			const ike_id *peer; /* the client's authenticated identity */
+			bool refresh;       /* false: IKE_AUTH response; true: a refresh */
+			/* Zeroed. Fill in (server.family != 0) to send N(ME_TURN); leave it
+			 * to send none. The engine wipes it after encoding. */
+			ike_me_turn *turn;
+			/* 0 (no refresh), or when to ask again with refresh set, in ms from
+			 * now (e.g. half the credential's lifetime). Kept across an IKE_SA
+			 * rekey; retried 1 s later while another exchange of ours runs. */
+			ike_ms *refresh_in;
+		} me_turn_wanted;
+		struct {
+			const ike_me_turn *turn; /* decoded; wiped after the callback */
+		} me_turn;
 	} u;
 } ike_event;
 
