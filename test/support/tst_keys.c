@@ -58,7 +58,7 @@ static EVP_PKEY *build(tst_rsa kind)
 	BIGNUM *p = hex_bn(P_HEX), *q = hex_bn(Q_HEX), *n = BN_new(), *e = BN_new(), *r = NULL;
 	unsigned long ev = 65537;
 	OSSL_PARAM_BLD *bld;
-	OSSL_PARAM *params;
+	OSSL_PARAM *params = NULL;
 	EVP_PKEY_CTX *pctx;
 	EVP_PKEY *pkey = NULL;
 
