@@ -335,10 +335,11 @@ static int tx_start(turn_client *c, int i, ike_ms now)
 	return IKE_OK;
 }
 
-static int tx_find(const turn_client *c, const uint8_t tid[STUN_TID_LEN])
+static int tx_find(const turn_client *c, const uint8_t tid[STUN_TID_LEN], uint16_t method)
 {
 	for (int i = 0; i < MAX_TX; i++)
-		if (c->txs[i].used && memcmp(c->txs[i].tid, tid, STUN_TID_LEN) == 0)
+		if (c->txs[i].used && tx_method(&c->txs[i]) == method &&
+		    memcmp(c->txs[i].tid, tid, STUN_TID_LEN) == 0)
 			return i;
 	return -1;
 }
@@ -613,13 +614,13 @@ static int learn_auth(turn_client *c, const stun_msg *m)
 
 static int on_response(turn_client *c, const stun_msg *m, ike_ms now)
 {
-	int i = tx_find(c, m->tid);
+	int i = tx_find(c, m->tid, m->method);
 	tx *t;
 	int code = 0, rc;
 	ike_slice phrase = {NULL, 0};
 	char realm[96];
 
-	if (i < 0 || m->method != tx_method(&c->txs[i]))
+	if (i < 0)
 		return IKE_ERR_NOT_FOUND;
 	t = &c->txs[i];
 	if (m->n_unknown) {
