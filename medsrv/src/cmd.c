@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "db/db.h"
 #include "ike/crypto_key.h"
 #include "ikeio/ctl.h"
@@ -17,8 +19,10 @@
 
 typedef struct opts {
 	const char *dir, *alias, *pubkey, *keyid, *ctl;
+	const char *turn_uri, *turn_secret_file;
 	bool json;
 	ms_run_opts run;
+	ms_turn_config turn; /* run.turn points here with --turn */
 } opts;
 
 void ms_usage(void)
@@ -30,6 +34,7 @@ void ms_usage(void)
 	      "       medsrv run [--dir DIR] [--listen ADDR]... [--port N] [--natt-port N]\n"
 	      "                  [--log-level error|warn|info|debug|trace] [--workers N] [--dpd SECONDS] "
 	      "[--ctl PATH]\n"
+	      "                  [--turn turn:IP:PORT --turn-secret-file FILE [--turn-ttl SECONDS]]\n"
 	      "       medsrv status [--dir DIR] [--json] [--ctl PATH]\n"
 	      "       medsrv web [--dir DIR] [--fcgi] [--listen ADDR] [--port N] [other medweb options]\n"
 	      "DIR defaults to " MS_DEFAULT_DIR ".\n",
@@ -108,6 +113,22 @@ static bool parse_opts(int argc, char **argv, int first, opts *o)
 				return false;
 			}
 			o->run.dpd_s = (unsigned)n;
+		} else if (strcmp(a, "--turn") == 0) {
+			char why[256];
+			if (ms_turn_parse_uri(v, &o->turn.server, why, sizeof why) != IKE_OK) {
+				fprintf(stderr, "medsrv: --turn %s: %s\n", v, why);
+				return false;
+			}
+			o->turn_uri = v;
+		} else if (strcmp(a, "--turn-secret-file") == 0) {
+			o->turn_secret_file = v;
+		} else if (strcmp(a, "--turn-ttl") == 0) {
+			if (!parse_uint(v, MS_TURN_TTL_MAX, &n) || n < MS_TURN_TTL_MIN) {
+				fprintf(stderr, "medsrv: --turn-ttl %s: seconds, %d .. %d\n", v,
+				        MS_TURN_TTL_MIN, MS_TURN_TTL_MAX);
+				return false;
+			}
+			o->turn.ttl_s = (unsigned)n;
 		} else if (strcmp(a, "--log-level") == 0) {
 			if (ike_log_level_parse(v, &o->run.log_level) != IKE_OK) {
 				fprintf(stderr, "medsrv: --log-level %s: error, warn, info, debug or trace\n",
@@ -125,8 +146,46 @@ static bool parse_opts(int argc, char **argv, int first, opts *o)
 		fprintf(stderr, "medsrv: --port and --natt-port must differ\n");
 		return false;
 	}
+	if (!o->turn_uri != !o->turn_secret_file) {
+		fprintf(stderr, "medsrv: --turn and --turn-secret-file go together (the relay and coturn's "
+		                "static-auth-secret)\n");
+		return false;
+	}
+	if (o->turn.ttl_s && !o->turn_uri) {
+		fprintf(stderr, "medsrv: --turn-ttl needs --turn and --turn-secret-file\n");
+		return false;
+	}
 	o->run.dir = o->dir;
 	o->run.ctl = o->ctl;
+	return true;
+}
+
+static uint64_t unix_now(void *user)
+{
+	(void)user;
+	return (uint64_t)time(NULL);
+}
+
+/* --turn-secret-file: the secret is read before the daemon starts (--turn and
+ * --turn-ttl were checked with the options). Returns false after printing why
+ * (never the secret). */
+static bool turn_setup(opts *o)
+{
+	char why[256];
+	int rc;
+
+	if (!o->turn_uri)
+		return true;
+	rc = ms_turn_read_secret(o->turn_secret_file, o->turn.secret, sizeof o->turn.secret,
+	                         &o->turn.secret_len, why, sizeof why);
+	if (rc != IKE_OK) {
+		fprintf(stderr, "medsrv: --turn-secret-file %s: %s\n", o->turn_secret_file, why);
+		return false;
+	}
+	if (!o->turn.ttl_s)
+		o->turn.ttl_s = MS_TURN_TTL_DEFAULT;
+	o->turn.unix_now = unix_now;
+	o->run.turn = &o->turn;
 	return true;
 }
 
@@ -496,8 +555,11 @@ int ms_main(int argc, char **argv)
 		return cmd_init(&o);
 	if (strcmp(argv[1], "status") == 0)
 		return cmd_status(&o);
-	if (strcmp(argv[1], "run") == 0)
-		return check_ctl_dir(o.ctl) == 0 && ms_run(&o.run) == IKE_OK ? 0 : 1;
+	if (strcmp(argv[1], "run") == 0) {
+		int ret = turn_setup(&o) && check_ctl_dir(o.ctl) == 0 && ms_run(&o.run) == IKE_OK ? 0 : 1;
+		OPENSSL_cleanse(&o.turn, sizeof o.turn);
+		return ret;
+	}
 	ms_usage();
 	return 2;
 }

@@ -440,6 +440,7 @@ static int worker_setup(worker *w)
 #endif
 	cfg.index = (uint16_t)w->index;
 	cfg.registry = s->reg;
+	cfg.turn = o->turn;
 	rc = ms_shard_new(&w->shard, &cfg, &cb, w, ikeio_now(&w->loop));
 	if (rc != IKE_OK) {
 		logw(s, IKE_LOG_ERROR, "worker %u: cannot create the engine: %s", w->index, ike_strerror(rc));
@@ -710,6 +711,9 @@ int ms_run(const ms_run_opts *o)
 			     ip_str(&s.listen[i], a, sizeof a), o->port, o->natt_port);
 		logw(&s, IKE_LOG_INFO, "medsrv %s running with %u worker%s, control socket %s",
 		     ike_keyid_format(s.keyid, kid), s.nworkers, s.nworkers == 1 ? "" : "s", ctl);
+		if (o->turn && o->turn->server.family)
+			logw(&s, IKE_LOG_INFO, "TURN relay %s for registered peers, credentials valid %u s",
+			     ike_addr_str(&o->turn->server, a, sizeof a), o->turn->ttl_s);
 	}
 stop_loop:
 	uv_run(&s.loop, UV_RUN_DEFAULT);

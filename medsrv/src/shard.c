@@ -585,6 +585,31 @@ static void on_sa_rekeyed(ms_shard *s, const ike_event *ev)
 	        ev->u.sa_rekeyed.old_sa.slot);
 }
 
+/* The engine may hand the client a TURN credential (N(ME_TURN)): at IKE_AUTH
+ * (the client authenticated and is about to be registered) and, refresh, while
+ * the SA is its registration here. Never logs the password. */
+static void on_turn_wanted(ms_shard *s, const ike_event *ev)
+{
+	const ms_turn_config *t = s->cfg.turn;
+	uint8_t keyid[IKE_KEYID_LEN];
+	slot_info *si;
+	int rc;
+
+	if (!t || !t->server.family || !t->unix_now)
+		return;
+	if (canonical_keyid(s, ev->u.me_turn_wanted.peer, keyid) != IKE_OK)
+		return;
+	if (ev->u.me_turn_wanted.refresh &&
+	    (!(si = slot_get(s, ev->sa)) || memcmp(si->keyid, keyid, IKE_KEYID_LEN) != 0))
+		return; /* no longer registered: no more credentials */
+	rc = ms_turn_credential(t, keyid, t->unix_now(t->user), ev->u.me_turn_wanted.turn);
+	if (rc != IKE_OK) {
+		logf_sa(s, IKE_LOG_WARN, ev->sa, keyid, "no TURN credential: %s", ike_strerror(rc));
+		return;
+	}
+	*ev->u.me_turn_wanted.refresh_in = (ike_ms)t->ttl_s * 500; /* after half the lifetime */
+}
+
 static void cb_event(void *user, const ike_event *ev)
 {
 	ms_shard *s = user;
@@ -604,6 +629,9 @@ static void cb_event(void *user, const ike_event *ev)
 		break;
 	case IKE_EV_ME_CONNECT_REPLY:
 		on_me_reply(s, ev);
+		break;
+	case IKE_EV_ME_TURN_WANTED:
+		on_turn_wanted(s, ev);
 		break;
 	default:
 		break;
@@ -637,6 +665,8 @@ int ms_shard_new(ms_shard **out, const ms_shard_config *cfg, const ms_shard_call
 
 	*out = NULL;
 	if (!cfg || !cb || !cfg->registry || !cb->send || !cb->find_key)
+		return IKE_ERR_INVAL;
+	if (cfg->turn && cfg->turn->server.family && (!cfg->turn->unix_now || !cfg->turn->secret_len))
 		return IKE_ERR_INVAL;
 	s = ike_mem_calloc(cfg->engine.mem, 1, sizeof *s);
 	if (!s)

@@ -17,6 +17,7 @@
 
 #include "ike/err.h"
 #include "ike/log.h"
+#include "medsrv/turn.h"
 
 #define MS_LISTEN_MAX 8
 #define MS_WORKERS_MAX 64
@@ -30,6 +31,7 @@ typedef struct ms_run_opts {
 	unsigned workers;         /* 0 = one per CPU */
 	unsigned dpd_s;           /* DPD interval in seconds; 0 = 30 */
 	const char *ctl;          /* control socket; NULL = DIR/medsrv.ctl */
+	const ms_turn_config *turn; /* TURN relay and secret (--turn); NULL = none. Borrowed */
 } ms_run_opts;
 
 /* Runs the daemon until SIGTERM or SIGINT. Prints why on stderr and returns an

@@ -27,6 +27,7 @@
 
 #include "ike/engine.h"
 #include "medsrv/registry.h"
+#include "medsrv/turn.h"
 
 /* ---- 1. opaque types ---- */
 typedef struct ms_shard ms_shard;
@@ -63,6 +64,11 @@ typedef struct ms_shard_config {
 	unsigned queue_max;    /* ME_CONNECTs waiting to be sent, whole shard [4096] */
 	unsigned queue_per_sa; /* waiting for one SA [16] */
 	ike_ms queue_ttl_ms;   /* a message waiting longer is dropped [30000] */
+	/* TURN relay credentials handed to registered peers in N(ME_TURN) (at
+	 * IKE_AUTH when they sent ME_MEDIATION, refreshed after half their
+	 * lifetime while registered here); borrowed, must outlive the shard.
+	 * NULL or no server: none. */
+	const ms_turn_config *turn;
 } ms_shard_config;
 
 typedef struct ms_shard_callbacks {

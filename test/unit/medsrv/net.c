@@ -9,6 +9,7 @@
 #include "net.h"
 
 static net_key keys[NET_KEYS];
+static const ms_turn_config *g_turn; /* net_set_turn */
 
 const net_key *net_key_get(int i)
 {
@@ -221,6 +222,11 @@ static void cli_event(void *user, const ike_event *ev)
 		nd->down_notify = ev->u.sa_down.notify;
 		nd->down_reason = ev->u.sa_down.reason;
 		break;
+	case IKE_EV_ME_TURN:
+		nd->turn = *ev->u.me_turn.turn;
+		nd->nturn++;
+		nd->turn_at = nd->net->now;
+		break;
 	case IKE_EV_ME_ENDPOINT:
 		nd->have_endpoint = true;
 		nd->endpoint = ev->u.me_endpoint.addr;
@@ -283,6 +289,7 @@ static void init(net *n, unsigned nshards, unsigned nclients, unsigned nat_mask,
 			abort();
 		cfg.index = (uint16_t)s;
 		cfg.registry = n->reg;
+		cfg.turn = g_turn;
 #ifdef MEDSRV_HAVE_SPI_SHARD
 		if (spi_routing) {
 			cfg.engine.spi_shard_bits = 1;
@@ -332,6 +339,11 @@ static void init(net *n, unsigned nshards, unsigned nclients, unsigned nat_mask,
 		nd->peer.mediation = true;
 		nd->peer.no_child = true;
 	}
+}
+
+void net_set_turn(const ms_turn_config *turn)
+{
+	g_turn = turn;
 }
 
 void net_init(net *n, unsigned nshards, unsigned nclients, unsigned nat_mask)

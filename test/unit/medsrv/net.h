@@ -51,6 +51,9 @@ typedef struct net_node {
 	unsigned ngot;
 	uint16_t replies[NET_REC]; /* notify of each ME_CONNECT_REPLY (0 = accepted) */
 	unsigned nreplies;
+	ike_me_turn turn; /* the last N(ME_TURN) the server handed it */
+	unsigned nturn;
+	ike_ms turn_at; /* when it came */
 } net_node;
 
 typedef struct net_key {
@@ -104,6 +107,8 @@ void net_init(net *n, unsigned nshards, unsigned nclients, unsigned nat_mask);
 /* net_init with SPI sharding on (engine support needed: MEDSRV_HAVE_SPI_SHARD). */
 void net_init_spi_routing(net *n, unsigned nshards, unsigned nclients, unsigned nat_mask);
 void net_free(net *n);
+/* The TURN config (borrowed) the shards of the next net_init get; NULL = none. */
+void net_set_turn(const ms_turn_config *turn);
 /* Client i initiates its registration. */
 void net_register(net *n, int i);
 /* Delivers datagrams and bus messages, ticks at deadlines, until nothing is

@@ -359,6 +359,76 @@ Test(ms_cmd, run_refuses_to_start_without_init)
 	remove_dir();
 }
 
+/* --turn, --turn-secret-file, --turn-ttl: refused before the daemon starts,
+ * with a reason and never the secret. */
+static const char *secret_file(const char *name, const char *content, mode_t mode)
+{
+	static char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	cr_assert(f != NULL);
+	fputs(content, f);
+	fclose(f);
+	cr_assert(eq(int, chmod(path, mode), 0));
+	return path;
+}
+
+Test(ms_cmd, run_refuses_bad_turn_options)
+{
+	char ok[128];
+
+	make_dir();
+	snprintf(ok, sizeof ok, "%s", secret_file("ok", "hunter2\n", 0600));
+	cr_assert(eq(
+	    int,
+	    run("run", "--dir", dir, "--turn", "turn:relay.example.org:3478", "--turn-secret-file", ok, NULL),
+	    2));
+	cr_assert(strstr(errout, "--turn turn:relay.example.org:3478: ") != NULL, "%s", errout);
+	cr_assert(strstr(errout, "host names are not supported") != NULL, "%s", errout);
+	cr_assert(eq(
+	    int, run("run", "--dir", dir, "--turn", "turn:198.51.100.7", "--turn-secret-file", ok, NULL), 2));
+	cr_assert(strstr(errout, "no port") != NULL, "%s", errout);
+	cr_assert(eq(int, run("run", "--dir", dir, "--turn", "turn:198.51.100.7:3478", NULL), 2));
+	cr_assert(strstr(errout, "go together") != NULL, "%s", errout);
+	cr_assert(eq(int, run("run", "--dir", dir, "--turn-secret-file", ok, NULL), 2));
+	cr_assert(eq(int, run("run", "--dir", dir, "--turn-ttl", "3600", NULL), 2));
+	cr_assert(eq(int,
+	             run("run", "--dir", dir, "--turn", "turn:198.51.100.7:3478", "--turn-secret-file", ok,
+	                 "--turn-ttl", "10", NULL),
+	             2));
+	cr_assert(strstr(errout, "--turn-ttl 10: seconds") != NULL, "%s", errout);
+	cr_assert(eq(int,
+	             run("run", "--dir", dir, "--turn", "turn:198.51.100.7:3478", "--turn-secret-file", ok,
+	                 "--turn-ttl", "x", NULL),
+	             2));
+	/* the secret file: missing, empty, readable by others */
+	cr_assert(eq(int,
+	             run("run", "--dir", dir, "--turn", "turn:198.51.100.7:3478", "--turn-secret-file",
+	                 "/nonexistent/s", NULL),
+	             1));
+	cr_assert(strstr(errout, "--turn-secret-file /nonexistent/s: no such file") != NULL, "%s", errout);
+	cr_assert(eq(int,
+	             run("run", "--dir", dir, "--turn", "turn:198.51.100.7:3478", "--turn-secret-file",
+	                 secret_file("empty", "", 0600), NULL),
+	             1));
+	cr_assert(strstr(errout, "empty") != NULL, "%s", errout);
+	cr_assert(eq(int,
+	             run("run", "--dir", dir, "--turn", "turn:198.51.100.7:3478", "--turn-secret-file",
+	                 secret_file("open", "hunter2\n", 0644), NULL),
+	             1));
+	cr_assert(strstr(errout, "readable by others (mode 644)") != NULL, "%s", errout);
+	cr_assert(strstr(errout, "hunter2") == NULL, "never the secret: %s", errout);
+	/* good options get as far as the missing database */
+	cr_assert(eq(int,
+	             run("run", "--dir", dir, "--listen", "127.0.0.1", "--port", "15500", "--natt-port",
+	                 "15501", "--turn", "turn:[2001:db8::7]:3478", "--turn-secret-file", ok, NULL),
+	             1));
+	cr_assert(strstr(errout, "turn") == NULL, "%s", errout);
+	remove_dir();
+}
+
 /* The status object joins the database with the registry. */
 Test(ms_status, reports_db_peers_with_online_state_endpoint_since_callbacks_and_counters)
 {
