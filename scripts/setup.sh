@@ -11,6 +11,8 @@ PKGS=(
 	libcriterion-dev libsodium-dev libjansson-dev libinih-dev libmnl-dev
 	# network lab
 	iproute2 nftables conntrack tcpdump iputils-ping iperf3 procps util-linux psmisc python3 curl
+	# the TURN relay of record (test/integration/test_turn_coturn.sh starts its own turnserver)
+	coturn
 	# the independent peer
 	strongswan-charon strongswan-swanctl libcharon-extra-plugins
 	libstrongswan-extra-plugins strongswan-pki libstrongswan-standard-plugins
@@ -38,5 +40,12 @@ fi
 # Debian's strongswan-charon package starts a system charon; our tests run their own per namespace.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet strongswan-starter 2>/dev/null; then
 	systemctl stop strongswan-starter || true
+fi
+# Debian's coturn package enables a system turnserver (coturn.service, or the init
+# script where there is no systemd); the tests and the demo start their own.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+	systemctl disable --now coturn >/dev/null 2>&1 || true
+elif [ -x /etc/init.d/coturn ] && /etc/init.d/coturn status >/dev/null 2>&1; then
+	/etc/init.d/coturn stop >/dev/null 2>&1 || true
 fi
 echo "setup: all packages present" >&2
