@@ -489,7 +489,7 @@ static chan *chan_find_peer(turn_client *c, const ike_addr *peer)
 static chan *chan_find_num(turn_client *c, uint16_t num)
 {
 	for (size_t i = 0; i < MAX_CHANS; i++)
-		if (c->chans[i].state == P_INSTALLED && c->chans[i].num == num)
+		if (c->chans[i].state != P_NONE && c->chans[i].num == num)
 			return &c->chans[i];
 	return NULL;
 }
@@ -730,6 +730,8 @@ int turn_client_recv(turn_client *c, const ike_addr *from, const uint8_t *pkt, s
 		rc = stun_channel_data_decode(pkt, len, &num, &data);
 		if (rc != IKE_OK)
 			return recv_dropped(c, rc, "ChannelData");
+		/* A pending channel counts too: the server sends ChannelData only once it
+		 * has bound the number, and its answer may come after the data. */
 		ch = c->state == TURN_ST_ALLOCATED ? chan_find_num(c, num) : NULL;
 		if (!ch)
 			return recv_dropped(c, IKE_ERR_NOT_FOUND, "ChannelData on a channel not bound");
@@ -820,6 +822,14 @@ int turn_client_permit(turn_client *c, const ike_addr *peer, ike_ms now)
 			turn_event ev = {.type = TURN_EV_PERMISSION_OK, .peer = p->ip};
 			p->reported = true;
 			emit(c, &ev);
+		}
+		/* Pending under a ChannelBind: ask for it on its own, so that the
+		 * outcome is reported whatever becomes of the channel. */
+		if (p->state == P_PENDING && p->tx < 0) {
+			rc = start_auth_tx(c, TX_PERMISSION, (int)(p - c->perms), 0, now, &p->tx);
+			if (rc != IKE_OK)
+				p->tx = -1;
+			return rc;
 		}
 		return IKE_OK;
 	}

@@ -533,3 +533,38 @@ Test(turn_client, credentials_never_appear_in_logs_or_events)
 	}
 	srv_free(s);
 }
+
+Test(turn_client, permit_after_bind_reports_the_permission_itself)
+{
+	fake_srv *s = allocated();
+	ike_addr peer = addr("203.0.113.9", 9);
+	uint16_t ch;
+
+	s->drop_next = 1; /* the ChannelBind is lost: its permission is still pending */
+	cr_assert(eq(int, turn_client_bind_channel(s->c, &peer, &ch, s->now), IKE_OK));
+	cr_assert(eq(int, turn_client_permit(s->c, &peer, s->now), IKE_OK));
+	fs_pump(s);
+	cr_assert(eq(sz, fs_count_events(s, TURN_EV_PERMISSION_OK), 1));
+	cr_assert(eq(u32, s->n_req[STUN_CREATE_PERMISSION], 1));
+	fs_run_until(s, 2 * S);
+	cr_assert(eq(sz, fs_count_events(s, TURN_EV_CHANNEL_BOUND), 1), "bound after a retransmission");
+	srv_free(s);
+}
+
+Test(turn_client, accepts_channel_data_that_overtakes_the_bind_answer)
+{
+	fake_srv *s = allocated();
+	ike_addr peer = addr("203.0.113.9", 9);
+	uint16_t ch;
+	int i;
+
+	s->drop_next = 1;
+	cr_assert(eq(int, turn_client_bind_channel(s->c, &peer, &ch, s->now), IKE_OK));
+	cr_assert(eq(int, turn_client_recv(s->c, &s->addr, (const uint8_t *)"\x40\x00\x00\x02hi", 6, s->now),
+	             IKE_OK));
+	i = fs_find_event(s, TURN_EV_DATA, 0);
+	cr_assert(ge(int, i, 0));
+	cr_assert(ike_addr_eq(&s->ev[i].peer, &peer));
+	cr_assert(eq(u16, s->ev[i].channel, ch));
+	srv_free(s);
+}
