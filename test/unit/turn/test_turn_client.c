@@ -568,3 +568,73 @@ Test(turn_client, accepts_channel_data_that_overtakes_the_bind_answer)
 	cr_assert(eq(u16, s->ev[i].channel, ch));
 	srv_free(s);
 }
+
+/* A counting allocator that fails after `budget` allocations. */
+typedef struct cmem {
+	long live;
+	int budget;
+} cmem;
+
+static void *cm_malloc(void *user, size_t n)
+{
+	cmem *m = user;
+	if (m->budget-- <= 0)
+		return NULL;
+	m->live++;
+	return malloc(n);
+}
+
+static void *cm_calloc(void *user, size_t k, size_t n)
+{
+	cmem *m = user;
+	if (m->budget-- <= 0)
+		return NULL;
+	m->live++;
+	return calloc(k, n);
+}
+
+static void *cm_realloc(void *user, void *p, size_t n)
+{
+	(void)user;
+	return realloc(p, n);
+}
+
+static void cm_free(void *user, void *p)
+{
+	cmem *m = user;
+	if (p)
+		m->live--;
+	free(p);
+}
+
+Test(turn_client, survives_allocation_failures_and_frees_everything)
+{
+	for (int budget = 0; budget < 40; budget++) {
+		fake_srv *s = srv_new();
+		cmem cm = {0, budget};
+		ike_mem mem = {&cm, cm_malloc, cm_free, cm_calloc, cm_realloc};
+		turn_config cfg;
+		turn_client *c = NULL;
+		ike_addr peer = addr("203.0.113.5", 1);
+		uint16_t ch;
+
+		fs_client_config(s, &cfg);
+		cfg.mem = &mem;
+		if (turn_client_new(&c, &cfg, &fs_callbacks, s, 0) == IKE_OK) {
+			s->c = c;
+			if (turn_client_allocate(c, 0) == IKE_OK) {
+				fs_pump(s);
+				(void)!turn_client_permit(c, &peer, 0);
+				(void)!turn_client_bind_channel(c, &peer, &ch, 0);
+				fs_pump(s);
+				fs_run_until(s, 1200 * S);
+				(void)!turn_client_release(c, s->now);
+				fs_pump(s);
+			}
+		}
+		turn_client_free(c);
+		s->c = NULL;
+		cr_assert(eq(long, cm.live, 0), "budget %d: %ld allocations not freed", budget, cm.live);
+		srv_free(s);
+	}
+}
