@@ -15,11 +15,15 @@
 #      as a Send indication and gets the echo back as a Data indication, binds a
 #      channel and does the same with ChannelData, then releases the allocation.
 #   2. the same with a wrong password: Allocate fails with a clear 401.
-#   3. neither the secret nor the username appears in turncli's output, and
+#   3. an allocation kept for TURN_HOLD_MS (7000) with ChannelData every second:
+#      coturn grants 4 s (max-allocate-lifetime=4), so the client refreshes at half
+#      life, and its nonces go stale after 2 s (stale-nonce=2), so at least one 438
+#      is met and followed before the release succeeds.
+#   4. neither the secret nor the username appears in turncli's output, and
 #      coturn's log shows ALLOCATE, CREATE_PERMISSION, CHANNEL_BIND and REFRESH
 #      processed with success.
 # Prints the time of each step. Exit 0 pass, 77 skip (not root, no namespaces,
-# turnserver missing), else fail. Runs in about a second.
+# turnserver missing), else fail. Runs in about 7 s.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/test/lab/lab.sh" # lab_log, lab_fail, lab_skip only
@@ -32,6 +36,8 @@ TURNSERVER=$(command -v turnserver || true)
 [ "$(id -u)" = 0 ] || lab_skip "needs root (a network namespace of its own)"
 [ -x "$TURNCLI" ] || lab_fail "no $TURNCLI: build first (ninja -C $BUILD_DIR turncli)"
 
+HOLD_MS=${TURN_HOLD_MS:-7000}
+HOLD_LIFETIME=${TURN_HOLD_LIFETIME:-4}
 NS=turn$$
 DIR=$(mktemp -d "/tmp/turn$$.XXXXXX")
 TS_PID=
@@ -75,6 +81,8 @@ listening-port=3478
 min-port=49152
 max-port=49200
 realm=ikemed.test
+stale-nonce=2
+max-allocate-lifetime=4
 use-auth-secret
 static-auth-secret=$SECRET
 fingerprint
@@ -132,11 +140,25 @@ cat "$DIR/turncli-wrong.out"
 [ "$rc" = 0 ] || lab_fail "turncli --wrong-password (rc $rc): expected a 401 failure"
 lab_log "wrong password refused with 401 in $(($(ms) - t2)) ms"
 
-# 3. no credentials in our output
-if grep -qF "$SECRET" "$DIR/turncli.out" "$DIR/turncli-wrong.out"; then
+# 3. the allocation kept past its lifetime: Refresh (asking for a short lifetime) and
+#    438 Stale Nonce (coturn's nonces last 2 s here) against the real server
+t3=$(ms)
+ip netns exec "$NS" "$TURNCLI" --server 127.0.0.1:3478 --secret "$DIR/secret" --name bob \
+	--lifetime "$HOLD_LIFETIME" --hold-ms "$HOLD_MS" --timeout-ms 10000 >"$DIR/turncli-hold.out" 2>&1
+rc=$?
+cat "$DIR/turncli-hold.out"
+[ "$rc" = 0 ] || lab_fail "turncli --hold-ms (rc $rc): the allocation was not kept"
+refreshes=$(grep -c 'refreshed, lifetime' "$DIR/turncli-hold.out")
+stale=$(sed -n 's/.*stale nonces \([0-9]*\).*/\1/p' "$DIR/turncli-hold.out")
+[ "$refreshes" -ge 1 ] || lab_fail "no Refresh succeeded while holding the allocation"
+[ "${stale:-0}" -ge 1 ] || lab_fail "no 438 Stale Nonce was met and followed"
+lab_log "allocation held $HOLD_MS ms: $refreshes refreshes, $stale stale nonces followed ($(($(ms) - t3)) ms)"
+
+# 4. no credentials in our output
+if grep -qF "$SECRET" "$DIR/turncli.out" "$DIR/turncli-wrong.out" "$DIR/turncli-hold.out"; then
 	lab_fail "the shared secret appears in turncli's output"
 fi
-if grep -qE '[0-9]{9,}:(alice|mallory)' "$DIR/turncli.out" "$DIR/turncli-wrong.out"; then
+if grep -qE '[0-9]{9,}:(alice|mallory)' "$DIR/turncli.out" "$DIR/turncli-wrong.out" "$DIR/turncli-hold.out"; then
 	lab_fail "a REST API username appears in turncli's output"
 fi
 

@@ -4,7 +4,7 @@
  * TURN server (coturn in test/integration/test_turn_coturn.sh).
  *
  *   turncli --server IP:PORT --secret FILE [--name NAME] [--wrong-password]
- *           [--timeout-ms N] [--v]
+ *           [--lifetime S] [--hold-ms N] [--timeout-ms N] [--v]
  *
  * Credentials follow the "TURN REST API" scheme of coturn's use-auth-secret:
  * username = "<unix expiry>:<name>", password = base64(HMAC-SHA1(secret, username)).
@@ -13,6 +13,9 @@
  * indication, waits for its echo (a Data indication), binds a channel, sends one
  * message as ChannelData, waits for its echo (ChannelData), then releases the
  * allocation. It prints one line per step with the milliseconds since start.
+ * With --hold-ms it keeps the allocation (asking for --lifetime seconds) that long
+ * after the ChannelData echo, sending one ChannelData a second, before releasing:
+ * Refresh and 438 Stale Nonce then happen against the real server.
  * With --wrong-password it expects the Allocate to fail with 401 instead.
  * Exit status 0 when everything went as expected, 1 otherwise. Loops are bounded
  * by --timeout-ms (default 10000).
@@ -41,6 +44,7 @@ typedef enum step {
 	ST_ECHO_SEND, /* waiting for the echo of the Send indication */
 	ST_BINDING,
 	ST_ECHO_CHANNEL, /* waiting for the echo of the ChannelData */
+	ST_HOLDING,      /* --hold-ms: keeping the allocation */
 	ST_RELEASING,
 	ST_DONE,
 	ST_FAILED,
@@ -58,6 +62,7 @@ typedef struct app {
 	int fail_code;
 	char fail_reason[400];
 	unsigned echoes_served;
+	ike_ms hold_ms;
 } app;
 
 static const char MSG_SEND[] = "hello via Send indication";
@@ -191,14 +196,14 @@ static void cb_event(void *user, const turn_event *ev)
 			a->st = ST_BINDING;
 		else if (a->st == ST_ECHO_CHANNEL && ev->channel && ev->len == strlen(MSG_CHAN) &&
 		         memcmp(ev->data, MSG_CHAN, ev->len) == 0)
-			a->st = ST_RELEASING;
+			a->st = a->hold_ms ? ST_HOLDING : ST_RELEASING;
 		break;
 	case TURN_EV_RELEASED:
 		say(a, "released%s", ev->err ? " (unanswered)" : "");
 		a->st = ev->err ? ST_FAILED : ST_DONE;
 		break;
 	case TURN_EV_REFRESHED:
-		say(a, "%s", "refreshed");
+		say(a, "refreshed, lifetime %u s", ev->lifetime_s);
 		break;
 	}
 }
@@ -273,6 +278,8 @@ int main(int argc, char **argv)
 	turn_config cfg;
 	turn_callbacks cb = {cb_send, cb_event, cb_rand, cb_log};
 	step last = ST_ALLOCATING;
+	ike_ms hold_until = 0, next_ping = 0;
+	uint32_t lifetime = 0;
 	uint16_t ch;
 	int rc = 1;
 
@@ -285,6 +292,10 @@ int main(int argc, char **argv)
 			name = argv[++i];
 		else if (!strcmp(argv[i], "--timeout-ms") && i + 1 < argc)
 			timeout = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--hold-ms") && i + 1 < argc)
+			a.hold_ms = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--lifetime") && i + 1 < argc)
+			lifetime = (uint32_t)strtoul(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--wrong-password"))
 			a.wrong_password = true;
 		else if (!strcmp(argv[i], "--v"))
@@ -329,6 +340,7 @@ int main(int argc, char **argv)
 	cfg.username = user;
 	cfg.password = pass;
 	cfg.software = "ikemed turncli";
+	cfg.lifetime_s = lifetime;
 	cfg.log_max = IKE_LOG_DEBUG;
 	a.t0 = a.now = mono_ms();
 	if (turn_client_new(&a.c, &cfg, &cb, &a, a.now) != IKE_OK ||
@@ -338,7 +350,7 @@ int main(int argc, char **argv)
 	}
 	OPENSSL_cleanse(pass, sizeof pass);
 	say(&a, "allocating from %s", server);
-	deadline = a.now + timeout;
+	deadline = a.now + timeout + a.hold_ms;
 	while (a.st != ST_DONE && a.st != ST_FAILED && a.now < deadline) {
 		struct pollfd p[2] = {{.fd = a.fd, .events = POLLIN}, {.fd = a.peer_fd, .events = POLLIN}};
 		ike_ms d = turn_client_next_deadline(a.c);
@@ -352,9 +364,20 @@ int main(int argc, char **argv)
 		if (p[0].revents & POLLIN)
 			serve_client(&a);
 		(void)turn_client_tick(a.c, a.now);
+		if (a.st == ST_HOLDING && a.now >= next_ping) {
+			next_ping = a.now + 1000;
+			if (turn_client_send(a.c, &a.peer, (const uint8_t *)"ping", 4, a.now) != IKE_OK)
+				a.st = ST_FAILED;
+		}
+		if (a.st == ST_HOLDING && a.now >= hold_until && last == ST_HOLDING)
+			a.st = ST_RELEASING;
 		if (a.st == last)
 			continue;
 		last = a.st;
+		if (a.st == ST_HOLDING) {
+			hold_until = a.now + a.hold_ms;
+			say(&a, "holding the allocation for %llu ms", (unsigned long long)a.hold_ms);
+		}
 		if (a.st == ST_PERMITTING && turn_client_permit(a.c, &a.peer, a.now) != IKE_OK)
 			a.st = ST_FAILED;
 		else if (a.st == ST_BINDING && turn_client_bind_channel(a.c, &a.peer, &ch, a.now) != IKE_OK)
@@ -379,11 +402,14 @@ int main(int argc, char **argv)
 	}
 	{
 		const turn_stats *s = turn_client_stats(a.c);
-		char line[200];
+		char line[300];
 		snprintf(line, sizeof line,
-		         "requests %llu, retransmissions %llu, indications %llu, channel data %llu",
+		         "requests %llu, retransmissions %llu, indications %llu, channel data %llu, "
+		         "refreshes %llu, "
+		         "stale nonces %llu",
 		         (unsigned long long)s->requests_sent, (unsigned long long)s->retransmissions,
-		         (unsigned long long)s->indications_sent, (unsigned long long)s->channel_data_sent);
+		         (unsigned long long)s->indications_sent, (unsigned long long)s->channel_data_sent,
+		         (unsigned long long)s->refreshes, (unsigned long long)s->stale_nonces);
 		say(&a, "stats: %s", line);
 	}
 out:

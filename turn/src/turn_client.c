@@ -541,6 +541,7 @@ static void tx_succeeded(turn_client *c, int i, const stun_msg *m, ike_ms now)
 			break;
 		}
 		schedule_refresh(c, lifetime, now);
+		c->stats.refreshes++;
 		slog(c, IKE_LOG_DEBUG, "allocation refreshed, lifetime %u s", lifetime);
 		ev.type = TURN_EV_REFRESHED;
 		ev.lifetime_s = lifetime;
@@ -678,6 +679,7 @@ static int on_response(turn_client *c, const stun_msg *m, ike_ms now)
 			     tx_what(t));
 			t->stale++;
 			t->authed = true;
+			c->stats.stale_nonces++;
 			rc = tx_start(c, i, now);
 			if (rc != IKE_OK)
 				tx_failed(c, i, rc, 0, "could not build the authenticated request", now);

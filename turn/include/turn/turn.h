@@ -79,6 +79,8 @@ typedef struct turn_stats {
 	uint64_t data_received; /* Data indications and ChannelData delivered */
 	uint64_t dropped;       /* datagrams ignored (malformed, unknown transaction, bad integrity) */
 	uint64_t send_errors;   /* the send callback returned non-zero */
+	uint64_t stale_nonces;  /* 438 answers followed (request sent again with the new nonce) */
+	uint64_t refreshes;     /* successful Refresh of the allocation */
 } turn_stats;
 
 /* Parameters. Fill with turn_config_defaults(), then set server and credentials. */
