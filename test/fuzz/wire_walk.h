@@ -100,11 +100,16 @@ static inline int ww_dec_enc(uint8_t type, uint16_t notify_me, ike_slice body, i
 		rc = ike_eap_decode(body, &v, NULL);
 		return rc ? rc : ike_eap_encode(w, v) ? WW_ENC_FAILED : IKE_OK;
 	}
-	case 0: /* pseudo type: ME_ENDPOINT notify data */
-		if (notify_me) {
+	case 0: /* pseudo type: notify data, ME_ENDPOINT (notify_me 1) or ME_TURN (2) */
+		if (notify_me == 1) {
 			ike_me_endpoint v;
 			rc = ike_me_endpoint_decode(body, &v, NULL);
 			return rc ? rc : ike_me_endpoint_encode(w, &v) ? WW_ENC_FAILED : IKE_OK;
+		}
+		if (notify_me == 2) {
+			ike_me_turn v;
+			rc = ike_me_turn_decode(body, &v, NULL);
+			return rc ? rc : ike_me_turn_encode(w, &v) ? WW_ENC_FAILED : IKE_OK;
 		}
 		return IKE_ERR_UNSUPPORTED;
 	default:
@@ -132,11 +137,13 @@ static inline int ww_payload(uint8_t type, uint16_t me, ike_slice body, ww_stats
 		return -__LINE__;
 	if (st)
 		st->typed_ok++;
-	/* ME_ENDPOINT data inside a notify. */
+	/* ME_ENDPOINT and ME_TURN data inside a notify. */
 	if (type == IKE_NOTIFY) {
 		ike_notify_pld n;
 		if (ike_notify_decode(body, &n, NULL) == IKE_OK && n.type == IKE_ME_ENDPOINT)
 			return ww_payload(0, 1, n.data, st);
+		if (ike_notify_decode(body, &n, NULL) == IKE_OK && n.type == IKE_ME_TURN)
+			return ww_payload(0, 2, n.data, st);
 	}
 	return 0;
 }
