@@ -254,7 +254,7 @@ int main(int argc, char **argv)
 	}
 	uv_loop_init(&l->loop);
 	{
-		ikeio_udp_cbs cb = {on_ike, NULL};
+		ikeio_udp_cbs cb = {on_ike, NULL, NULL};
 		ikeio_udp_cfg uc = {l->local, false, false};
 		if (ikeio_udp_open(&l->loop, &uc, &cb, l, &l->socks.ike) != IKE_OK)
 			return 1;

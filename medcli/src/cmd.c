@@ -478,14 +478,15 @@ static int cmd_peer_add(const args *a)
 		goto out;
 	if (start && strcmp(start, "manual") != 0 && strcmp(start, "always") != 0 &&
 	    strcmp(start, "on-demand") != 0) {
-		fprintf(stderr, "medcli peer add: --start manual|always|on-demand (always: the daemon keeps "
-		                "the tunnel up from its start on; on-demand: traffic for --remote-ts brings it "
-		                "up; manual: only 'medcli up')\n");
+		fprintf(stderr,
+		        "medcli peer add: --start manual|always|on-demand (always: the daemon keeps "
+		        "the tunnel up from its start on; on-demand: traffic for --remote-ts brings it "
+		        "up; manual: only 'medcli up')\n");
 		goto out;
 	}
 	p->start = !start || strcmp(start, "manual") == 0 ? DB_START_MANUAL
-	           : strcmp(start, "always") == 0        ? DB_START_ALWAYS
-	                                                 : DB_START_ON_DEMAND;
+	           : strcmp(start, "always") == 0         ? DB_START_ALWAYS
+	                                                  : DB_START_ON_DEMAND;
 	if (read_identity(a, "peer add", p->keyid, p->pubkey, sizeof p->pubkey, &p->pubkey_len))
 		goto out;
 	snprintf(p->alias, sizeof p->alias, "%s", alias);
@@ -541,8 +542,8 @@ static int cmd_peer_list(const args *a)
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			char hex[IKE_KEYID_HEX_LEN + 1];
-			printf("%-16s %s  %s <-> %s%s%s%s\n", list[i].alias, ike_keyid_format(list[i].keyid, hex),
-			       list[i].local_ts, list[i].remote_ts,
+			printf("%-16s %s  %s <-> %s%s%s%s\n", list[i].alias,
+			       ike_keyid_format(list[i].keyid, hex), list[i].local_ts, list[i].remote_ts,
 			       list[i].start != DB_START_MANUAL ? "  start " : "",
 			       list[i].start != DB_START_MANUAL ? start_name(list[i].start) : "",
 			       list[i].pubkey_len ? "" : "  (no public key)");
@@ -738,6 +739,17 @@ static int cmd_status(const args *a)
 		printf("turn: relay %s, user %s, expires %s\n",
 		       json_string_value(json_object_get(c, "server")),
 		       json_string_value(json_object_get(c, "user")), when);
+		if (json_string_value(json_object_get(c, "relayed")))
+			printf("      relayed candidate %s (the relay sees us at %s)\n",
+			       json_string_value(json_object_get(c, "relayed")),
+			       json_string_value(json_object_get(c, "mapped")));
+		else
+			printf("      no allocation: %s%s%s\n",
+			       json_string_value(json_object_get(c, "state")),
+			       json_string_value(json_object_get(c, "error")) ? ", " : "",
+			       json_string_value(json_object_get(c, "error"))
+			           ? json_string_value(json_object_get(c, "error"))
+			           : "");
 	}
 	json_array_foreach(json_object_get(reply, "connections"), i, c)
 	{

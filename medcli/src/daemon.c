@@ -96,6 +96,8 @@ static ike_ms drv_deadline(void *obj)
 		if ((s = sup_next_deadline(&c->sup)) < t)
 			t = s;
 	}
+	if (mc__relay_deadline(d) < t)
+		t = mc__relay_deadline(d);
 	return t;
 }
 
@@ -112,6 +114,8 @@ static int drv_tick(void *obj, ike_ms t)
 		if (d->conns[i].used && d->conns[i].hp && !d->conns[i].hp_free)
 			(void)hp_session_tick(d->conns[i].hp, t);
 	d->in_hp = false;
+	if (t >= mc__relay_deadline(d))
+		mc__relay_tick(d, t);
 	housekeeping(d);
 	return rc;
 }
@@ -242,13 +246,14 @@ static int read_key(mc_daemon *d)
 
 static int open_sockets(mc_daemon *d)
 {
-	ikeio_udp_cbs cb = {on_ike, NULL};
+	ikeio_udp_cbs cb = {on_ike, NULL, NULL};
 	ikeio_udp_cfg cfg;
 	int rc;
 
 #ifdef MEDCLI_HAVE_DP
 	cb.on_esp = on_esp;
 #endif
+	cb.claim = mc__relay_claim; /* what the TURN server sends is STUN or ChannelData */
 	memset(&cfg, 0, sizeof cfg);
 	(void)ike_addr_parse(&cfg.bind, "0.0.0.0", d->o->port);
 	rc = ikeio_udp_open(&d->loop, &cfg, &cb, d, &d->socks.ike);
@@ -339,6 +344,7 @@ static int setup(mc_daemon *d)
 
 static void teardown(mc_daemon *d)
 {
+	mc__relay_stop(d); /* frees the allocation on the relay while the socket is open */
 	for (size_t i = 0; i < d->nconns; i++) {
 		mc__conn_stop_checks(&d->conns[i]);
 		free(d->conns[i].pubkey);

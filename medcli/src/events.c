@@ -77,6 +77,7 @@ static void on_turn(mc_daemon *d, const ike_me_turn *t)
 	mc__logc(d, IKE_LOG_INFO, "medsrv", "TURN relay %s, user %s, credential valid for %lld s",
 	         mc__addr_s(&t->server, a, sizeof a), t->user,
 	         (long long)((int64_t)t->expires - (int64_t)now));
+	mc__relay_credential(d);
 }
 
 void mc__eng_event(void *user, const ike_event *ev)

@@ -28,6 +28,8 @@
 #include <time.h>
 
 #include <jansson.h>
+
+#include "turn/turn.h"
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <uv.h>
@@ -135,6 +137,15 @@ typedef struct mc_daemon {
 	 * memory only, the password is never logged nor shown */
 	ike_me_turn turn;
 	bool have_turn;
+	/* our allocation on that relay (relay.c) */
+	struct {
+		turn_client *c;
+		ike_addr server;           /* the relay the allocation is on */
+		bool allocated, dead;      /* dead: lost or refused, freed at the next tick */
+		ike_addr relayed, mapped;  /* while allocated */
+		ike_ms retry_at, retry_ms; /* the next allocation after a failure (0 = none) */
+		char error[256];           /* the last failure, for status */
+	} relay;
 
 	conn conns[MAX_CONNS];
 	size_t nconns;
@@ -159,6 +170,13 @@ void mc__conn_event(conn *c, sup_ev_type ev, const char *why);
 void mc__conn_apply(conn *c, unsigned actions);
 void mc__conn_fail(conn *c, const char *why);
 void mc__conn_keep_intent(conn *c);
+/* relay.c: the TURN allocation on the relay the server handed us. */
+void mc__relay_credential(mc_daemon *d);
+bool mc__relay_claim(void *user, ikeio_udp *sock, const ike_path *path, const uint8_t *pkt, size_t len);
+ike_ms mc__relay_deadline(const mc_daemon *d);
+void mc__relay_tick(mc_daemon *d, ike_ms now);
+void mc__relay_stop(mc_daemon *d);
+json_t *mc__relay_json(const mc_daemon *d);
 void mc__conn_sync_trap(conn *c);
 uint32_t mc__rand32(void);
 int mc__load_conns(mc_daemon *d);

@@ -63,10 +63,7 @@ static json_t *status_json(mc_daemon *d)
 	if (d->reg_error[0])
 		json_object_set_new(o, "error", json_string(d->reg_error));
 	if (d->have_turn) /* never the password */
-		json_object_set_new(o, "turn",
-		                    json_pack("{s:s, s:s, s:I}", "server",
-		                              mc__addr_s(&d->turn.server, a, sizeof a), "user", d->turn.user,
-		                              "expires", (json_int_t)d->turn.expires));
+		json_object_set_new(o, "turn", mc__relay_json(d));
 	for (size_t i = 0; i < d->nconns; i++)
 		if (d->conns[i].used)
 			json_array_append_new(arr, conn_json(d, &d->conns[i]));

@@ -403,7 +403,7 @@ static int worker_setup(worker *w)
 	server *s = w->srv;
 	const ms_run_opts *o = s->o;
 	ms_shard_callbacks cb = {w_send, w_find_key, post_msg, w_log, NULL};
-	ikeio_udp_cbs ucb = {on_ike, NULL};
+	ikeio_udp_cbs ucb = {on_ike, NULL, NULL};
 	ikeio_driver_ops dops = {drv_deadline, drv_tick, NULL};
 	ms_shard_config cfg;
 	int rc;

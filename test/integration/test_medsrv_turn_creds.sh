@@ -15,6 +15,8 @@
 #      wrong password;
 #   4. a strongSwan client (carol, no NAT) registers at the same medsrv and stays
 #      registered: it ignores N(ME_TURN) in IKE_AUTH and answers the refresh;
+#   2b. medcli allocates a relayed candidate on coturn with it (status: state
+#      allocated, the relayed address in coturn's range, seen at NAT A);
 #   5. after half the lifetime medsrv refreshes both: alice's expiry moves on,
 #      carol is still online; the secret and the passwords are in no log.
 # Needs root, coturn, strongSwan and $BUILD_DIR/bin/{medsrv,medcli}. Exit 0
@@ -119,6 +121,16 @@ grep -q "^turn: relay $LAB_SRV_IP:$TURN_PORT, user $USER_A, expires " "$LAB_DIR/
 	lab_fail "medcli status: $(cat "$LAB_DIR/status-alice.txt")"
 lab_log "alice: $(grep '^turn:' "$LAB_DIR/status-alice.txt")"
 
+# 2b. medcli allocates its relayed candidate on coturn with that credential
+allocated() { [ "$(lab_med_field "$1" turn.state)" = allocated ]; }
+lab_wait 10 allocated alice || lab_fail "alice has no TURN allocation: $(lab_med_field alice turn.state) $(lab_med_field alice turn.error)"
+lab_wait 10 allocated bob || lab_fail "bob has no TURN allocation: $(lab_med_field bob turn.state) $(lab_med_field bob turn.error)"
+RELAYED_A=$(lab_med_field alice turn.relayed)
+case "$RELAYED_A" in "$LAB_SRV_IP":49[12][0-9][0-9] | "$LAB_SRV_IP":49300) ;; *) lab_fail "alice's relayed address $RELAYED_A is not in coturn's range" ;; esac
+case "$(lab_med_field alice turn.mapped)" in "$LAB_NATA_IP":*) ;; *) lab_fail "the relay sees alice at $(lab_med_field alice turn.mapped), not at NAT A" ;; esac
+[ "$(lab_med_field bob turn.relayed)" != "$RELAYED_A" ] || lab_fail "alice and bob got the same relayed address"
+lab_log "alice's relayed candidate $RELAYED_A (seen at $(lab_med_field alice turn.mapped)), bob's $(lab_med_field bob turn.relayed)"
+
 # 3. coturn takes the credential medsrv handed out (from behind alice's NAT)
 lab_in alice timeout 20 turnutils_uclient -y -c -n 2 -m 1 -p "$TURN_PORT" -u "$USER_A" -w "$PASS_A" "$LAB_SRV_IP" \
 	>"$LAB_DIR/uclient-ok.log" 2>&1
@@ -163,6 +175,7 @@ grep -q "ERROR\|deleting IKE_SA\|unknown notify" "$(lab_sw_dir carol)/charon.log
 	lab_log "carol's charon: $(grep "ERROR\|deleting IKE_SA\|unknown notify" "$(lab_sw_dir carol)/charon.log" | head -3)"
 lab_med_registered alice || lab_fail "alice is no longer registered"
 EXP_A2=$(lab_med_field alice turn.expires)
+allocated alice || lab_fail "alice's allocation is $(lab_med_field alice turn.state) after the refresh"
 lab_log "refreshed: alice's expiry $EXP_A -> $EXP_A2 at $t_ref; carol still online"
 
 for f in "$LAB_DIR"/medsrv.log "$LAB_DIR"/medcli-*.log "$(lab_sw_dir carol)/charon.log"; do

@@ -288,7 +288,7 @@ int main(int argc, char **argv)
 	ike_slice priv = { 0 }, peerpub = { 0 };
 	ike_config cfg;
 	ike_callbacks cb = { cb_send, cb_lookup, cb_event, cb_log, NULL };
-	ikeio_udp_cbs ucb = { on_ike, on_esp };
+	ikeio_udp_cbs ucb = { on_ike, on_esp, NULL };
 	ikeio_udp_cfg ucfg = { 0 };
 	ikeio_driver_ops dops = { drv_deadline, drv_tick, NULL };
 	uv_loop_t loop;

@@ -112,6 +112,10 @@ static void deliver(ikeio_udp *s, const ike_path *path, const uint8_t *p, size_t
 {
 	static const uint8_t marker[NON_ESP_MARKER_LEN] = { 0, 0, 0, 0 };
 
+	if (s->cb.claim && s->cb.claim(s->user, s, path, p, len)) {
+		s->stats.rx_claimed++;
+		return;
+	}
 	if (!s->natt) {
 		if (len == 0) {
 			s->stats.rx_dropped++;

@@ -186,6 +186,62 @@ Test(ikeio_udp, natt_socket_demultiplexes_keepalive_ike_and_esp)
 	close_loop(&loop);
 }
 
+/* The claim callback sees every datagram first: what it takes (here: what one
+ * sender sends, as medcli takes its TURN server's) is not demultiplexed. */
+static ike_addr claim_from;
+static int claimed;
+
+static bool claim_one_sender(void *user, ikeio_udp *s, const ike_path *path, const uint8_t *pkt, size_t len)
+{
+	(void)s;
+	(void)pkt;
+	(void)len;
+	if (!ike_addr_eq(&path->remote, &claim_from))
+		return false;
+	if (++claimed >= 2)
+		uv_stop(((rec *)user)->loop);
+	return true;
+}
+
+Test(ikeio_udp, claim_takes_datagrams_before_the_demultiplexing)
+{
+	static const uint8_t stun[8] = {0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42};
+	static const uint8_t esp[8] = {0x12, 0x34, 0x56, 0x78, 0, 0, 0, 1};
+	static const uint8_t ike_marked[8] = {0, 0, 0, 0, 'I', 'K', 'E', '!'};
+	ikeio_udp_cbs with_claim = {.on_ike = on_ike, .on_esp = on_esp, .claim = claim_one_sender};
+	ikeio_udp_cfg cfg = {.bind = v4("127.0.0.1", 0), .natt = true};
+	uv_loop_t loop;
+	rec ra = {.want = 99}, rc = {.want = 99}, rb = {.want = 99};
+	ikeio_udp *a, *c, *b = NULL;
+	ikeio_udp_stats st;
+
+	uv_loop_init(&loop);
+	a = open_sock(&loop, v4("127.0.0.1", 0), false, &ra);
+	c = open_sock(&loop, v4("127.0.0.1", 0), false, &rc);
+	rb.loop = &loop;
+	cr_assert(eq(int, ikeio_udp_open(&loop, &cfg, &with_claim, &rb, &b), IKE_OK));
+	claim_from = ikeio_udp_local(a);
+	claimed = 0;
+	ike_path pa = path_to(a, ikeio_udp_local(b)), pc = path_to(c, ikeio_udp_local(b));
+	cr_assert(eq(int, ikeio_udp_send_raw(c, &pc, esp, sizeof esp), IKE_OK));
+	cr_assert(eq(int, ikeio_udp_send_raw(c, &pc, ike_marked, sizeof ike_marked), IKE_OK));
+	cr_assert(eq(int, ikeio_udp_send_raw(a, &pa, stun, sizeof stun), IKE_OK));
+	cr_assert(eq(int, ikeio_udp_send_raw(a, &pa, esp, sizeof esp), IKE_OK));
+	run_until_stopped(&loop);
+	uv_run(&loop, UV_RUN_NOWAIT);
+
+	cr_assert(eq(int, claimed, 2), "both of a's datagrams were offered and taken");
+	cr_assert(eq(int, rb.n_esp, 1), "c's ESP is demultiplexed as before");
+	cr_assert(eq(int, rb.n_ike, 1));
+	ikeio_udp_get_stats(b, &st);
+	cr_assert(eq(u64, st.rx_claimed, 2));
+	cr_assert(eq(u64, st.rx_esp, 1));
+	ikeio_udp_close(a);
+	ikeio_udp_close(b);
+	ikeio_udp_close(c);
+	close_loop(&loop);
+}
+
 Test(ikeio_udp, natt_socket_prepends_marker_to_ike_and_port_500_socket_does_not)
 {
 	uv_loop_t loop;

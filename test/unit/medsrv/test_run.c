@@ -266,7 +266,7 @@ static void add_last_client(void)
 static void start_client(cli *c)
 {
 	ike_callbacks cb = {c_send, c_lookup, c_event, NULL, NULL};
-	ikeio_udp_cbs ucb = {c_on_ike, NULL};
+	ikeio_udp_cbs ucb = {c_on_ike, NULL, NULL};
 	ikeio_driver_ops dops = {drv_deadline, drv_tick, NULL};
 	ikeio_udp_cfg ucfg;
 	ike_config cfg;

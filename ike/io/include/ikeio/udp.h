@@ -40,6 +40,7 @@ typedef struct ikeio_udp_cfg {
 
 typedef struct ikeio_udp_stats {
 	uint64_t rx_ike, rx_esp, rx_keepalive, rx_dropped; /* dropped: empty or runt datagrams */
+	uint64_t rx_claimed;                               /* taken by the claim callback */
 	uint64_t tx, tx_errors;
 } ikeio_udp_stats;
 
@@ -51,9 +52,16 @@ typedef struct ikeio_udp_stats {
 typedef void (*ikeio_udp_recv_fn)(void *user, ikeio_udp *sock, const ike_path *path, const uint8_t *pkt,
 				  size_t len);
 
+/* Offered every datagram before the demultiplexing (e.g. TURN: what comes from the
+ * TURN server is STUN or ChannelData, not IKE or ESP). Returns true when it took
+ * the datagram. */
+typedef bool (*ikeio_udp_claim_fn)(void *user, ikeio_udp *sock, const ike_path *path, const uint8_t *pkt,
+				   size_t len);
+
 typedef struct ikeio_udp_cbs {
-	ikeio_udp_recv_fn on_ike; /* required */
-	ikeio_udp_recv_fn on_esp; /* optional: NULL = ESP is counted and dropped */
+	ikeio_udp_recv_fn on_ike;  /* required */
+	ikeio_udp_recv_fn on_esp;  /* optional: NULL = ESP is counted and dropped */
+	ikeio_udp_claim_fn claim;  /* optional */
 } ikeio_udp_cbs;
 
 /* ---- 4. functions ---- */
