@@ -38,13 +38,9 @@ REG_BOUND_MS=3000     # issue 9: a legitimate client registers within 3 s
 LOG_BOUND=400         # medsrv log lines during the flood (it wrote 17,624 in 10 s before)
 LIMIT_PER_SRC=5       # the engine's default half_open_per_src
 
-LAB_HOSTS="$LAB_HOSTS atk" # created by lab_topology, removed by lab_cleanup
 lab_init
 lab_topology cone
-lab_link net p-atk atk eth0
-lab_in net ip link set p-atk master br0
-lab_in net ip link set p-atk type bridge_slave learning off flood on
-lab_in atk ip addr add "$ATK_IP/24" dev eth0
+lab_internet_host atk "$ATK_IP"
 lab_in atk ip addr add "$ECHO_IP/24" dev eth0
 for i in $(seq 100 191); do echo "addr add 198.51.100.$i/32 dev eth0"; done | lab_in atk ip -batch - ||
 	lab_fail "cannot give atk the spoofed addresses"

@@ -23,15 +23,9 @@ lab_need_bins medsrv
 lab_require_strongswan
 command -v python3 >/dev/null || lab_skip "missing python3"
 MAL_IP=198.51.100.30
-# mallory: one more host on the "internet", created and cleaned up with the others.
-LAB_HOSTS="$LAB_HOSTS mal"
 lab_init
 lab_topology cone
-lab_link net p-mal mal eth0
-lab_in net ip link set p-mal master br0
-lab_in net ip link set p-mal type bridge_slave learning off flood on
-lab_in mal ip addr add "$MAL_IP/24" dev eth0
-lab_wait 5 lab_in mal ping -c1 -W1 "$LAB_SRV_IP" || lab_fail "mallory cannot reach the server"
+lab_internet_host mal "$MAL_IP" # mallory, without NAT
 
 lab_medsrv_setup
 MAL_ID=$(lab_keygen mallory)

@@ -272,6 +272,26 @@ lab_topology() {
 	lab_log "topology up: NAT A $ka, NAT B $kb"
 }
 
+# lab_internet_host NAME IP: one more host on the "internet" bridge (after
+# lab_topology), e.g. a strongSwan client without NAT or an attacker; cleaned up
+# with the others. Fails unless it reaches the server.
+lab_internet_host() {
+	local h=$1 ip=$2
+	case " $LAB_HOSTS " in
+	*" $h "*) ;;
+	*)
+		LAB_HOSTS="$LAB_HOSTS $h"
+		ip netns add "$(lab_ns "$h")" || lab_fail "cannot create namespace $(lab_ns "$h")"
+		lab_in "$h" ip link set lo up
+		;;
+	esac
+	lab_link net "p-$h" "$h" eth0
+	lab_in net ip link set "p-$h" master br0
+	lab_in net ip link set "p-$h" type bridge_slave learning off flood on
+	lab_in "$h" ip addr add "$ip/24" dev eth0
+	lab_wait 5 lab_in "$h" ping -c1 -W1 "$LAB_SRV_IP" || lab_fail "$h cannot reach the server"
+}
+
 # Packet capture on the bridge: lab_capture_start NAME [filter] -> $LAB_DIR/cap/NAME.pcap
 lab_capture_start() {
 	local name=$1 filter=${2:-udp}
