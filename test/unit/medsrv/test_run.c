@@ -281,7 +281,7 @@ static void start_client(cli *c)
 	cr_assert(eq(int, ike_engine_new(&c->e, &cfg, &cb, c, ikeio_now(&loop)), IKE_OK));
 	memset(&ucfg, 0, sizeof ucfg);
 	cr_assert(eq(int, ike_addr_parse(&ucfg.bind, c->ip, srv_port), IKE_OK));
-	cr_assert(eq(int, ikeio_udp_open(&loop, &ucfg, &(ikeio_udp_cbs){c_on_ike, NULL}, c, &c->socks.ike),
+	cr_assert(eq(int, ikeio_udp_open(&loop, &ucfg, &(ikeio_udp_cbs){c_on_ike, NULL, NULL}, c, &c->socks.ike),
 	             IKE_OK));
 	ucfg.bind.port = 4500;
 	ucfg.natt = true;
