@@ -33,6 +33,8 @@
 #define BUF_MAX (HEAD + 65536 + 64) /* + tailroom */
 #define REKEY_OVERLAP_MS 10000      /* the old inbound SA keeps accepting this long */
 #define TRAP_REPORT_MS 1000         /* a trap reports traffic at most this often */
+#define TRAP_QUEUE_BYTES 16384      /* packets a trap keeps for its tunnel, at most (bytes) */
+#define TRAP_QUEUE_MS 5000          /* ... and how long: older ones are not sent */
 
 /* What one SA or trap put on the device: its local address (a single host) and
  * the route to the peer's side. Two of them may need the same: the netlink
@@ -69,6 +71,9 @@ typedef struct dp_trap {
 	dp_rt rt;
 	uint64_t fired_at; /* loop time of the last report (reported at most once a second) */
 	uint64_t hits;
+	/* the packets that wait for the tunnel: [u64 time][u16 len][packet] ... */
+	uint8_t *q;
+	size_t q_len;
 } dp_trap;
 
 struct dp {
@@ -147,7 +152,25 @@ static dp_sa *sa_for(dp *d, uint8_t family, const uint8_t *src, const uint8_t *d
 /* A packet no SA carries: when a trap covers it, tell the program (at most once
  * a second per trap); the packet itself is dropped, as the kernel does while an
  * IPsec acquire is pending. */
-static void trap_hit(dp *d, uint8_t family, const uint8_t *src, const uint8_t *dst)
+/* Keeps a copy of a trapped packet for the tunnel being set up (as the kernel's
+ * acquire queue does), so the packet that asked for the tunnel is not lost. */
+static void trap_keep(dp_trap *t, uint64_t now, const uint8_t *pkt, size_t len)
+{
+	size_t need = 8 + 2 + len;
+
+	if (len > UINT16_MAX || t->q_len + need > TRAP_QUEUE_BYTES)
+		return;
+	if (!t->q && !(t->q = malloc(TRAP_QUEUE_BYTES)))
+		return;
+	memcpy(t->q + t->q_len, &now, 8);
+	t->q[t->q_len + 8] = (uint8_t)(len >> 8);
+	t->q[t->q_len + 9] = (uint8_t)len;
+	memcpy(t->q + t->q_len + 10, pkt, len);
+	t->q_len += need;
+}
+
+static void trap_hit(dp *d, uint8_t family, const uint8_t *src, const uint8_t *dst, const uint8_t *pkt,
+                     size_t len)
 {
 	for (size_t i = 0; i < DP_MAX_SAS; i++) {
 		dp_trap *t = &d->traps[i];
@@ -157,6 +180,7 @@ static void trap_hit(dp *d, uint8_t family, const uint8_t *src, const uint8_t *d
 			continue;
 		t->hits++;
 		now = uv_now(d->loop);
+		trap_keep(t, now, pkt, len);
 		if (d->on_trap && (!t->fired_at || now - t->fired_at >= TRAP_REPORT_MS)) {
 			t->fired_at = now ? now : 1;
 			d->on_trap(d->user, t->cookie);
@@ -177,7 +201,7 @@ static void send_one(dp *d, uint8_t *inner, size_t len)
 		return;
 	s = sa_for(d, family, src, dst);
 	if (!s) {
-		trap_hit(d, family, src, dst);
+		trap_hit(d, family, src, dst, inner, len);
 		return; /* not ours (e.g. IPv6 router solicitations on the device) */
 	}
 	head = ike_esp_headroom(s->out);
@@ -431,6 +455,37 @@ static int make_sas(const ike_child_info *info, uint32_t window, ike_esp_sa **in
 	return rc;
 }
 
+/* A tunnel came up: the packets the traps kept go out through it (those not
+ * older than TRAP_QUEUE_MS and that an SA now carries; the others are dropped). */
+static void trap_flush(dp *d)
+{
+	uint64_t now = uv_now(d->loop);
+
+	for (size_t i = 0; i < DP_MAX_SAS; i++) {
+		dp_trap *t = &d->traps[i];
+		size_t off = 0;
+		if (!t->used || !t->q_len)
+			continue;
+		while (off + 10 <= t->q_len) {
+			uint64_t at;
+			size_t len = (size_t)t->q[off + 8] << 8 | t->q[off + 9];
+			uint8_t family;
+			const uint8_t *src, *dst;
+			memcpy(&at, t->q + off, 8);
+			if (now - at <= TRAP_QUEUE_MS &&
+			    dp_ip_addrs(t->q + off + 10, len, &family, &src, &dst) &&
+			    sa_for(d, family, src, dst)) {
+				memcpy(d->buf + HEAD, t->q + off + 10, len);
+				send_one(d, d->buf + HEAD, len);
+			}
+			off += 10 + len;
+		}
+		free(t->q);
+		t->q = NULL;
+		t->q_len = 0;
+	}
+}
+
 int dp_child_add(dp *d, const ike_child_info *info)
 {
 	dp_sa *s = NULL;
@@ -464,9 +519,12 @@ int dp_child_add(dp *d, const ike_child_info *info)
 	s->used = true;
 	/* Our tunnel address on the device (a single host), routes to the peer's side. */
 	rc = rt_install(d, &s->rt, &s->lts, &s->rts);
-	if (rc != IKE_OK)
+	if (rc != IKE_OK) {
 		sa_clear(d, s);
-	return rc;
+		return rc;
+	}
+	trap_flush(d);
+	return IKE_OK;
 }
 
 void dp_set_path_cb(dp *d, dp_path_fn fn)
@@ -517,6 +575,7 @@ bool dp_trap_del(dp *d, void *cookie)
 		dp_trap *t = &d->traps[i];
 		if (t->used && t->cookie == cookie) {
 			rt_remove(d, &t->rt);
+			free(t->q);
 			memset(t, 0, sizeof *t);
 			return true;
 		}

@@ -398,6 +398,22 @@ Test(dp_path, a_trap_reports_traffic_no_sa_carries_and_yields_to_the_sa)
 	cr_assert(eq(sz, (size_t)write(A.tun[1], p, n), n));
 	uv_run(&loop, UV_RUN_NOWAIT);
 	cr_assert(eq(u32, ntrapped, 2));
+	/* the packet that asked for the tunnel (kept by k2) goes out once it is up, once */
+	{
+		ike_child_info ca;
+		dp_stats st;
+		unsigned sent = A.sent;
+		child(&ca, true);
+		cr_assert(eq(int, dp_child_add(A.d, &ca), IKE_OK));
+		cr_assert(eq(u32, A.sent, sent + 1), "the kept packet went out through the new SA");
+		cr_assert(A.last_len > 80, "an ESP packet");
+		cr_assert(eq(int, dp_child_stats(A.d, 0x1001, &st), IKE_OK));
+		cr_assert(eq(u64, st.packets_out, 1));
+		cr_assert(eq(u64, st.bytes_out, 80));
+		cr_assert(eq(int, dp_child_del(A.d, 0x1001), IKE_OK));
+		cr_assert(eq(int, dp_child_add(A.d, &ca), IKE_OK));
+		cr_assert(eq(u32, A.sent, sent + 1), "sent once");
+	}
 }
 
 /* ---- the peer moves: ESP follows authenticated, newest packets only ---- */
