@@ -296,6 +296,23 @@ int db_cpeer_list(db *d, db_cpeer **out, size_t *n_out)
 	return db__read_rows(d, st, sizeof **out, read_cpeer_row, "list peers", (void **)out, n_out);
 }
 
+static const char *const start_names[] = {"manual", "always", "on-demand"};
+
+const char *db_start_name(db_start s)
+{
+	return (unsigned)s < sizeof start_names / sizeof start_names[0] ? start_names[s] : NULL;
+}
+
+bool db_start_parse(const char *name, db_start *out)
+{
+	for (unsigned i = 0; name && i < sizeof start_names / sizeof start_names[0]; i++)
+		if (strcmp(name, start_names[i]) == 0) {
+			*out = (db_start)i;
+			return true;
+		}
+	return false;
+}
+
 int db_cpeer_set_intent(db *d, int64_t id, db_intent intent, int64_t now)
 {
 	sqlite3_stmt *st;

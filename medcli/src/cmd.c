@@ -434,11 +434,6 @@ static int check_cidr(const char *cmd, const char *what, const char *text)
 	return 0;
 }
 
-static const char *start_name(db_start s)
-{
-	return s == DB_START_ALWAYS ? "always" : s == DB_START_ON_DEMAND ? "on-demand" : "manual";
-}
-
 /* Both selectors of a tunnel must be of one family: an IPv4 network cannot be
  * routed to an IPv6 one through one child SA. (Call after check_cidr.) */
 static int check_ts_family(const char *cmd, const char *lts, const char *rts)
@@ -476,17 +471,14 @@ static int cmd_peer_add(const args *a)
 	if (check_cidr("peer add", "local-ts", lts) || check_cidr("peer add", "remote-ts", rts) ||
 	    check_ts_family("peer add", lts, rts))
 		goto out;
-	if (start && strcmp(start, "manual") != 0 && strcmp(start, "always") != 0 &&
-	    strcmp(start, "on-demand") != 0) {
+	p->start = DB_START_MANUAL;
+	if (start && !db_start_parse(start, &p->start)) {
 		fprintf(stderr,
 		        "medcli peer add: --start manual|always|on-demand (always: the daemon keeps "
 		        "the tunnel up from its start on; on-demand: traffic for --remote-ts brings it "
 		        "up; manual: only 'medcli up')\n");
 		goto out;
 	}
-	p->start = !start || strcmp(start, "manual") == 0 ? DB_START_MANUAL
-	           : strcmp(start, "always") == 0         ? DB_START_ALWAYS
-	                                                  : DB_START_ON_DEMAND;
 	if (read_identity(a, "peer add", p->keyid, p->pubkey, sizeof p->pubkey, &p->pubkey_len))
 		goto out;
 	snprintf(p->alias, sizeof p->alias, "%s", alias);
@@ -534,7 +526,7 @@ static int cmd_peer_list(const args *a)
 			    arr, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "alias", list[i].alias, "keyid",
 			                   ike_keyid_format(list[i].keyid, hex), "local_ts", list[i].local_ts,
 			                   "remote_ts", list[i].remote_ts, "pubkey", list[i].pubkey_len > 0,
-			                   "start", start_name(list[i].start)));
+			                   "start", db_start_name(list[i].start)));
 		}
 		json_dumpf(arr, stdout, JSON_COMPACT);
 		putchar('\n');
@@ -545,7 +537,7 @@ static int cmd_peer_list(const args *a)
 			printf("%-16s %s  %s <-> %s%s%s%s\n", list[i].alias,
 			       ike_keyid_format(list[i].keyid, hex), list[i].local_ts, list[i].remote_ts,
 			       list[i].start != DB_START_MANUAL ? "  start " : "",
-			       list[i].start != DB_START_MANUAL ? start_name(list[i].start) : "",
+			       list[i].start != DB_START_MANUAL ? db_start_name(list[i].start) : "",
 			       list[i].pubkey_len ? "" : "  (no public key)");
 		}
 	}

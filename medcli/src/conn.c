@@ -163,17 +163,15 @@ void mc__conn_fail(conn *c, const char *why)
 	mc__conn_event(c, SUP_EV_FAILED, why);
 }
 
+/* The supervisor's start actions are the database's, value for value. */
+_Static_assert((int)SUP_START_MANUAL == (int)DB_START_MANUAL &&
+                   (int)SUP_START_ALWAYS == (int)DB_START_ALWAYS &&
+                   (int)SUP_START_ON_DEMAND == (int)DB_START_ON_DEMAND,
+               "sup_start and db_start agree");
+
 static sup_start start_of(const db_cpeer *p)
 {
-	switch (p->start) {
-	case DB_START_ALWAYS:
-		return SUP_START_ALWAYS;
-	case DB_START_ON_DEMAND:
-		return SUP_START_ON_DEMAND;
-	case DB_START_MANUAL:
-		break;
-	}
-	return SUP_START_MANUAL;
+	return (sup_start)p->start;
 }
 
 static sup_intent intent_of(db_intent i)

@@ -8,11 +8,10 @@
 static json_t *conn_json(mc_daemon *d, const conn *c)
 {
 	char a[IKE_ADDR_STRLEN];
-	static const char *const starts[] = {"manual", "always", "on-demand"};
 	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:b, s:s}", "alias", c->alias, "state",
 	                      sup_state_name(c->sup.st), "local", c->lts_text, "remote", c->rts_text,
 	                      "checks", (json_int_t)c->checks, "initiator", c->sup.initiator, "wanted",
-	                      sup_wanted(&c->sup), "start", starts[c->sup.cfg.start % 3]);
+	                      sup_wanted(&c->sup), "start", db_start_name((db_start)c->sup.cfg.start));
 	int64_t retry = sup_retry_in(&c->sup, mc__now(d));
 	uint64_t bi = 0, bo = 0, pi = 0, po = 0;
 

@@ -145,6 +145,11 @@ typedef enum db_start {
 	DB_START_ON_DEMAND = 2 /* when traffic for the peer's side appears */
 } db_start;
 
+/* "manual", "always", "on-demand" (NULL for another value); and back: false when
+ * name is none of them. The one spelling the CLI, the web and status use. */
+const char *db_start_name(db_start s);
+bool db_start_parse(const char *name, db_start *out);
+
 /* The user's last word on a peer's tunnel, kept across restarts (client). */
 typedef enum db_intent {
 	DB_INTENT_NONE = 0, /* follow the start action */

@@ -132,6 +132,22 @@ DB_TEST(db_cpeer, keeps_the_users_word_and_start_action)
 	db_close(d);
 }
 
+DB_TEST(db_cpeer, start_actions_have_one_spelling)
+{
+	db_start st = DB_START_MANUAL;
+
+	for (int i = DB_START_MANUAL; i <= DB_START_ON_DEMAND; i++) {
+		cr_assert(db_start_parse(db_start_name((db_start)i), &st));
+		cr_assert(eq(int, (int)st, i));
+	}
+	cr_assert(eq(str, (char *)db_start_name(DB_START_ON_DEMAND), "on-demand"));
+	cr_assert(db_start_name((db_start)3) == NULL);
+	st = DB_START_ALWAYS;
+	cr_assert(not(db_start_parse("sometimes", &st)));
+	cr_assert(not(db_start_parse(NULL, &st)));
+	cr_assert(eq(int, (int)st, DB_START_ALWAYS), "unchanged on a bad name");
+}
+
 DB_TEST(db_cpeer, clashes_name_the_field)
 {
 	db *d = tst_open_client();

@@ -474,8 +474,6 @@ out:
 	free(s);
 }
 
-static const char *const start_names[] = {"manual", "always", "on-demand"};
-
 static json_t *cpeer_json(const db_cpeer *p)
 {
 	char hex[41], pretty[60];
@@ -484,8 +482,7 @@ static json_t *cpeer_json(const db_cpeer *p)
 	web__keyid_pretty(hex, pretty);
 	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "id", (json_int_t)p->id, "alias",
 	                 p->alias, "keyid", hex, "keyid_pretty", pretty, "local_ts", p->local_ts, "remote_ts",
-	                 p->remote_ts, "has_pubkey", p->pubkey_len > 0, "start",
-	                 start_names[(unsigned)p->start % 3]);
+	                 p->remote_ts, "has_pubkey", p->pubkey_len > 0, "start", db_start_name(p->start));
 }
 
 /* Asks medcli for its status; NULL when it is not running (state says why). */
@@ -571,10 +568,7 @@ static void post_peer(web_ctx *ctx)
 		goto out;
 	}
 	p->start = DB_START_MANUAL;
-	for (unsigned i = 0; start && start[0] && i <= (unsigned)DB_START_ON_DEMAND; i++)
-		if (strcmp(start, start_names[i]) == 0)
-			p->start = (db_start)i;
-	if (start && start[0] && strcmp(start, start_names[p->start]) != 0) {
+	if (start && start[0] && !db_start_parse(start, &p->start)) {
 		web__reply_error(ctx, 400, "start",
 		                 "Choose when the tunnel comes up: manual (Start button), always, or "
 		                 "on-demand (when traffic for the remote network appears).");
