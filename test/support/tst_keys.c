@@ -159,6 +159,22 @@ void tst_rsa_write(tst_rsa kind, const char *path)
 	free(pem);
 }
 
+const char *tst_rsa_refusal(tst_rsa kind)
+{
+	static const char *const why[TST_RSA_COUNT] = {
+	    [TST_RSA_E1] = "exponent is 1",
+	    [TST_RSA_E3] = "exponent is 3",
+	    [TST_RSA_E_EVEN] = "is even",
+	    [TST_RSA_E_65535] = "exponent is 65535",
+	    [TST_RSA_N_EVEN] = "modulus is even",
+	    [TST_RSA_1024] = "1024 bits",
+	    [TST_RSA_SMALL_FACTOR] = "small prime factor",
+	    [TST_RSA_SQUARE] = "too close",
+	    [TST_RSA_CLOSE_PRIMES] = "too close",
+	};
+	return (unsigned)kind < TST_RSA_COUNT ? why[kind] : NULL;
+}
+
 const char *tst_rsa_name(tst_rsa kind)
 {
 	static const char *const names[TST_RSA_COUNT] = {

@@ -35,5 +35,10 @@ size_t tst_rsa_der(tst_rsa kind, unsigned char *out, size_t cap);
 void tst_rsa_write(tst_rsa kind, const char *path);
 /* A short name for messages ("e=3", "even modulus", ...). */
 const char *tst_rsa_name(tst_rsa kind);
+/* The weak kinds run from TST_RSA_WEAK_FIRST to TST_RSA_COUNT - 1. For each, words
+ * the refusal must contain wherever the key enters (CLI, web, database): the
+ * reason ike_key_check_public gives, shortened; NULL for the sound kinds. */
+#define TST_RSA_WEAK_FIRST TST_RSA_E1
+const char *tst_rsa_refusal(tst_rsa kind);
 
 #endif /* TST_KEYS_H */
