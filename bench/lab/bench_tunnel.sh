@@ -14,10 +14,7 @@ set -u
 RUNS=${1:-5}
 SECS=${2:-5}
 . "$(dirname "$0")/../../test/lab/lab.sh"
-BIN=${BUILD_DIR:-build}/bin
-MEDSRV=$(readlink -f "$BIN/medsrv")
-MEDCLI=$(readlink -f "$BIN/medcli")
-[ -x "$MEDSRV" ] && [ -x "$MEDCLI" ] || lab_skip "build medsrv and medcli first (BUILD_DIR)"
+lab_need_bins medsrv medcli
 lab_require_root_and_tools python3 iperf3
 lab_require_strongswan
 

@@ -43,28 +43,11 @@ SECRET_FILE=$LAB_DIR/turn.secret
 (umask 077 && printf '%s\n' "$SECRET" >"$SECRET_FILE")
 
 # --- our medsrv and medcli (lab_med_setup's steps, medsrv with --turn) --------
-SRV=$LAB_DIR/srv
-A=$LAB_DIR/alice
-B=$LAB_DIR/bob
-SRV_ID=$("$MEDSRV" init --dir "$SRV") || lab_fail "medsrv init"
-for h in alice bob; do
-	d=$LAB_DIR/$h
-	MEDCLI_PASSWORD="password of $h" "$MEDCLI" init --dir "$d" >/dev/null || lab_fail "medcli init $h"
-	"$MEDCLI" keygen --dir "$d" >"$LAB_DIR/$h.keygen" || lab_fail "medcli keygen $h"
-	"$MEDCLI" server set --dir "$d" --address "$LAB_SRV_IP" --pubkey "$SRV/medsrv.pub" || lab_fail "server set $h"
-done
-ALICE_ID=$(tail -1 "$LAB_DIR/alice.keygen")
-BOB_ID=$(tail -1 "$LAB_DIR/bob.keygen")
-"$MEDSRV" peer add --dir "$SRV" --alias alice --pubkey "$A/medcli.pub" >/dev/null || lab_fail "medsrv peer add alice"
-"$MEDSRV" peer add --dir "$SRV" --alias bob --pubkey "$B/medcli.pub" >/dev/null || lab_fail "medsrv peer add bob"
-"$MEDCLI" peer add --dir "$A" --alias bob --pubkey "$B/medcli.pub" --local-ts "$LAB_ALICE_TUN/32" \
-	--remote-ts "$LAB_BOB_TUN/32" >/dev/null || lab_fail "peer add on alice"
-"$MEDCLI" peer add --dir "$B" --alias alice --pubkey "$A/medcli.pub" --local-ts "$LAB_BOB_TUN/32" \
-	--remote-ts "$LAB_ALICE_TUN/32" >/dev/null || lab_fail "peer add on bob"
+lab_med_config
 CAROL_ID=$(lab_keygen carol)
 "$MEDSRV" peer add --dir "$SRV" --alias carol --pubkey "$LAB_DIR/keys/carol.pub" >/dev/null || lab_fail "medsrv peer add carol"
 cp "$SRV/medsrv.pub" "$LAB_DIR/keys/srv.pub"
-lab_log "KEY_IDs: srv $SRV_ID alice $ALICE_ID bob $BOB_ID carol $CAROL_ID"
+lab_log "carol's KEY_ID $CAROL_ID"
 
 # 1. a secret file others can read is refused, without the secret in the message
 OPEN_FILE=$LAB_DIR/turn-open.secret
@@ -86,11 +69,8 @@ MEDSRV_PID=$LAB_LAST_PID
 lab_wait 10 lab_in srv "$MEDSRV" status --dir "$SRV" --json >/dev/null || lab_fail "medsrv does not answer"
 grep -q "TURN relay $LAB_SRV_IP:$TURN_PORT for registered peers, credentials valid $TTL s" "$LAB_DIR/medsrv.log" ||
 	lab_fail "medsrv did not log its TURN relay"
-lab_bg alice medcli-alice "$MEDCLI" run --dir "$A" --log-level debug
-lab_bg bob medcli-bob "$MEDCLI" run --dir "$B" --log-level debug
 t_reg=$(date +%s)
-lab_wait 15 lab_med_registered alice || lab_fail "alice did not register: $(tail -5 "$LAB_DIR/medcli-alice.log")"
-lab_wait 15 lab_med_registered bob || lab_fail "bob did not register: $(tail -5 "$LAB_DIR/medcli-bob.log")"
+lab_med_start_clients
 
 # 2. the credential in medcli's status
 has_turn() {

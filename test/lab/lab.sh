@@ -631,6 +631,16 @@ lab_med_has_endpoint() {
 # LAB_PEER_ARGS_alice / LAB_PEER_ARGS_bob: extra options for that side's
 # `medcli peer add` (e.g. "--start on-demand").
 lab_med_setup() {
+	lab_med_config
+	lab_bg srv medsrv "$MEDSRV" run --dir "$SRV" --listen "$LAB_SRV_IP" --log-level debug
+	LAB_MEDSRV_PID=$LAB_LAST_PID
+	lab_med_start_clients
+}
+
+# lab_med_config: lab_med_setup's keys, medsrv peers, medcli server and peers, and
+# nothing started (for a test that runs medsrv with options of its own, then
+# lab_med_start_clients). Sets SRV A B SRV_ID ALICE_ID BOB_ID.
+lab_med_config() {
 	local h d got
 	SRV=$LAB_DIR/srv
 	A=$LAB_DIR/alice
@@ -654,9 +664,11 @@ lab_med_setup() {
 	"$MEDCLI" peer add --dir "$B" --alias alice --pubkey "$A/medcli.pub" --local-ts "$LAB_BOB_TUN/32" \
 		--remote-ts "$LAB_ALICE_TUN/32" ${LAB_PEER_ARGS_bob:-} >/dev/null || lab_fail "peer add on bob"
 	lab_log "KEY_IDs: srv $SRV_ID alice $ALICE_ID bob $BOB_ID"
+}
 
-	lab_bg srv medsrv "$MEDSRV" run --dir "$SRV" --listen "$LAB_SRV_IP" --log-level debug
-	LAB_MEDSRV_PID=$LAB_LAST_PID
+# lab_med_start_clients: alice's and bob's medcli started, both registered with
+# their NAT's address. Sets LAB_MEDCLI_PID_alice LAB_MEDCLI_PID_bob.
+lab_med_start_clients() {
 	lab_bg alice medcli-alice "$MEDCLI" run --dir "$A" --log-level debug ${LAB_MEDCLI_ARGS:-}
 	LAB_MEDCLI_PID_alice=$LAB_LAST_PID
 	lab_bg bob medcli-bob "$MEDCLI" run --dir "$B" --log-level debug ${LAB_MEDCLI_ARGS:-}
