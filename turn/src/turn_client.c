@@ -636,7 +636,7 @@ static int on_response(turn_client *c, const stun_msg *m, ike_ms now)
 	 * MESSAGE-INTEGRITY, except the 401 and 438 that send a new nonce. */
 	if (t->authed && c->have_key) {
 		rc = stun_check_integrity(m, c->key, STUN_KEY_LEN);
-		if (rc == IKE_ERR_NOT_FOUND && m->cls == STUN_ERROR)
+		if (rc == IKE_ERR_NOT_FOUND && m->cls == STUN_ERROR && (code == 401 || code == 438))
 			rc = IKE_OK;
 		if (rc != IKE_OK) {
 			slog(c, IKE_LOG_WARN, "dropped %s %s: MESSAGE-INTEGRITY %s",
@@ -793,7 +793,7 @@ static int start_auth_tx(turn_client *c, uint8_t kind, int slot, uint32_t lifeti
 
 	if (i < 0)
 		return IKE_ERR_LIMIT;
-	c->txs[i].authed = true;
+	c->txs[i].authed = c->have_key;
 	rc = tx_start(c, i, now);
 	if (rc != IKE_OK) {
 		tx_free(c, i);

@@ -59,7 +59,7 @@ static void answer_error(fake_srv *s, const stun_msg *m, int code, bool auth_att
 		cr_assert(stun_enc_attr(&e, STUN_A_REALM, s->realm, strlen(s->realm)) == IKE_OK);
 		cr_assert(stun_enc_attr(&e, STUN_A_NONCE, s->nonce, strlen(s->nonce)) == IKE_OK);
 	}
-	finish(s, &e, integrity);
+	finish(s, &e, integrity && !s->forged_errors);
 }
 
 static bool has_perm(const fake_srv *s, const ike_addr *ip)

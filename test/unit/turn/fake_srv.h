@@ -52,6 +52,7 @@ typedef struct fake_srv {
 	uint32_t lifetime_max; /* granted lifetime cap (600) */
 	bool echo;             /* echo Send/ChannelData back as Data/ChannelData */
 	bool no_integrity;     /* send success responses without MESSAGE-INTEGRITY */
+	bool forged_errors;    /* send error responses without it (as someone on the path could) */
 
 	/* state */
 	bool allocated;

@@ -292,6 +292,23 @@ Test(turn_client, reports_lost_when_refresh_gets_437)
 	srv_free(s);
 }
 
+/* Only 401 and 438 may come without MESSAGE-INTEGRITY: an unsigned 437 (anyone on
+ * the path can send one) does not end the allocation. */
+Test(turn_client, ignores_unsigned_errors_to_authenticated_requests)
+{
+	fake_srv *s = allocated();
+	uint64_t dropped = turn_client_stats(s->c)->dropped;
+
+	s->allocated = false;
+	s->forged_errors = true;
+	fs_run_until(s, 545 * S); /* the refresh went out at 540 s */
+	cr_assert(ge(u32, s->n_req[STUN_REFRESH], 1));
+	cr_assert(gt(u64, turn_client_stats(s->c)->dropped, dropped));
+	cr_assert(lt(int, fs_find_event(s, TURN_EV_LOST, 0), 0), "not lost on an unsigned 437");
+	cr_assert(eq(int, turn_client_state(s->c), TURN_ST_ALLOCATED));
+	srv_free(s);
+}
+
 Test(turn_client, reports_lost_when_the_server_stops_answering)
 {
 	fake_srv *s = allocated();
