@@ -137,12 +137,11 @@ typedef struct mc_daemon {
 	 * memory only, the password is never logged nor shown */
 	ike_me_turn turn;
 	bool have_turn;
-	/* our allocation on that relay (relay.c) */
+	/* our allocation on that relay (relay.c); its state is the client's own */
 	struct {
 		turn_client *c;
 		ike_addr server;           /* the relay the allocation is on */
-		bool allocated, dead;      /* dead: lost or refused, freed at the next tick */
-		ike_addr relayed, mapped;  /* while allocated */
+		ike_addr mapped;           /* where the relay sees us, once allocated */
 		ike_ms retry_at, retry_ms; /* the next allocation after a failure (0 = none) */
 		char error[256];           /* the last failure, for status */
 	} relay;

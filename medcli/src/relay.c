@@ -54,9 +54,7 @@ static void relay_event(void *user, const turn_event *ev)
 
 	switch (ev->type) {
 	case TURN_EV_ALLOCATED:
-		d->relay.relayed = ev->relayed;
 		d->relay.mapped = ev->mapped;
-		d->relay.allocated = true;
 		d->relay.retry_ms = 0;
 		d->relay.error[0] = '\0';
 		mc__logc(d, IKE_LOG_INFO, "turn", "relayed candidate %s (the relay sees us at %s), for %u s",
@@ -67,12 +65,9 @@ static void relay_event(void *user, const turn_event *ev)
 		break;
 	case TURN_EV_ALLOC_FAILED:
 	case TURN_EV_LOST:
-		d->relay.allocated = false;
-		d->relay.dead = true;
 		relay_retry_later(d, ev->reason ? ev->reason : "the TURN allocation failed");
 		break;
 	case TURN_EV_RELEASED:
-		d->relay.allocated = false;
 		break;
 	case TURN_EV_PERMISSION_OK:
 	case TURN_EV_PERMISSION_FAILED:
@@ -88,12 +83,25 @@ static void relay_log(void *user, const ike_log_rec *rec)
 	mc__log_rec(user, rec);
 }
 
+/* The client is done (closed) once its allocation failed, was lost or released. */
+static bool relay_live(const mc_daemon *d)
+{
+	return d->relay.c && turn_client_state(d->relay.c) != TURN_ST_CLOSED;
+}
+
+static bool relay_allocated(const mc_daemon *d)
+{
+	return d->relay.c && turn_client_state(d->relay.c) == TURN_ST_ALLOCATED;
+}
+
+/* Releases the allocation on the relay, if there is one (sent now, the answer is
+ * not awaited), and frees the client. */
 static void relay_free(mc_daemon *d)
 {
+	if (relay_allocated(d))
+		IGNORE_RC(turn_client_release(d->relay.c, mc__now(d)));
 	turn_client_free(d->relay.c);
 	d->relay.c = NULL;
-	d->relay.allocated = false;
-	d->relay.dead = false;
 }
 
 /* Starts an allocation with the newest credential. */
@@ -127,7 +135,7 @@ void mc__relay_credential(mc_daemon *d)
 	/* A new credential for the same relay while the allocation lives: the
 	 * allocation goes on (its refreshes are accepted until the old credential
 	 * expires); when it is lost, the newest credential allocates again. */
-	if (d->relay.c && !d->relay.dead && ike_addr_eq(&d->relay.server, &d->turn.server))
+	if (relay_live(d) && ike_addr_eq(&d->relay.server, &d->turn.server))
 		return;
 	d->relay.server = d->turn.server;
 	d->relay.retry_ms = 0;
@@ -145,18 +153,18 @@ bool mc__relay_claim(void *user, ikeio_udp *sock, const ike_path *path, const ui
 	return true;
 }
 
+/* A live client's timers; a closed one (failed, lost) waits for retry_at, which
+ * only relay_start clears or moves: a deadline in the past is always consumed. */
 ike_ms mc__relay_deadline(const mc_daemon *d)
 {
-	if (d->relay.c && !d->relay.dead)
+	if (relay_live(d))
 		return turn_client_next_deadline(d->relay.c);
-	if (d->relay.retry_at)
-		return d->relay.retry_at;
-	return IKE_NEVER;
+	return d->relay.retry_at ? d->relay.retry_at : IKE_NEVER;
 }
 
 void mc__relay_tick(mc_daemon *d, ike_ms now)
 {
-	if (d->relay.c && !d->relay.dead) {
+	if (relay_live(d)) {
 		(void)turn_client_tick(d->relay.c, now);
 		return;
 	}
@@ -166,9 +174,6 @@ void mc__relay_tick(mc_daemon *d, ike_ms now)
 
 void mc__relay_stop(mc_daemon *d)
 {
-	if (d->relay.c && d->relay.allocated)
-		IGNORE_RC(
-		    turn_client_release(d->relay.c, mc__now(d))); /* sent now; the answer is not awaited */
 	relay_free(d);
 	d->relay.retry_at = 0;
 }
@@ -182,12 +187,12 @@ json_t *mc__relay_json(const mc_daemon *d)
 		return NULL;
 	o = json_pack("{s:s, s:s, s:I, s:s}", "server", mc__addr_s(&d->turn.server, a, sizeof a), "user",
 	              d->turn.user, "expires", (json_int_t)d->turn.expires, "state",
-	              d->relay.allocated             ? "allocated"
-	              : d->relay.c && !d->relay.dead ? turn_state_name(turn_client_state(d->relay.c))
-	              : d->relay.retry_at            ? "retrying"
-	                                             : "none");
-	if (o && d->relay.allocated) {
-		json_object_set_new(o, "relayed", json_string(mc__addr_s(&d->relay.relayed, a, sizeof a)));
+	              relay_live(d)       ? turn_state_name(turn_client_state(d->relay.c))
+	              : d->relay.retry_at ? "retrying"
+	                                  : "none");
+	if (o && relay_allocated(d)) {
+		json_object_set_new(o, "relayed",
+		                    json_string(mc__addr_s(turn_client_relayed(d->relay.c), a, sizeof a)));
 		json_object_set_new(o, "mapped", json_string(mc__addr_s(&d->relay.mapped, b, sizeof b)));
 	}
 	if (o && d->relay.error[0])
