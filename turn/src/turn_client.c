@@ -389,6 +389,25 @@ static const char *timeout_reason(turn_client *c, const tx *t)
 	return c->reason;
 }
 
+/* A free permission slot taken for peer's IP, pending, no transaction yet; NULL
+ * when all are in use. */
+static perm *perm_new(turn_client *c, const ike_addr *peer)
+{
+	for (size_t i = 0; i < MAX_PERMS; i++) {
+		perm *p = &c->perms[i];
+		if (p->state != P_NONE)
+			continue;
+		memset(p, 0, sizeof *p);
+		p->ip = *peer;
+		p->ip.port = 0;
+		p->state = P_PENDING;
+		p->refresh_at = IKE_NEVER;
+		p->tx = -1;
+		return p;
+	}
+	return NULL;
+}
+
 static perm *perm_find(turn_client *c, const ike_addr *ip)
 {
 	for (size_t i = 0; i < MAX_PERMS; i++)
@@ -835,17 +854,9 @@ int turn_client_permit(turn_client *c, const ike_addr *peer, ike_ms now)
 		}
 		return IKE_OK;
 	}
-	for (size_t i = 0; i < MAX_PERMS && !p; i++)
-		if (c->perms[i].state == P_NONE)
-			p = &c->perms[i];
-	if (!p)
+	if (!(p = perm_new(c, peer)))
 		return IKE_ERR_LIMIT;
-	memset(p, 0, sizeof *p);
-	p->ip = *peer;
-	p->ip.port = 0;
 	p->asked = true;
-	p->state = P_PENDING;
-	p->refresh_at = IKE_NEVER;
 	rc = start_auth_tx(c, TX_PERMISSION, (int)(p - c->perms), 0, now, &p->tx);
 	if (rc != IKE_OK) {
 		p->state = P_NONE;
@@ -879,19 +890,8 @@ int turn_client_bind_channel(turn_client *c, const ike_addr *peer, uint16_t *cha
 	/* The permission that the ChannelBind installs (RFC 8656 11.2) needs its own
 	 * refresh: it lasts 300 s, the channel 600 s. */
 	p = perm_find(c, peer);
-	if (!p) {
-		for (size_t i = 0; i < MAX_PERMS && !p; i++)
-			if (c->perms[i].state == P_NONE)
-				p = &c->perms[i];
-		if (!p)
-			return IKE_ERR_LIMIT;
-		memset(p, 0, sizeof *p);
-		p->ip = *peer;
-		p->ip.port = 0;
-		p->state = P_PENDING;
-		p->refresh_at = IKE_NEVER;
-		p->tx = -1;
-	}
+	if (!p && !(p = perm_new(c, peer)))
+		return IKE_ERR_LIMIT;
 	memset(ch, 0, sizeof *ch);
 	ch->peer = *peer;
 	ch->num = c->next_channel;
