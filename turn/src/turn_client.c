@@ -167,7 +167,8 @@ int turn_client_new(turn_client **out, const turn_config *cfg, const turn_callba
 		return IKE_ERR_INVAL;
 	if (cfg->software && strlen(cfg->software) > SOFTWARE_MAX)
 		return IKE_ERR_INVAL;
-	if (!cfg->rto_ms || !cfg->max_tries)
+	/* every wait positive: a retransmission is never due at once */
+	if (!cfg->rto_ms || !cfg->max_tries || cfg->rto_max_ms < cfg->rto_ms || !cfg->rm)
 		return IKE_ERR_INVAL;
 	c = ike_mem_calloc(cfg->mem, 1, sizeof *c);
 	if (!c)
@@ -793,6 +794,8 @@ int turn_client_allocate(turn_client *c, ike_ms now)
 	if (!c || c->state != TURN_ST_IDLE)
 		return IKE_ERR_STATE;
 	i = tx_new(c, TX_ALLOCATE, -1, 0);
+	if (i < 0)
+		return IKE_ERR_LIMIT;
 	/* The first Allocate goes without credentials unless a realm is unknown anyway;
 	 * the server's 401 brings REALM and NONCE (RFC 8656 7.1, RFC 8489 9.2.3). */
 	rc = tx_start(c, i, now);

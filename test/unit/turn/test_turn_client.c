@@ -91,6 +91,13 @@ Test(turn_client, refuses_bad_configs)
 	fs_client_config(s, &cfg);
 	cfg.server.family = IKE_AF_NONE;
 	cr_assert(eq(int, turn_client_new(&c, &cfg, &fs_callbacks, s, 0), IKE_ERR_INVAL));
+	/* waits that would be zero: retransmissions due at once */
+	fs_client_config(s, &cfg);
+	cfg.rto_max_ms = cfg.rto_ms - 1;
+	cr_assert(eq(int, turn_client_new(&c, &cfg, &fs_callbacks, s, 0), IKE_ERR_INVAL));
+	fs_client_config(s, &cfg);
+	cfg.rm = 0;
+	cr_assert(eq(int, turn_client_new(&c, &cfg, &fs_callbacks, s, 0), IKE_ERR_INVAL));
 	cr_assert(c == NULL);
 	srv_free(s);
 }
