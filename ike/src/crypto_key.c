@@ -246,52 +246,71 @@ out:
 	return found && !*err;
 }
 
+/* The structural checks (size, parity, exponent); n and e must be freed by the
+ * caller, also on failure. */
+static int check_shape(const ike_key *key, BIGNUM **n, BIGNUM **e, char *why, size_t cap)
+{
+	set_why(why, cap, "%s", "");
+	if (!key)
+		return IKE_ERR_INVAL;
+	if (EVP_PKEY_get_bn_param(key->pkey, OSSL_PKEY_PARAM_RSA_N, n) != 1 ||
+	    EVP_PKEY_get_bn_param(key->pkey, OSSL_PKEY_PARAM_RSA_E, e) != 1) {
+		set_why(why, cap, "the key's modulus and exponent cannot be read");
+		return IKE_ERR_CRYPTO;
+	}
+	int bits = BN_num_bits(*n);
+	if (bits < IKE_KEY_MIN_BITS) {
+		set_why(why, cap, "the modulus has %d bits (at least %d are needed)", bits, IKE_KEY_MIN_BITS);
+		return IKE_ERR_WEAK_KEY;
+	}
+	if (bits > IKE_KEY_MAX_BITS) {
+		set_why(why, cap, "the modulus has %d bits (at most %d are supported)", bits,
+		        IKE_KEY_MAX_BITS);
+		return IKE_ERR_WEAK_KEY;
+	}
+	if (!BN_is_odd(*n)) {
+		set_why(why, cap, "the modulus is even, so it is not a product of two large primes");
+		return IKE_ERR_WEAK_KEY;
+	}
+	if (!BN_is_odd(*e)) {
+		char *dec = BN_num_bits(*e) <= 64 ? BN_bn2dec(*e) : NULL;
+		set_why(why, cap, "the public exponent %s is even", dec ? dec : "(large)");
+		OPENSSL_free(dec);
+		return IKE_ERR_WEAK_KEY;
+	}
+	if (BN_num_bits(*e) <= 32 && BN_get_word(*e) < IKE_KEY_MIN_EXPONENT) {
+		set_why(why, cap, "the public exponent is %lu (at least %d is needed%s)",
+		        (unsigned long)BN_get_word(*e), IKE_KEY_MIN_EXPONENT,
+		        BN_is_one(*e) ? ": with 1 anyone can forge signatures" : "");
+		return IKE_ERR_WEAK_KEY;
+	}
+	if (BN_cmp(*e, *n) >= 0) {
+		set_why(why, cap, "the public exponent is not smaller than the modulus");
+		return IKE_ERR_WEAK_KEY;
+	}
+	return IKE_OK;
+}
+
+int ike_key_check_shape(const ike_key *key, char *why, size_t cap)
+{
+	BIGNUM *n = NULL, *e = NULL;
+	int rc = check_shape(key, &n, &e, why, cap);
+
+	BN_free(n);
+	BN_free(e);
+	return rc;
+}
+
 int ike_key_check_public(const ike_key *key, char *why, size_t cap)
 {
 	BIGNUM *n = NULL, *e = NULL;
 	BN_CTX *ctx = NULL;
 	bool err = false;
-	int rc = IKE_ERR_WEAK_KEY;
+	int rc = check_shape(key, &n, &e, why, cap);
 
-	set_why(why, cap, "%s", "");
-	if (!key)
-		return IKE_ERR_INVAL;
-	if (EVP_PKEY_get_bn_param(key->pkey, OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
-	    EVP_PKEY_get_bn_param(key->pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1) {
-		set_why(why, cap, "the key's modulus and exponent cannot be read");
-		rc = IKE_ERR_CRYPTO;
+	if (rc != IKE_OK)
 		goto out;
-	}
-	int bits = BN_num_bits(n);
-	if (bits < IKE_KEY_MIN_BITS) {
-		set_why(why, cap, "the modulus has %d bits (at least %d are needed)", bits, IKE_KEY_MIN_BITS);
-		goto out;
-	}
-	if (bits > IKE_KEY_MAX_BITS) {
-		set_why(why, cap, "the modulus has %d bits (at most %d are supported)", bits,
-		        IKE_KEY_MAX_BITS);
-		goto out;
-	}
-	if (!BN_is_odd(n)) {
-		set_why(why, cap, "the modulus is even, so it is not a product of two large primes");
-		goto out;
-	}
-	if (!BN_is_odd(e)) {
-		char *dec = BN_num_bits(e) <= 64 ? BN_bn2dec(e) : NULL;
-		set_why(why, cap, "the public exponent %s is even", dec ? dec : "(large)");
-		OPENSSL_free(dec);
-		goto out;
-	}
-	if (BN_num_bits(e) <= 32 && BN_get_word(e) < IKE_KEY_MIN_EXPONENT) {
-		set_why(why, cap, "the public exponent is %lu (at least %d is needed%s)",
-		        (unsigned long)BN_get_word(e), IKE_KEY_MIN_EXPONENT,
-		        BN_is_one(e) ? ": with 1 anyone can forge signatures" : "");
-		goto out;
-	}
-	if (BN_cmp(e, n) >= 0) {
-		set_why(why, cap, "the public exponent is not smaller than the modulus");
-		goto out;
-	}
+	rc = IKE_ERR_WEAK_KEY;
 	if (has_small_factor(n, &err)) {
 		set_why(why, cap, "the modulus has a small prime factor (below %d)", SMALL_PRIME_LIMIT);
 		goto out;

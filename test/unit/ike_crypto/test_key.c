@@ -153,6 +153,32 @@ Test(ike_crypto_key, check_public_refuses_weak_keys, .timeout = 60)
 	cr_assert(eq(str, (char *)ike_strerror(IKE_ERR_WEAK_KEY), "weak or unusable RSA public key"));
 }
 
+/* The shape check (each IKE_AUTH) refuses what sizes, parities and the exponent
+ * show, with the full check's reasons, and leaves the factor search to the full
+ * check (where a key enters). */
+Test(ike_crypto_key, check_shape_refuses_bad_shapes_only, .timeout = 60)
+{
+	char why[IKE_KEY_WHY_MAX], full[IKE_KEY_WHY_MAX];
+
+	for (int kind = TST_RSA_GOOD; kind < TST_RSA_COUNT; kind++) {
+		ike_key *k = load_kind((tst_rsa)kind);
+		bool factor_only =
+		    kind == TST_RSA_SMALL_FACTOR || kind == TST_RSA_SQUARE || kind == TST_RSA_CLOSE_PRIMES;
+		int rc = ike_key_check_public(k, full, sizeof full);
+		if (rc == IKE_OK || factor_only) {
+			cr_assert(eq(int, ike_key_check_shape(k, why, sizeof why), IKE_OK), "%s: %s",
+			          tst_rsa_name((tst_rsa)kind), why);
+			cr_assert(eq(str, why, ""));
+		} else {
+			cr_assert(eq(int, ike_key_check_shape(k, why, sizeof why), IKE_ERR_WEAK_KEY), "%s",
+			          tst_rsa_name((tst_rsa)kind));
+			cr_assert(eq(str, why, full), "the same reason as the full check");
+		}
+		ike_key_free(k);
+	}
+	cr_assert(eq(int, ike_key_check_shape(NULL, why, sizeof why), IKE_ERR_INVAL));
+}
+
 Test(ike_crypto_key, check_public_accepts_sound_keys, .timeout = 60)
 {
 	static const char *files[] = {"rsa1.pub.pem", "rsa2.pub.ssh", "rsa2.key.pem"};
