@@ -266,7 +266,7 @@ int db__list_grow(void **items, size_t *cap, size_t n, size_t elem)
 }
 
 int db__read_rows(db *d, sqlite3_stmt *st, size_t elem, db__row_fn read_row, const char *what, void **out,
-		  size_t *n_out)
+                  size_t *n_out)
 {
 	uint8_t *items = NULL;
 	size_t n = 0, cap = 0;
@@ -489,7 +489,9 @@ static char *dir_part(const char *path)
 
 /* Checks that the directory of path exists and is writable: in WAL mode SQLite
  * creates path-wal and path-shm next to the file, even to read it. */
-static int check_dir(db *d, const char *path)
+/* Whether the directory path is in can hold the database; *missing (may be NULL)
+ * tells a directory that does not exist from other problems. */
+static int check_dir(db *d, const char *path, bool *missing)
 {
 	char *dir = dir_part(path);
 	struct stat st;
@@ -497,11 +499,13 @@ static int check_dir(db *d, const char *path)
 
 	if (!dir)
 		return db__fail(d, IKE_ERR_NOMEM, "out of memory");
-	if (stat(dir, &st) != 0)
+	if (stat(dir, &st) != 0) {
+		if (missing)
+			*missing = errno == ENOENT;
 		ret = db__fail(d, IKE_ERR_IO,
 		               errno == ENOENT ? "directory %s does not exist" : "directory %s: %s", dir,
 		               strerror(errno));
-	else if (!S_ISDIR(st.st_mode))
+	} else if (!S_ISDIR(st.st_mode))
 		ret = db__fail(d, IKE_ERR_IO, "%s is not a directory", dir);
 	else if (access(dir, W_OK) != 0)
 		ret = db__fail(d, IKE_ERR_IO,
@@ -840,20 +844,20 @@ int db_open(db **out, const char *path, db_kind kind, const db_opts *opts, char 
 			/* Not there: say so (the caller suggests init), and why when the directory is
 			 * missing. */
 			char why[DB__ERRMSG_MAX];
-			bool no_dir =
-			    check_dir(d, path) != IKE_OK && strstr(d->err, "does not exist") != NULL;
+			bool no_dir = false;
+			(void)check_dir(d, path, &no_dir);
 			snprintf(why, sizeof why, "%s", d->err);
 			ret = no_dir ? db__fail(d, IKE_ERR_NOT_FOUND, "no such database (%.200s)", why)
 			             : db__fail(d, IKE_ERR_NOT_FOUND, "no such database");
 			goto fail;
 		}
-		if ((ret = check_dir(d, path)) != IKE_OK)
+		if ((ret = check_dir(d, path, NULL)) != IKE_OK)
 			goto fail;
 		if ((ret = create_file(d, sc, path, busy_ms)) != IKE_OK)
 			goto fail;
 	} else {
 		if ((ret = check_existing(d, sc, path, &st)) != IKE_OK ||
-		    (ret = check_dir(d, path)) != IKE_OK)
+		    (ret = check_dir(d, path, NULL)) != IKE_OK)
 			goto fail;
 	}
 	if ((ret = open_conn(d, path, flags, busy_ms)) != IKE_OK)
