@@ -179,6 +179,23 @@ static sup_intent intent_of(db_intent i)
 	return i == DB_INTENT_UP ? SUP_INTENT_UP : i == DB_INTENT_DOWN ? SUP_INTENT_DOWN : SUP_INTENT_NONE;
 }
 
+/* The peer is at path now (its NAT moved it), as its authenticated IKE or ESP
+ * (what) showed: the direct IKE_SA and the CHILD_SA's ESP both go there. */
+void mc__conn_moved(conn *c, const ike_path *path, const char *what)
+{
+	char a[IKE_ADDR_STRLEN];
+
+	c->path = *path;
+	if (ike_sa_ref_valid(c->sa))
+		IGNORE_RC(ike_engine_set_path(c->d->eng, c->sa, path));
+#ifdef MEDCLI_HAVE_DP
+	if (c->d->dp && c->spi_in)
+		IGNORE_RC(dp_child_set_path(c->d->dp, c->spi_in, path));
+#endif
+	mc__logc(c->d, IKE_LOG_INFO, c->alias, "the peer moved to %s (authenticated %s)",
+	         mc__addr_s(&path->remote, a, sizeof a), what);
+}
+
 /* Keeps the user's up/down across restarts; a failure only costs that. */
 void mc__conn_keep_intent(conn *c)
 {

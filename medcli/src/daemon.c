@@ -170,19 +170,12 @@ static int dp_send(void *user, const ike_path *path, const uint8_t *pkt, size_t 
 static void on_esp_path(void *user, uint32_t spi_in, const ike_path *path)
 {
 	mc_daemon *d = user;
-	char a[IKE_ADDR_STRLEN];
 
-	for (size_t i = 0; i < d->nconns; i++) {
-		conn *c = &d->conns[i];
-		if (!c->used || c->spi_in != spi_in)
-			continue;
-		c->path = *path;
-		if (ike_sa_ref_valid(c->sa))
-			IGNORE_RC(ike_engine_set_path(d->eng, c->sa, path));
-		mc__logc(d, IKE_LOG_INFO, c->alias, "the peer moved to %s (authenticated ESP)",
-		         mc__addr_s(&path->remote, a, sizeof a));
-		return;
-	}
+	for (size_t i = 0; i < d->nconns; i++)
+		if (d->conns[i].used && d->conns[i].spi_in == spi_in) {
+			mc__conn_moved(&d->conns[i], path, "ESP");
+			return;
+		}
 }
 
 /* On-demand: a packet for a peer's side with no tunnel (dp traps, at most once a

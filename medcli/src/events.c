@@ -185,15 +185,8 @@ void mc__eng_event(void *user, const ike_event *ev)
 	case IKE_EV_PATH_CHANGED:
 		/* the peer's NAT moved it; the IKE_SA follows its authenticated
 		 * requests, the ESP follows the IKE_SA */
-		if ((c = mc__conn_by_sa(d, ev->sa))) {
-			c->path = ev->u.path_changed.path;
-#ifdef MEDCLI_HAVE_DP
-			if (d->dp && c->spi_in)
-				IGNORE_RC(dp_child_set_path(d->dp, c->spi_in, &c->path));
-#endif
-			mc__logc(d, IKE_LOG_INFO, c->alias, "the peer moved to %s (authenticated IKE)",
-			         mc__addr_s(&c->path.remote, a, sizeof a));
-		}
+		if ((c = mc__conn_by_sa(d, ev->sa)))
+			mc__conn_moved(c, &ev->u.path_changed.path, "IKE");
 		break;
 	case IKE_EV_ME_TURN:
 		if (ike_sa_ref_eq(ev->sa, d->reg_sa) || ike_sa_ref_eq(ev->sa, d->reg_next))

@@ -169,6 +169,7 @@ void mc__conn_event(conn *c, sup_ev_type ev, const char *why);
 void mc__conn_apply(conn *c, unsigned actions);
 void mc__conn_fail(conn *c, const char *why);
 void mc__conn_keep_intent(conn *c);
+void mc__conn_moved(conn *c, const ike_path *path, const char *what);
 /* relay.c: the TURN allocation on the relay the server handed us. */
 void mc__relay_credential(mc_daemon *d);
 bool mc__relay_claim(void *user, ikeio_udp *sock, const ike_path *path, const uint8_t *pkt, size_t len);
