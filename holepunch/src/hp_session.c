@@ -23,7 +23,11 @@ typedef struct pair {
 	uint32_t retransmitted; /* retransmissions of the current request */
 	uint32_t sent;          /* requests sent, retransmissions included */
 	bool answered;
+	bool relayed;  /* a TURN relay carries it (our RELAYED candidate or the peer's) */
 	ike_ms rtx_at; /* next retransmission (IN_PROGRESS only) */
+	ike_ms last_tx; /* the last transmission of its request */
+	ike_ms ok_at;   /* SUCCEEDED: when */
+	uint32_t rtt;   /* SUCCEEDED: request to response, ms */
 } pair;
 
 typedef struct side {
@@ -36,8 +40,9 @@ struct hp_session {
 	hp_callbacks cb;
 	void *user;
 	hp_role role;
-	ike_ms pace_ms, rto_ms, nominate_wait_ms;
-	uint32_t max_retransmits;
+	ike_ms pace_ms, rto_ms, nominate_wait_ms, relay_wait_ms;
+	uint32_t max_retransmits, bg_max_retransmits;
+	bool keep_checking;
 	size_t max_endpoints, max_pairs;
 	ike_log_level log_max;
 	char tag[40];
@@ -61,6 +66,7 @@ struct hp_session {
 	ike_ms fail_at;
 	ike_ms fail_after_ms;
 	bool done;
+	bool bg; /* a relayed pair was chosen: direct pairs are checked in the background */
 	hp_stats stats;
 	ike_ms drop_window; /* start of the current one-second window of drop log lines */
 	unsigned drop_logged, drop_suppressed;
@@ -129,6 +135,8 @@ void hp_config_defaults(hp_config *cfg)
 	cfg->rto_ms = 25;
 	cfg->max_retransmits = 13;
 	cfg->nominate_wait_ms = 25;
+	cfg->relay_wait_ms = 300;
+	cfg->bg_max_retransmits = 6;
 	cfg->fail_after_ms = 8000;
 	cfg->max_endpoints = 16;
 	cfg->max_pairs = 64;
@@ -219,6 +227,19 @@ static bool add_cand(hp_session *s, side *sd, const hp_candidate *c, const char 
 	return true;
 }
 
+/* Whether a TURN relay carries the path: its local end is our RELAYED candidate, or
+ * its remote end is the peer's RELAYED candidate or on the same relay (same IP). */
+static bool path_relayed(const hp_session *s, const ike_addr *local, const ike_addr *remote)
+{
+	for (size_t i = 0; i < s->local.n; i++)
+		if (s->local.c[i].type == HP_CAND_RELAYED && ike_addr_eq(&s->local.c[i].addr, local))
+			return true;
+	for (size_t i = 0; i < s->remote.n; i++)
+		if (s->remote.c[i].type == HP_CAND_RELAYED && ike_addr_ip_eq(&s->remote.c[i].addr, remote))
+			return true;
+	return false;
+}
+
 /* Inserts p after every pair of equal or higher priority (strongSwan's
  * insert_pair_by_priority), or refuses it when max_pairs is reached. */
 static pair *insert_pair(hp_session *s, const pair *p)
@@ -237,6 +258,7 @@ static pair *insert_pair(hp_session *s, const pair *p)
 		at++;
 	memmove(&s->pairs[at + 1], &s->pairs[at], (s->n_pairs - at) * sizeof *p);
 	s->pairs[at] = *p;
+	s->pairs[at].relayed = path_relayed(s, &p->local, &p->remote);
 	s->n_pairs++;
 	return &s->pairs[at];
 }
@@ -317,7 +339,7 @@ static int form_pairs(hp_session *s, size_t first_remote)
 
 static void start_sender(hp_session *s, ike_ms at)
 {
-	if (!s->sending && !s->done) {
+	if (!s->sending && (!s->done || s->bg)) {
 		s->sending = true;
 		s->next_send = at;
 	}
@@ -334,7 +356,7 @@ static void send_bytes(hp_session *s, const ike_path *path, const uint8_t *pkt, 
 
 /* A request carries, like strongSwan's sender(), a PEER_REFLEXIVE ME_ENDPOINT without
  * address whose priority is what a peer-reflexive candidate of ours would get. */
-static void send_request(hp_session *s, pair *p)
+static void send_request(hp_session *s, pair *p, ike_ms now)
 {
 	uint8_t pkt[HP_CHECK_MAX];
 	size_t len;
@@ -348,6 +370,7 @@ static void send_request(hp_session *s, pair *p)
 		return;
 	}
 	p->sent++;
+	p->last_tx = now;
 	send_bytes(s, &path, pkt, len);
 }
 
@@ -371,11 +394,11 @@ static pair *next_to_check(hp_session *s)
 		pair *p = pair_by_id(s, s->triggered[0]);
 		memmove(&s->triggered[0], &s->triggered[1], (s->n_triggered - 1) * sizeof *s->triggered);
 		s->n_triggered--;
-		if (p && p->state == HP_PAIR_WAITING)
+		if (p && p->state == HP_PAIR_WAITING && !(s->bg && p->relayed))
 			return p;
 	}
 	for (size_t i = 0; i < s->n_pairs; i++)
-		if (s->pairs[i].state == HP_PAIR_WAITING)
+		if (s->pairs[i].state == HP_PAIR_WAITING && !(s->bg && s->pairs[i].relayed))
 			return &s->pairs[i];
 	return NULL;
 }
@@ -392,7 +415,7 @@ static void run_sender(hp_session *s, ike_ms now)
 	p->retransmitted = 0;
 	p->rtx_at = add_ms(now, rto_for(s, 1));
 	s->stats.checks_sent++;
-	send_request(s, p);
+	send_request(s, p, now);
 	s->next_send = add_ms(now, s->pace_ms);
 }
 
@@ -405,7 +428,9 @@ static size_t fill_info(const hp_session *s, hp_pair_info *out, size_t max)
 		                        .path = {p->local, p->remote},
 		                        .state = p->state,
 		                        .sent = p->sent,
-		                        .answered = p->answered};
+		                        .answered = p->answered,
+		                        .relayed = p->relayed,
+		                        .rtt_ms = p->state == HP_PAIR_SUCCEEDED ? p->rtt : 0};
 	}
 	return s->n_pairs;
 }
@@ -420,13 +445,23 @@ static void finish(hp_session *s, hp_event *ev)
 	s->cb.on_event(s->user, ev);
 }
 
-static void choose(hp_session *s, const ike_path *path, uint64_t prio, const char *how)
+static void choose(hp_session *s, const ike_path *path, const pair *p, const char *how, ike_ms now)
 {
-	hp_event ev = {.type = HP_EV_PAIR_CHOSEN, .path = *path, .priority = prio};
+	bool relayed = path_relayed(s, &path->local, &path->remote);
+	hp_event ev = {.type = HP_EV_PAIR_CHOSEN,
+	               .path = *path,
+	               .priority = p ? p->prio : 0,
+	               .relayed = relayed,
+	               .rtt_ms = p && p->state == HP_PAIR_SUCCEEDED ? p->rtt : 0};
 	addr2 f = fmt_path(&path->local, &path->remote);
 
-	slog(s, IKE_LOG_INFO, "%s pair %s - %s", how, f.a, f.b);
+	slog(s, IKE_LOG_INFO, "%s %spair %s - %s", how, relayed ? "relayed " : "", f.a, f.b);
 	finish(s, &ev);
+	if (relayed && s->keep_checking) {
+		/* Make-before-break: the direct pairs go on in the background. */
+		s->bg = true;
+		start_sender(s, add_ms(now, s->pace_ms));
+	}
 }
 
 static void fail(hp_session *s, int err, const char *reason)
@@ -451,8 +486,9 @@ static void fail(hp_session *s, int err, const char *reason)
 }
 
 /* Initiator: nominate the best succeeded pair at once when no pair of higher priority
- * can still succeed, otherwise after nominate_wait_ms (strongSwan: 1000 ms, and only
- * once no pair is waiting; update_checklist_state and initiator_finish). */
+ * can still succeed, otherwise nominate_wait_ms after its success (relay_wait_ms for a
+ * relayed pair) (strongSwan: 1000 ms, and only once no pair is waiting;
+ * update_checklist_state and initiator_finish). */
 static void consider_nomination(hp_session *s, ike_ms now)
 {
 	bool better_pending = false;
@@ -462,12 +498,12 @@ static void consider_nomination(hp_session *s, ike_ms now)
 	for (size_t i = 0; i < s->n_pairs; i++) {
 		pair *p = &s->pairs[i];
 		if (p->state == HP_PAIR_SUCCEEDED) {
-			if (!better_pending || now >= s->nominate_at) {
-				choose(s, &(ike_path){p->local, p->remote}, p->prio, "nominating");
+			ike_ms at = add_ms(p->ok_at, p->relayed ? s->relay_wait_ms : s->nominate_wait_ms);
+			if (!better_pending || now >= at) {
+				choose(s, &(ike_path){p->local, p->remote}, p, "nominating", now);
 				return;
 			}
-			if (s->nominate_at == IKE_NEVER)
-				s->nominate_at = add_ms(now, s->nominate_wait_ms);
+			s->nominate_at = at;
 			return;
 		}
 		if (p->state != HP_PAIR_FAILED)
@@ -530,6 +566,9 @@ int hp_session_new(hp_session **out, const hp_config *cfg, const hp_callbacks *c
 	s->rto_ms = cfg->rto_ms;
 	s->max_retransmits = cfg->max_retransmits;
 	s->nominate_wait_ms = cfg->nominate_wait_ms;
+	s->relay_wait_ms = cfg->relay_wait_ms;
+	s->keep_checking = cfg->keep_checking;
+	s->bg_max_retransmits = cfg->bg_max_retransmits;
 	s->fail_after_ms = cfg->fail_after_ms;
 	s->max_endpoints = cfg->max_endpoints;
 	s->max_pairs = cfg->max_pairs;
@@ -618,7 +657,8 @@ static void on_request(hp_session *s, const ike_path *path, const hp__check *c, 
 	addr2 f = fmt_path(&path->local, &path->remote);
 
 	s->stats.checks_received++;
-	if (!s->done) {
+	/* After the outcome only background checks of direct pairs go on. */
+	if (!s->done || (s->bg && !path_relayed(s, &path->local, &path->remote))) {
 		rcand = cand_by_addr(&s->remote, &path->remote);
 		if (!rcand && add_cand(s, &s->remote, &ep, "peer-reflexive remote")) {
 			rcand = &s->remote.c[s->remote.n - 1];
@@ -638,11 +678,14 @@ static void on_request(hp_session *s, const ike_path *path, const hp__check *c, 
 			}
 		} else if (rcand) {
 			/* strongSwan pairs a new HOST candidate for the address the check
-			 * arrived at with the (possibly just learned) remote candidate. */
+			 * arrived at with the (possibly just learned) remote candidate; our
+			 * own candidate there when we have one (a RELAYED one keeps its
+			 * priority: a pair through the relay never outranks a direct one). */
 			hp_candidate lh = {.type = HP_CAND_HOST,
 			                   .priority = hp_candidate_priority(HP_CAND_HOST),
 			                   .addr = path->local};
-			pair np = make_pair(s, &lh, &path->local, rcand);
+			const hp_candidate *lc = cand_by_addr(&s->local, &path->local);
+			pair np = make_pair(s, lc ? lc : &lh, &path->local, rcand);
 
 			np.id = s->next_id;
 			p = insert_pair(s, &np);
@@ -676,14 +719,21 @@ static int on_response(hp_session *s, const ike_path *path, const hp__check *c, 
 		return IKE_ERR_NOT_FOUND;
 	}
 	s->stats.responses_received++;
-	if (s->done)
+	if (s->done && !(s->bg && !p->relayed))
 		return IKE_OK;
 	if (ike_addr_eq(&p->local, &path->local) && ike_addr_eq(&p->remote, &path->remote) &&
 	    p->state != HP_PAIR_SUCCEEDED) {
-		hp_event ev = {.type = HP_EV_PAIR_VALID, .path = *path, .priority = p->prio};
+		hp_event ev = {.type = s->bg ? HP_EV_DIRECT_VALID : HP_EV_PAIR_VALID,
+		               .path = *path,
+		               .priority = p->prio,
+		               .relayed = p->relayed};
 
 		p->state = HP_PAIR_SUCCEEDED;
-		slog(s, IKE_LOG_INFO, "pair %u is valid: %s - %s", p->id, f.a, f.b);
+		p->ok_at = now;
+		p->rtt = (uint32_t)(now >= p->last_tx ? (now - p->last_tx > UINT32_MAX ? UINT32_MAX : now - p->last_tx) : 0);
+		ev.rtt_ms = p->rtt;
+		slog(s, IKE_LOG_INFO, "%spair %u is valid: %s - %s (%s, %u ms)", s->bg ? "background check: " : "",
+		     p->id, f.a, f.b, p->relayed ? "relayed" : "direct", p->rtt);
 		s->cb.on_event(s->user, &ev);
 	}
 	if (hp__addr_len(c->endpoint.addr.family) && !cand_by_addr(&s->local, &c->endpoint.addr)) {
@@ -738,28 +788,39 @@ int hp_session_recv(hp_session *s, const ike_path *path, const uint8_t *pkt, siz
 	return IKE_OK;
 }
 
+/* Whether the tick still works on pair p: every pair before the outcome, only the
+ * direct ones in the background. */
+static bool pair_active(const hp_session *s, const pair *p)
+{
+	return !s->done || (s->bg && !p->relayed);
+}
+
 int hp_session_tick(hp_session *s, ike_ms now)
 {
-	if (s->done)
+	uint32_t max = s->bg ? s->bg_max_retransmits : s->max_retransmits;
+
+	if (s->done && !s->bg)
 		return IKE_OK;
 	for (size_t i = 0; i < s->n_pairs; i++) {
 		pair *p = &s->pairs[i];
 
-		if (p->state != HP_PAIR_IN_PROGRESS || p->rtx_at > now)
+		if (p->state != HP_PAIR_IN_PROGRESS || p->rtx_at > now || !pair_active(s, p))
 			continue;
-		if (++p->retransmitted > s->max_retransmits) {
+		if (++p->retransmitted > max) {
 			addr2 f = fmt_path(&p->local, &p->remote);
 			p->state = HP_PAIR_FAILED;
 			slog(s, IKE_LOG_DEBUG, "pair %u %s - %s failed after %u retransmissions", p->id, f.a,
-			     f.b, s->max_retransmits);
+			     f.b, max);
 			continue;
 		}
 		s->stats.checks_retransmitted++;
 		p->rtx_at = add_ms(now, rto_for(s, p->retransmitted + 1));
-		send_request(s, p);
+		send_request(s, p, now);
 	}
 	if (s->sending && s->next_send <= now)
 		run_sender(s, now);
+	if (s->done)
+		return IKE_OK; /* background checks: no nomination, no failure */
 	if (s->nominate_at != IKE_NEVER)
 		consider_nomination(s, now);
 	consider_failure(s);
@@ -786,29 +847,50 @@ ike_ms hp_session_next_deadline(const hp_session *s)
 {
 	ike_ms t;
 
-	if (s->done)
+	if (s->done && !s->bg)
 		return IKE_NEVER;
-	t = s->fail_at;
+	t = s->done ? IKE_NEVER : s->fail_at;
 	if (s->sending && s->next_send < t)
 		t = s->next_send;
-	if (s->nominate_at < t)
+	if (!s->done && s->nominate_at < t)
 		t = s->nominate_at;
 	for (size_t i = 0; i < s->n_pairs; i++)
-		if (s->pairs[i].state == HP_PAIR_IN_PROGRESS && s->pairs[i].rtx_at < t)
+		if (s->pairs[i].state == HP_PAIR_IN_PROGRESS && pair_active(s, &s->pairs[i]) &&
+		    s->pairs[i].rtx_at < t)
 			t = s->pairs[i].rtx_at;
 	return t;
 }
 
 int hp_session_nominated(hp_session *s, const ike_path *path, ike_ms now)
 {
-	pair *p;
-
-	(void)now;
 	if (s->done)
 		return IKE_ERR_STATE;
-	p = pair_by_path(s, &path->local, &path->remote);
-	choose(s, path, p ? p->prio : 0, "peer chose");
+	choose(s, path, pair_by_path(s, &path->local, &path->remote), "peer chose", now);
 	return IKE_OK;
+}
+
+int hp_session_recheck(hp_session *s, ike_ms now)
+{
+	size_t n = 0;
+
+	if (!s->bg)
+		return IKE_ERR_STATE;
+	for (size_t i = 0; i < s->n_pairs; i++) {
+		pair *p = &s->pairs[i];
+		if (!p->relayed && p->state == HP_PAIR_FAILED) {
+			p->state = HP_PAIR_WAITING;
+			p->retransmitted = 0;
+			n++;
+		}
+	}
+	slog(s, IKE_LOG_DEBUG, "background check: %zu direct pairs again", n);
+	start_sender(s, now);
+	return IKE_OK;
+}
+
+bool hp_session_background(const hp_session *s)
+{
+	return s->bg;
 }
 
 bool hp_session_done(const hp_session *s)

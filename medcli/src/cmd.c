@@ -749,8 +749,23 @@ static int cmd_status(const args *a)
 		       json_string_value(json_object_get(c, "state")),
 		       json_string_value(json_object_get(c, "local")),
 		       json_string_value(json_object_get(c, "remote")));
-		if (json_string_value(json_object_get(c, "path")))
-			printf("  via %s", json_string_value(json_object_get(c, "path")));
+		if (json_string_value(json_object_get(c, "path"))) {
+			json_t *rtt = json_object_get(c, "rtt_ms");
+			printf("\n    path %s", json_string_value(json_object_get(c, "path")));
+			if (json_string_value(json_object_get(c, "relay")))
+				printf(" via %s", json_string_value(json_object_get(c, "relay")));
+			printf(" (%s, since %lld s", json_string_value(json_object_get(c, "pair")),
+			       (long long)(json_integer_value(json_object_get(c, "path_since_ms")) / 1000));
+			if (rtt)
+				printf(", rtt %lld ms", (long long)json_integer_value(rtt));
+			if (json_integer_value(json_object_get(c, "upgrades")))
+				printf(", moved off the relay %lld times",
+				       (long long)json_integer_value(json_object_get(c, "upgrades")));
+			printf(")");
+			if (json_string_value(json_object_get(c, "direct_error")))
+				printf("\n    direct path: %s", json_string_value(json_object_get(c, "direct_error")));
+			printf("\n   ");
+		}
 		printf("  in %lld B/%lld pkts, out %lld B/%lld pkts",
 		       (long long)json_integer_value(json_object_get(c, "bytes_in")),
 		       (long long)json_integer_value(json_object_get(c, "packets_in")),

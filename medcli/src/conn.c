@@ -133,6 +133,9 @@ void mc__conn_abort(conn *c)
 	c->spi_in = 0;
 	c->have_path = false;
 	c->probe_pending = false;
+	c->relayed = false;
+	c->recheck_at = 0;
+	c->have_direct_found = false;
 }
 
 void mc__conn_apply(conn *c, unsigned act)
@@ -179,12 +182,9 @@ static sup_intent intent_of(db_intent i)
 	return i == DB_INTENT_UP ? SUP_INTENT_UP : i == DB_INTENT_DOWN ? SUP_INTENT_DOWN : SUP_INTENT_NONE;
 }
 
-/* The peer is at path now (its NAT moved it), as its authenticated IKE or ESP
- * (what) showed: the direct IKE_SA and the CHILD_SA's ESP both go there. */
-void mc__conn_moved(conn *c, const ike_path *path, const char *what)
+/* The IKE_SA and the CHILD_SA's ESP both use path from now on. */
+static void use_path(conn *c, const ike_path *path)
 {
-	char a[IKE_ADDR_STRLEN];
-
 	c->path = *path;
 	if (ike_sa_ref_valid(c->sa))
 		IGNORE_RC(ike_engine_set_path(c->d->eng, c->sa, path));
@@ -192,8 +192,64 @@ void mc__conn_moved(conn *c, const ike_path *path, const char *what)
 	if (c->d->dp && c->spi_in)
 		IGNORE_RC(dp_child_set_path(c->d->dp, c->spi_in, path));
 #endif
-	mc__logc(c->d, IKE_LOG_INFO, c->alias, "the peer moved to %s (authenticated %s)",
-	         mc__addr_s(&path->remote, a, sizeof a), what);
+}
+
+/* The peer is at path now (its NAT moved it, or it moved our tunnel off the
+ * relay), as its authenticated IKE or ESP (what) showed: the direct IKE_SA and
+ * the CHILD_SA's ESP both go there. A direct tunnel never follows onto a relay:
+ * that is a late packet from before the move (only a new attempt goes back). */
+void mc__conn_moved(conn *c, const ike_path *path, const char *what)
+{
+	char a[IKE_ADDR_STRLEN], b[IKE_ADDR_STRLEN];
+	bool relayed = mc__path_relayed(c, path);
+
+	if (c->have_path && !c->relayed && relayed) {
+		use_path(c, &c->path); /* the engine and the data plane moved already: back */
+		mc__logc(c->d, IKE_LOG_DEBUG, c->alias,
+		         "authenticated %s from the relay (%s) after the move to a direct path: stays direct",
+		         what, mc__addr_s(&path->remote, a, sizeof a));
+		return;
+	}
+	use_path(c, path);
+	if (c->relayed && !relayed) { /* the peer moved the tunnel off the relay */
+		c->upgrades++;
+		c->direct_error[0] = '\0';
+		c->recheck_at = 0;
+		mc__conn_stop_checks(c);
+	}
+	if (c->relayed != relayed || !c->have_path)
+		c->path_since = mc__now(c->d);
+	c->relayed = relayed;
+	c->have_path = true;
+	mc__logc(c->d, IKE_LOG_INFO, c->alias, "the peer moved to %s -> %s%s (authenticated %s)",
+	         mc__addr_s(&path->local, b, sizeof b), mc__addr_s(&path->remote, a, sizeof a),
+	         relayed ? ", relayed" : "", what);
+}
+
+/* Make-before-break: a background check proved the direct pair path while the
+ * tunnel runs through the relay. The IKE_SA and the ESP move there; an
+ * authenticated INFORMATIONAL on the new path makes the peer follow at once
+ * (RFC 7296 2.23), its ESP follows ours. Packets already on the relay still
+ * arrive and are accepted. */
+void mc__conn_upgrade(conn *c, const ike_path *path)
+{
+	mc_daemon *d = c->d;
+	char a[IKE_ADDR_STRLEN], b[IKE_ADDR_STRLEN];
+	ike_ms was = mc__now(d) - c->path_since;
+
+	use_path(c, path);
+	c->relayed = false;
+	c->upgrades++;
+	c->path_since = mc__now(d);
+	c->direct_error[0] = '\0';
+	c->recheck_at = 0;
+	c->have_direct_found = false;
+	if (ike_sa_ref_valid(c->sa))
+		IGNORE_RC(ike_engine_dpd(d->eng, c->sa, mc__now(d)));
+	mc__conn_stop_checks(c);
+	mc__logc(d, IKE_LOG_INFO, c->alias, "moved the tunnel off the relay to the direct path %s -> %s (after %llu ms relayed)",
+	         mc__addr_s(&path->local, a, sizeof a), mc__addr_s(&path->remote, b, sizeof b),
+	         (unsigned long long)was);
 }
 
 /* Keeps the user's up/down across restarts; a failure only costs that. */

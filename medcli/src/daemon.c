@@ -51,10 +51,22 @@ static void housekeeping(mc_daemon *d)
 		if (!c->used)
 			continue;
 		/* After the outcome the session keeps answering a slower peer's checks
-		 * until the tunnel is up (or the attempt has ended). */
+		 * until the tunnel is up (or the attempt has ended); a relayed tunnel's
+		 * session goes on checking the direct pairs in the background. */
 		if (c->hp &&
-		    (c->hp_free || (c->hp_done && c->sup.st != SUP_CHECKING && c->sup.st != SUP_CONNECTING)))
+		    (c->hp_free || (c->hp_done && c->sup.st != SUP_CHECKING && c->sup.st != SUP_CONNECTING &&
+		                    !(c->sup.st == SUP_UP && c->relayed && hp_session_background(c->hp)))))
 			mc__conn_stop_checks(c);
+		if (c->hp && c->recheck_at && t >= c->recheck_at) {
+			if (c->sup.st == SUP_UP && c->relayed && hp_session_background(c->hp)) {
+				IGNORE_RC(hp_session_recheck(c->hp, t));
+				c->recheck_ms = c->recheck_ms * 2 > MC_RECHECK_MAX_MS ? MC_RECHECK_MAX_MS
+				                                                       : c->recheck_ms * 2;
+				c->recheck_at = t + c->recheck_ms;
+			} else {
+				c->recheck_at = 0;
+			}
+		}
 		if (c->me_pending)
 			mc__send_me_connect(c);
 		if (c->probe_pending)
@@ -88,6 +100,8 @@ static ike_ms drv_deadline(void *obj)
 			ike_ms h = hp_session_next_deadline(c->hp);
 			if (h < t)
 				t = h;
+			if (c->recheck_at && c->recheck_at < t) /* consumed or cleared by housekeeping */
+				t = c->recheck_at;
 		}
 		/* A pending ME_CONNECT goes out only when registered and the server is not
 		 * answering another one (registration up and the answer arrive as events). */
@@ -161,8 +175,7 @@ static void on_esp(void *user, ikeio_udp *sock, const ike_path *path, const uint
 
 static int dp_send(void *user, const ike_path *path, const uint8_t *pkt, size_t len)
 {
-	mc_daemon *d = user;
-	return ikeio_udp_send_raw(d->socks.natt, path, pkt, len);
+	return mc__xmit(user, path, MC_XMIT_RAW, pkt, len);
 }
 
 /* The peer's authenticated ESP came from a new place (its NAT moved it): the

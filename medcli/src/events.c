@@ -8,8 +8,7 @@
 
 int mc__eng_send(void *user, const ike_path *path, const uint8_t *pkt, size_t len)
 {
-	mc_daemon *d = user;
-	return ikeio_udp_pair_send(&d->socks, path, pkt, len);
+	return mc__xmit(user, path, MC_XMIT_IKE, pkt, len);
 }
 
 int mc__eng_lookup(void *user, const ike_id *peer_id, const ike_path *path, ike_peer_cfg *out)
@@ -56,12 +55,25 @@ static void on_child_up(mc_daemon *d, conn *c, const ike_event *ev)
 	}
 #endif
 	c->spi_in = info->spi_in;
+	if (!c->have_path || !ike_addr_eq(&c->path.remote, &info->path.remote) ||
+	    !ike_addr_eq(&c->path.local, &info->path.local)) {
+		c->relayed = mc__path_relayed(c, &info->path);
+		c->path_since = mc__now(d);
+	}
 	c->path = info->path;
 	c->have_path = true;
 	mc__conn_event(c, SUP_EV_TUNNEL_UP, NULL);
-	mc__logc(d, IKE_LOG_INFO, c->alias, "tunnel up via %s, %llu ms after the start",
-	         mc__addr_s(&info->path.remote, a, sizeof a),
+	mc__logc(d, IKE_LOG_INFO, c->alias, "tunnel up via %s%s, %llu ms after the start",
+	         mc__addr_s(&info->path.remote, a, sizeof a), c->relayed ? " (relayed)" : "",
 	         (unsigned long long)(c->sup.up_at - c->sup.started));
+	if (c->relayed) {
+		mc__relay_bind(d, &c->path);
+		/* the direct pairs are checked again in the background, backing off */
+		c->recheck_ms = MC_RECHECK_FIRST_MS;
+		c->recheck_at = mc__now(d) + c->recheck_ms;
+		if (c->have_direct_found) /* one worked while the tunnel came up */
+			mc__conn_upgrade(c, &c->direct_found);
+	}
 }
 
 /* The server handed us a TURN relay and credential (at registration, then
@@ -126,6 +138,9 @@ void mc__eng_event(void *user, const ike_event *ev)
 		if (!c)
 			break;
 		c->sa = (ike_sa_ref){0, 0};
+		if (c->have_path && c->relayed && ev->u.sa_down.reason != IKE_OK &&
+		    mc__relay_owns(d, &c->path.local))
+			mc__relay_suspect(d, "a tunnel through the TURN relay died");
 		if (c->sup.st == SUP_UP) {
 			bool deleted = ev->u.sa_down.reason == IKE_OK;
 			mc__set_error(c, "the direct tunnel went down (%s)",
@@ -169,7 +184,7 @@ void mc__eng_event(void *user, const ike_event *ev)
 				d->conns[i].spi_in = 0;
 		break;
 	case IKE_EV_KEEPALIVE:
-		IGNORE_RC(ikeio_udp_send_keepalive(d->socks.natt, &ev->u.keepalive.path));
+		IGNORE_RC(mc__xmit(d, &ev->u.keepalive.path, MC_XMIT_KEEPALIVE, NULL, 0));
 		break;
 	case IKE_EV_ME_ENDPOINT:
 		if (ike_sa_ref_eq(ev->sa, d->reg_sa) || ike_sa_ref_eq(ev->sa, d->reg_next))

@@ -39,6 +39,7 @@
 #include "ike/crypto_key.h"
 #include "ike/engine.h"
 #include "ike/iana.h"
+#include "ikeio/addr.h"
 #include "ikeio/ctl.h"
 #include "ikeio/driver.h"
 #include "ikeio/log.h"
@@ -62,6 +63,8 @@
 #define REG_BACKOFF_MAX_S 30          /* the server refused us: retry at most this far apart */
 #define REG_RETRY_UNREACHABLE_MS 1000 /* the server did not answer: try again soon */
 #define ME_RETRY_MS 20                /* ME_CONNECT blocked by another exchange: try again */
+#define MC_RECHECK_FIRST_MS 5000      /* a relayed tunnel checks the direct pairs again after */
+#define MC_RECHECK_MAX_MS 60000       /* ... doubling up to this */
 
 struct mc_daemon;
 
@@ -97,6 +100,17 @@ typedef struct conn {
 	uint32_t spi_in;
 	ike_path path;
 	bool have_path;
+	/* the path in use: through a TURN relay or direct, since when, the check's round
+	 * trip; for a relayed one why no direct pair worked, and the background checks
+	 * that may move it to a direct pair (make-before-break) */
+	bool relayed;
+	ike_ms path_since;
+	uint32_t rtt_ms;
+	char direct_error[320];
+	unsigned upgrades;
+	ike_ms recheck_at, recheck_ms; /* the next background check of the direct pairs */
+	ike_path direct_found;         /* a direct pair that worked while connecting */
+	bool have_direct_found;
 } conn;
 
 typedef struct mc_daemon {
@@ -142,8 +156,18 @@ typedef struct mc_daemon {
 		turn_client *c;
 		ike_addr server;           /* the relay the allocation is on */
 		ike_addr mapped;           /* where the relay sees us, once allocated */
+		ike_addr relayed;          /* our relayed address, once allocated */
+		bool lost;                 /* the allocation failed or was lost: tunnels through it end */
 		ike_ms retry_at, retry_ms; /* the next allocation after a failure (0 = none) */
 		char error[256];           /* the last failure, for status */
+		/* what the relay delivered from a peer (Data indication or ChannelData),
+		 * kept until turn_client_recv returns, then handed to the NAT-T socket's
+		 * demultiplexing as if received on (relayed address, peer) */
+		bool rx_pending;
+		ike_addr rx_peer;
+		size_t rx_len;
+		uint8_t rx[65536];
+		uint8_t tx[65540]; /* an IKE message with its non-ESP marker, to the relay */
 	} relay;
 
 	conn conns[MAX_CONNS];
@@ -170,7 +194,18 @@ void mc__conn_apply(conn *c, unsigned actions);
 void mc__conn_fail(conn *c, const char *why);
 void mc__conn_keep_intent(conn *c);
 void mc__conn_moved(conn *c, const ike_path *path, const char *what);
-/* relay.c: the TURN allocation on the relay the server handed us. */
+void mc__conn_upgrade(conn *c, const ike_path *path);
+/* relay.c: the TURN allocation on the relay the server handed us; the one way
+ * datagrams leave (mc__xmit: through the relay when the path's local end is our
+ * relayed address, else from the socket); the relayed candidate and its permissions. */
+typedef enum mc_xmit_kind { MC_XMIT_IKE, MC_XMIT_RAW, MC_XMIT_KEEPALIVE } mc_xmit_kind;
+int mc__xmit(mc_daemon *d, const ike_path *path, mc_xmit_kind kind, const uint8_t *pkt, size_t len);
+bool mc__relay_owns(const mc_daemon *d, const ike_addr *local);
+bool mc__relay_candidate(const mc_daemon *d, hp_candidate *out);
+void mc__relay_permit(mc_daemon *d, const hp_candidate *remote, size_t n);
+void mc__relay_bind(mc_daemon *d, const ike_path *path);
+void mc__relay_suspect(mc_daemon *d, const char *why);
+bool mc__path_relayed(const conn *c, const ike_path *path);
 void mc__relay_credential(mc_daemon *d);
 bool mc__relay_claim(void *user, ikeio_udp *sock, const ike_path *path, const uint8_t *pkt, size_t len);
 ike_ms mc__relay_deadline(const mc_daemon *d);

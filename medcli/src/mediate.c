@@ -163,7 +163,7 @@ static void gather_local(conn *c)
 {
 	mc_daemon *d = c->d;
 	ike_addr hosts[MC_MAX_CAND];
-	size_t n = mc_gather_hosts(d->o->ifname, d->o->natt_port, hosts, MC_MAX_CAND - 1);
+	size_t n = mc_gather_hosts(d->o->ifname, d->o->natt_port, hosts, MC_MAX_CAND - 2);
 
 	c->n_local = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -181,6 +181,9 @@ static void gather_local(conn *c)
 		s->addr = d->srflx;
 		s->base = d->reg_local; /* the address we reach the server from, port natt_port */
 	}
+	/* last resort: our address on the TURN relay (a pair through it comes last) */
+	if (mc__relay_candidate(d, &c->local[c->n_local]))
+		c->n_local++;
 }
 
 static void fill_me_connect(conn *c, ike_me_connect *m)
@@ -235,7 +238,7 @@ static int hp_send(void *user, const ike_path *path, const uint8_t *pkt, size_t 
 {
 	conn *c = user;
 	c->checks++;
-	return ikeio_udp_send_ike(c->d->socks.natt, path, pkt, len);
+	return mc__xmit(c->d, path, MC_XMIT_IKE, pkt, len);
 }
 
 static void start_direct_sa(conn *c, const ike_path *path)
@@ -266,6 +269,29 @@ static void start_direct_sa(conn *c, const ike_path *path)
 	}
 	mc__logc(d, IKE_LOG_INFO, c->alias, "direct IKE_SA %s -> %s", mc__addr_s(&path->local, a, sizeof a),
 	         mc__addr_s(&path->remote, b, sizeof b));
+}
+
+/* Why a relayed pair was chosen: what the direct pairs did. */
+static void describe_direct(conn *c, const hp_pair_info *pairs, size_t n)
+{
+	char *e = c->direct_error;
+	size_t cap = sizeof c->direct_error, off = 0, tried = 0, shown = 0;
+
+	for (size_t i = 0; i < n; i++)
+		tried += !pairs[i].relayed;
+	off += (size_t)snprintf(e, cap, "%zu direct pairs tried, none answered in time", tried);
+	for (size_t i = 0; i < n && off < cap && shown < 4; i++) {
+		char a[IKE_ADDR_STRLEN], b[IKE_ADDR_STRLEN];
+		if (pairs[i].relayed)
+			continue;
+		off += (size_t)snprintf(e + off, cap - off, "%s %s->%s (%s, %u sent)", shown ? "," : ":",
+		                        mc__addr_s(&pairs[i].path.local, a, sizeof a),
+		                        mc__addr_s(&pairs[i].path.remote, b, sizeof b),
+		                        hp_pair_state_name(pairs[i].state), pairs[i].sent);
+		shown++;
+	}
+	if (tried > shown && off < cap)
+		snprintf(e + off, cap - off, ", ...");
 }
 
 static void describe_pairs(conn *c, const hp_pair_info *pairs, size_t n)
@@ -300,12 +326,38 @@ static void hp_event_cb(void *user, const hp_event *ev)
 		c->path = ev->path;
 		c->have_path = true;
 		c->hp_done = true;
-		mc__logc(d, IKE_LOG_INFO, c->alias, "pair chosen %s -> %s after %llu ms",
-		         mc__addr_s(&ev->path.local, a, sizeof a), mc__addr_s(&ev->path.remote, b, sizeof b),
+		c->relayed = ev->relayed;
+		c->path_since = mc__now(d);
+		c->rtt_ms = ev->rtt_ms;
+		c->have_direct_found = false;
+		c->direct_error[0] = '\0';
+		if (ev->relayed) {
+			describe_direct(c, ev->pairs, ev->n_pairs);
+			mc__relay_bind(d, &ev->path);
+		}
+		mc__logc(d, IKE_LOG_INFO, c->alias, "%s pair chosen %s -> %s after %llu ms",
+		         ev->relayed ? "relayed" : "direct", mc__addr_s(&ev->path.local, a, sizeof a),
+		         mc__addr_s(&ev->path.remote, b, sizeof b),
 		         (unsigned long long)(mc__now(d) - c->sup.started));
+		if (ev->relayed)
+			mc__logc(d, IKE_LOG_INFO, c->alias, "no direct path yet: %s", c->direct_error);
 		mc__conn_event(c, SUP_EV_PAIR_CHOSEN, NULL);
 		if (c->sup.initiator)
 			start_direct_sa(c, &ev->path);
+		break;
+	case HP_EV_DIRECT_VALID:
+		/* A background check found a direct pair for a relayed tunnel: the
+		 * initiator moves the tunnel (the responder follows its traffic). */
+		mc__logc(d, IKE_LOG_INFO, c->alias, "background check: direct pair %s -> %s works (%u ms)",
+		         mc__addr_s(&ev->path.local, a, sizeof a), mc__addr_s(&ev->path.remote, b, sizeof b),
+		         ev->rtt_ms);
+		if (!c->relayed || !c->sup.initiator || c->have_direct_found)
+			break;
+		c->direct_found = ev->path;
+		c->have_direct_found = true;
+		c->rtt_ms = ev->rtt_ms;
+		if (c->sup.st == SUP_UP)
+			mc__conn_upgrade(c, &ev->path);
 		break;
 	case HP_EV_FAILED:
 		c->hp_done = true;
@@ -346,6 +398,8 @@ static int start_checks(conn *c)
 	cfg.n_remote = c->n_remote;
 	cfg.log_max = d->log.max;
 	cfg.tag = c->alias;
+	cfg.keep_checking = true; /* a relayed tunnel moves to a direct pair when one works */
+	mc__relay_permit(d, c->remote, c->n_remote);
 	rc = hp_session_new(&c->hp, &cfg, &cb, c, mc__now(d));
 	if (rc != IKE_OK) {
 		mc__set_error(c, "cannot start the connectivity checks: %s", ike_strerror(rc));

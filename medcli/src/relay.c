@@ -16,6 +16,8 @@
 #define RELAY_RETRY_MIN_MS 2000
 #define RELAY_RETRY_MAX_MS 60000
 
+static bool relay_allocated(const mc_daemon *d);
+
 static int relay_send(void *user, const ike_addr *to, const uint8_t *pkt, size_t len)
 {
 	mc_daemon *d = user;
@@ -55,6 +57,7 @@ static void relay_event(void *user, const turn_event *ev)
 	switch (ev->type) {
 	case TURN_EV_ALLOCATED:
 		d->relay.mapped = ev->mapped;
+		d->relay.relayed = ev->relayed;
 		d->relay.retry_ms = 0;
 		d->relay.error[0] = '\0';
 		mc__logc(d, IKE_LOG_INFO, "turn", "relayed candidate %s (the relay sees us at %s), for %u s",
@@ -66,15 +69,35 @@ static void relay_event(void *user, const turn_event *ev)
 	case TURN_EV_ALLOC_FAILED:
 	case TURN_EV_LOST:
 		relay_retry_later(d, ev->reason ? ev->reason : "the TURN allocation failed");
+		d->relay.lost = true; /* relay_settle ends the tunnels through it */
 		break;
 	case TURN_EV_RELEASED:
 		break;
-	case TURN_EV_PERMISSION_OK:
 	case TURN_EV_PERMISSION_FAILED:
-	case TURN_EV_CHANNEL_BOUND:
+		mc__logc(d, IKE_LOG_WARN, "turn", "the relay refused a permission for %s: %s",
+		         mc__addr_s(&ev->peer, a, sizeof a), ev->reason ? ev->reason : "?");
+		break;
 	case TURN_EV_CHANNEL_FAILED:
+		mc__logc(d, IKE_LOG_WARN, "turn", "the relay refused a channel to %s: %s (Send indications go on)",
+		         mc__addr_s(&ev->peer, a, sizeof a), ev->reason ? ev->reason : "?");
+		break;
+	case TURN_EV_PERMISSION_OK:
+		break;
+	case TURN_EV_CHANNEL_BOUND:
+		mc__logc(d, IKE_LOG_DEBUG, "turn", "channel 0x%04x bound to %s", ev->channel,
+		         mc__addr_s(&ev->peer, a, sizeof a));
+		break;
 	case TURN_EV_DATA:
-		break; /* relayed pairs come with the connectivity checks over the relay */
+		/* No turn_client_* call may come from inside this callback, and what
+		 * the peer sent may make us answer through the relay: it is kept and
+		 * handed on once turn_client_recv has returned (mc__relay_claim). */
+		if (ev->len > sizeof d->relay.rx || d->relay.rx_pending)
+			break;
+		memcpy(d->relay.rx, ev->data, ev->len);
+		d->relay.rx_len = ev->len;
+		d->relay.rx_peer = ev->peer;
+		d->relay.rx_pending = true;
+		break;
 	}
 }
 
@@ -121,6 +144,12 @@ static void relay_start(mc_daemon *d)
 	cfg.password = d->turn.pass;
 	cfg.software = "medcli";
 	cfg.log_max = d->o->log_level;
+	/* A relay that does not answer is known within 10 s (RFC 8489's 39.5 s default
+	 * is for a stranger's server; a tunnel waits on this one): transmissions at 0,
+	 * 0.25, 0.75, 1.75, 3.75 and 7.75 s, given up 2 s after the last. */
+	cfg.rto_ms = 250;
+	cfg.max_tries = 6;
+	cfg.rm = 8;
 	rc = turn_client_new(&d->relay.c, &cfg, &cb, d, mc__now(d));
 	if (rc == IKE_OK)
 		rc = turn_client_allocate(d->relay.c, mc__now(d));
@@ -142,15 +171,172 @@ void mc__relay_credential(mc_daemon *d)
 	relay_start(d);
 }
 
+/* After a turn_client call: a tunnel through the allocation that was just lost
+ * has no path any more (outside the client's callbacks: ending it sends). */
+static void relay_settle(mc_daemon *d)
+{
+	if (!d->relay.lost)
+		return;
+	d->relay.lost = false;
+	for (size_t i = 0; i < d->nconns; i++) {
+		conn *c = &d->conns[i];
+		if (c->used && c->have_path && c->sup.st == SUP_UP && c->relayed &&
+		    ike_addr_eq(&c->path.local, &d->relay.relayed)) {
+			mc__set_error(c, "the tunnel's TURN relay is lost (%s)", d->relay.error);
+			mc__logc(d, IKE_LOG_WARN, c->alias, "%s", c->sup.why);
+			mc__conn_event(c, SUP_EV_TUNNEL_DEAD, c->sup.why);
+		}
+	}
+}
+
 bool mc__relay_claim(void *user, ikeio_udp *sock, const ike_path *path, const uint8_t *pkt, size_t len)
 {
 	mc_daemon *d = user;
 
-	(void)sock;
 	if (!d->relay.c || !ike_addr_eq(&path->remote, &d->relay.server))
 		return false;
+	d->relay.rx_pending = false;
 	(void)turn_client_recv(d->relay.c, &path->remote, pkt, len, mc__now(d));
+	if (d->relay.rx_pending && relay_allocated(d)) {
+		/* what a peer sent to our relayed address: IKE, ESP or a keepalive,
+		 * demultiplexed like a datagram to our NAT-T port */
+		ike_path rp = {*turn_client_relayed(d->relay.c), d->relay.rx_peer};
+		d->relay.rx_pending = false;
+		ikeio_udp_inject(sock, &rp, d->relay.rx, d->relay.rx_len);
+	}
+	d->relay.rx_pending = false;
+	relay_settle(d);
 	return true;
+}
+
+bool mc__relay_owns(const mc_daemon *d, const ike_addr *local)
+{
+	return relay_allocated(d) && ike_addr_eq(local, turn_client_relayed(d->relay.c));
+}
+
+/* Whether the relay can reach peer: a relay on the internet cannot reach a
+ * private network (and coturn ends the whole allocation when a send to one fails
+ * with "network unreachable"), so private peers are only for a private relay. */
+static bool relay_reaches(const mc_daemon *d, const ike_addr *peer)
+{
+	return !ikeio_addr_is_private(peer) || ikeio_addr_is_private(&d->relay.server);
+}
+
+/* Sends data to peer from our relayed address, asking for the permission first
+ * (data before the relay confirms it is dropped there; checks are retransmitted). */
+static int relay_send_to(mc_daemon *d, const ike_addr *peer, const uint8_t *pkt, size_t len)
+{
+	int rc;
+
+	if (!relay_reaches(d, peer))
+		return IKE_ERR_POLICY;
+	rc = turn_client_send(d->relay.c, peer, pkt, len, mc__now(d));
+
+	if (rc == IKE_ERR_NOT_FOUND && turn_client_permit(d->relay.c, peer, mc__now(d)) == IKE_OK)
+		rc = turn_client_send(d->relay.c, peer, pkt, len, mc__now(d));
+	return rc;
+}
+
+int mc__xmit(mc_daemon *d, const ike_path *path, mc_xmit_kind kind, const uint8_t *pkt, size_t len)
+{
+	static const uint8_t keepalive = 0xff;
+
+	if (mc__relay_owns(d, &path->local)) {
+		/* The peer's NAT-T socket (or its relay) demultiplexes what arrives. */
+		switch (kind) {
+		case MC_XMIT_IKE:
+			if (len > sizeof d->relay.tx - 4)
+				return IKE_ERR_INVAL;
+			memset(d->relay.tx, 0, 4); /* non-ESP marker */
+			memcpy(d->relay.tx + 4, pkt, len);
+			return relay_send_to(d, &path->remote, d->relay.tx, len + 4);
+		case MC_XMIT_RAW:
+			return relay_send_to(d, &path->remote, pkt, len);
+		case MC_XMIT_KEEPALIVE:
+			return relay_send_to(d, &path->remote, &keepalive, 1);
+		}
+		return IKE_ERR_INVAL;
+	}
+	switch (kind) {
+	case MC_XMIT_IKE:
+		return ikeio_udp_pair_send(&d->socks, path, pkt, len);
+	case MC_XMIT_RAW:
+		return ikeio_udp_send_raw(d->socks.natt, path, pkt, len);
+	case MC_XMIT_KEEPALIVE:
+		return ikeio_udp_send_keepalive(d->socks.natt, path);
+	}
+	return IKE_ERR_INVAL;
+}
+
+/* Our relayed candidate, when the allocation stands: the lowest priority (ICE). */
+bool mc__relay_candidate(const mc_daemon *d, hp_candidate *out)
+{
+	if (!relay_allocated(d))
+		return false;
+	memset(out, 0, sizeof *out);
+	out->type = HP_CAND_RELAYED;
+	out->priority = hp_candidate_priority(HP_CAND_RELAYED);
+	out->addr = *turn_client_relayed(d->relay.c);
+	return true;
+}
+
+/* The relay forwards only from IPs we permitted (RFC 8656 9): every address the
+ * peer sent may check us through it (a peer-reflexive port on the same IP is
+ * covered, permissions are per IP). */
+void mc__relay_permit(mc_daemon *d, const hp_candidate *remote, size_t n)
+{
+	char a[IKE_ADDR_STRLEN];
+
+	if (!relay_allocated(d))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		int rc;
+		if (remote[i].addr.family != d->relay.relayed.family || !relay_reaches(d, &remote[i].addr))
+			continue;
+		rc = turn_client_permit(d->relay.c, &remote[i].addr, mc__now(d));
+		if (rc != IKE_OK)
+			mc__logc(d, IKE_LOG_WARN, "turn", "no permission for %s on the relay: %s",
+			         mc__addr_s(&remote[i].addr, a, sizeof a), ike_strerror(rc));
+	}
+}
+
+/* The tunnel goes through our relayed address on path: a channel to the peer, so
+ * its ESP carries 4 bytes of framing instead of a Send indication's 36. */
+void mc__relay_bind(mc_daemon *d, const ike_path *path)
+{
+	uint16_t ch;
+	char a[IKE_ADDR_STRLEN];
+	int rc;
+
+	if (!mc__relay_owns(d, &path->local))
+		return;
+	rc = turn_client_bind_channel(d->relay.c, &path->remote, &ch, mc__now(d));
+	if (rc != IKE_OK)
+		mc__logc(d, IKE_LOG_WARN, "turn", "no channel to %s on the relay: %s (Send indications go on)",
+		         mc__addr_s(&path->remote, a, sizeof a), ike_strerror(rc));
+}
+
+/* A tunnel through our relayed address died: the relay may be gone. A fresh
+ * allocation tells (its failure is in status within 10 s); the next attempt
+ * offers the new relayed candidate, or none. */
+void mc__relay_suspect(mc_daemon *d, const char *why)
+{
+	if (!d->have_turn)
+		return;
+	mc__logc(d, IKE_LOG_WARN, "turn", "%s: allocating again on the relay", why);
+	d->relay.retry_ms = 0;
+	relay_start(d);
+	snprintf(d->relay.error, sizeof d->relay.error, "%s", why);
+}
+
+bool mc__path_relayed(const conn *c, const ike_path *path)
+{
+	if (mc__relay_owns(c->d, &path->local))
+		return true;
+	for (size_t i = 0; i < c->n_remote; i++)
+		if (c->remote[i].type == HP_CAND_RELAYED && ike_addr_ip_eq(&c->remote[i].addr, &path->remote))
+			return true;
+	return false;
 }
 
 /* A live client's timers; a closed one (failed, lost) waits for retry_at, which
@@ -166,6 +352,7 @@ void mc__relay_tick(mc_daemon *d, ike_ms now)
 {
 	if (relay_live(d)) {
 		(void)turn_client_tick(d->relay.c, now);
+		relay_settle(d);
 		return;
 	}
 	if (d->relay.retry_at && now >= d->relay.retry_at)

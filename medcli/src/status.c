@@ -15,10 +15,25 @@ static json_t *conn_json(mc_daemon *d, const conn *c)
 	int64_t retry = sup_retry_in(&c->sup, mc__now(d));
 	uint64_t bi = 0, bo = 0, pi = 0, po = 0;
 
-	if (c->have_path)
-		json_object_set_new(o, "path", json_string(mc__addr_s(&c->path.remote, a, sizeof a)));
-	if (c->have_path)
-		json_object_set_new(o, "path_local", json_string(mc__addr_s(&c->path.local, a, sizeof a)));
+	if (c->have_path) { /* the pair in use: direct, or through a TURN relay */
+		char l[IKE_ADDR_STRLEN], pair[2 * IKE_ADDR_STRLEN + 8];
+		snprintf(pair, sizeof pair, "%s -> %s", mc__addr_s(&c->path.local, l, sizeof l),
+		         mc__addr_s(&c->path.remote, a, sizeof a));
+		json_object_set_new(o, "path", json_string(c->relayed ? "relayed" : "direct"));
+		json_object_set_new(o, "pair", json_string(pair));
+		json_object_set_new(o, "path_local", json_string(l));
+		json_object_set_new(o, "path_remote", json_string(a));
+		json_object_set_new(o, "path_since_ms", json_integer((json_int_t)(mc__now(d) - c->path_since)));
+		if (c->rtt_ms)
+			json_object_set_new(o, "rtt_ms", json_integer((json_int_t)c->rtt_ms));
+		if (c->relayed) {
+			/* the relayed address that carries it: ours, or the peer's */
+			json_object_set_new(o, "relay", json_string(mc__relay_owns(d, &c->path.local) ? l : a));
+			if (c->direct_error[0])
+				json_object_set_new(o, "direct_error", json_string(c->direct_error));
+		}
+	}
+	json_object_set_new(o, "upgrades", json_integer((json_int_t)c->upgrades));
 #ifdef MEDCLI_HAVE_DP
 	if (c->spi_in && d->dp) {
 		dp_stats st;

@@ -80,6 +80,8 @@ typedef struct hp_pair_info {
 	uint8_t state;     /* hp_pair_state */
 	uint32_t sent;     /* requests sent on this pair, retransmissions included */
 	bool answered;     /* we answered at least one valid request from the peer on it */
+	bool relayed;      /* through a TURN relay: our RELAYED candidate, or the peer's */
+	uint32_t rtt_ms;   /* SUCCEEDED: request to response, from the last transmission */
 } hp_pair_info;
 
 /* Counters since hp_session_new. */
@@ -102,6 +104,10 @@ typedef enum hp_event_type {
 	HP_EV_PAIR_VALID,  /* a pair succeeded (informational; both roles) */
 	HP_EV_PAIR_CHOSEN, /* the outcome: run the direct IKE_SA on ev->path */
 	HP_EV_FAILED,      /* the outcome: no usable pair; see reason and pairs */
+	/* After a relayed pair was chosen (cfg.keep_checking): a direct pair succeeded in
+	 * the background checks; ev->path can carry the tunnel now (both roles report it;
+	 * the initiator moves the tunnel, the responder follows the initiator's traffic). */
+	HP_EV_DIRECT_VALID,
 } hp_event_type;
 
 typedef struct hp_event {
@@ -110,6 +116,8 @@ typedef struct hp_event {
 	uint64_t priority;  /* PAIR_VALID, PAIR_CHOSEN: the pair's priority */
 	int err;            /* FAILED: IKE_ERR_TIMEOUT (bound reached) or IKE_ERR_NOT_FOUND (all failed) */
 	const char *reason; /* FAILED: one sentence for users and logs */
+	bool relayed;       /* PAIR_VALID, PAIR_CHOSEN: the pair goes through a TURN relay */
+	uint32_t rtt_ms;    /* PAIR_VALID, PAIR_CHOSEN, DIRECT_VALID: the check's round trip */
 	const hp_pair_info *pairs; /* FAILED, PAIR_CHOSEN: every pair and its state, by priority */
 	size_t n_pairs;
 } hp_event;
@@ -138,6 +146,16 @@ typedef struct hp_config {
 	 * nominate the best succeeded one. strongSwan waits 1000 ms; our default is 25 ms.
 	 * A success on the highest-priority pair not yet failed is nominated at once. */
 	ike_ms nominate_wait_ms;
+	/* Initiator: when the best succeeded pair is relayed (a TURN relay carries it) and a
+	 * direct pair may still succeed, wait this long after the relayed success before
+	 * nominating it (ICE's relayed pairs come last, RFC 8445 5.1.2; default 300 ms:
+	 * a direct pair through cone NATs succeeds well within it). */
+	ike_ms relay_wait_ms;
+	/* Both roles: once a relayed pair was chosen, go on checking the direct pairs in the
+	 * background (each gets bg_max_retransmits, then fails until hp_session_recheck)
+	 * and report HP_EV_DIRECT_VALID when one succeeds (default false). */
+	bool keep_checking;
+	uint32_t bg_max_retransmits; /* 6: the last at +583 ms, failed at +1055 ms */
 	/* Both roles: report FAILED if no pair was chosen this long after hp_session_new
 	 * (default 8000 ms; 0 = no bound, like strongSwan, which goes silent after ~36 s). */
 	ike_ms fail_after_ms;
@@ -238,6 +256,13 @@ ike_ms hp_session_next_deadline(const hp_session *s);
  * initiator, where it does the same. Returns IKE_OK or IKE_ERR_STATE (already done). */
 IKE_MUST_CHECK int hp_session_nominated(hp_session *s, const ike_path *path, ike_ms now);
 
+/* Background checks (after a relayed pair was chosen with cfg.keep_checking): the
+ * direct pairs that failed are checked again from now (a NAT mapping, a firewall or
+ * a port mapping may have changed). Returns IKE_OK, or IKE_ERR_STATE when the
+ * session is not checking in the background. */
+IKE_MUST_CHECK int hp_session_recheck(hp_session *s, ike_ms now);
+/* True while the session checks direct pairs in the background (see keep_checking). */
+bool hp_session_background(const hp_session *s);
 /* True once PAIR_CHOSEN or FAILED was reported. */
 bool hp_session_done(const hp_session *s);
 

@@ -62,3 +62,19 @@ bool ikeio_addr_is_any(const ike_addr *a)
 			return false;
 	return true;
 }
+
+bool ikeio_addr_is_private(const ike_addr *a)
+{
+	const uint8_t *ip = a->ip;
+
+	if (a->family == IKE_AF_INET)
+		return ip[0] == 10 || ip[0] == 127 || (ip[0] == 172 && (ip[1] & 0xf0) == 16) ||
+		       (ip[0] == 192 && ip[1] == 168) || (ip[0] == 100 && (ip[1] & 0xc0) == 64) ||
+		       (ip[0] == 169 && ip[1] == 254);
+	if (a->family == IKE_AF_INET6) {
+		static const uint8_t loop[16] = {[15] = 1};
+		return (ip[0] & 0xfe) == 0xfc || (ip[0] == 0xfe && (ip[1] & 0xc0) == 0x80) ||
+		       memcmp(ip, loop, 16) == 0;
+	}
+	return false;
+}

@@ -108,14 +108,10 @@ static void read_pktinfo(struct msghdr *mh, ike_addr *local)
 }
 
 /* RFC 3948 2.2 / RFC 7296 2.23 demultiplexing of one datagram. */
-static void deliver(ikeio_udp *s, const ike_path *path, const uint8_t *p, size_t len)
+static void demux(ikeio_udp *s, const ike_path *path, const uint8_t *p, size_t len)
 {
 	static const uint8_t marker[NON_ESP_MARKER_LEN] = { 0, 0, 0, 0 };
 
-	if (s->cb.claim && s->cb.claim(s->user, s, path, p, len)) {
-		s->stats.rx_claimed++;
-		return;
-	}
 	if (!s->natt) {
 		if (len == 0) {
 			s->stats.rx_dropped++;
@@ -145,6 +141,21 @@ static void deliver(ikeio_udp *s, const ike_path *path, const uint8_t *p, size_t
 	s->stats.rx_esp++;
 	if (s->cb.on_esp)
 		s->cb.on_esp(s->user, s, path, p, len);
+}
+
+static void deliver(ikeio_udp *s, const ike_path *path, const uint8_t *p, size_t len)
+{
+	if (s->cb.claim && s->cb.claim(s->user, s, path, p, len)) {
+		s->stats.rx_claimed++;
+		return;
+	}
+	demux(s, path, p, len);
+}
+
+void ikeio_udp_inject(ikeio_udp *s, const ike_path *path, const uint8_t *pkt, size_t len)
+{
+	if (s && !s->closing)
+		demux(s, path, pkt, len);
 }
 
 static void on_readable(uv_poll_t *h, int status, int events)

@@ -15,7 +15,7 @@
 
 #define MC_DEFAULT_DIR "/var/lib/medcli"
 #define MC_TUN_DEFAULT "medcli0"
-#define MC_MAX_CAND 8 /* host + server-reflexive candidates we send */
+#define MC_MAX_CAND 8 /* host, server-reflexive and relayed candidates we send */
 
 /* Runs a subcommand (argv[1]); returns the process exit status. */
 int mc_main(int argc, char **argv);

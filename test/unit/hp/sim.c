@@ -49,6 +49,8 @@ struct sim_net {
 	sim_pkt *q;
 	size_t n_q;
 	uint64_t dropped_nat, dropped_loss;
+	uint16_t next_relay_port;
+	bool block_direct;
 };
 
 static const uint8_t test_cid[4] = {0x12, 0x34, 0x56, 0x78};
@@ -66,6 +68,7 @@ sim_net *sim_new(ike_ms latency, unsigned loss_pct, uint32_t seed)
 	n->loss_pct = loss_pct;
 	n->rng = seed ? seed : 1;
 	n->now = 1000;
+	n->next_relay_port = 49152;
 	return n;
 }
 
@@ -173,6 +176,32 @@ ike_addr sim_reflexive(sim_net *n, sim_node *node, const char *server)
 	return nat_out(&n->nats[node->nat], &node->addr, &srv);
 }
 
+ike_addr sim_relay(sim_net *n, sim_node *node, const char *ip)
+{
+	cr_assert(eq(int, ike_addr_parse(&node->relayed, ip, n->next_relay_port++), IKE_OK));
+	return node->relayed;
+}
+
+hp_candidate sim_relayed(const sim_node *node)
+{
+	return (hp_candidate){.type = HP_CAND_RELAYED,
+	                      .priority = hp_candidate_priority(HP_CAND_RELAYED),
+	                      .addr = node->relayed};
+}
+
+void sim_block_direct(sim_net *n, bool block)
+{
+	n->block_direct = block;
+}
+
+static bool is_nat_pub(const sim_net *n, const ike_addr *a)
+{
+	for (int i = 0; i < n->n_nats; i++)
+		if (ike_addr_ip_eq(&n->nats[i].pub, a))
+			return true;
+	return false;
+}
+
 hp_candidate sim_host(const sim_node *node)
 {
 	return (hp_candidate){
@@ -198,7 +227,10 @@ static void enqueue(sim_node *d, const ike_path *path, const uint8_t *pkt, size_
 	sim_net *n = d->net;
 	sim_pkt *p;
 
-	cr_assert(ike_addr_eq(&path->local, &d->addr), "%s sends from an address it does not have", d->name);
+	bool via_relay = d->relayed.family && ike_addr_eq(&path->local, &d->relayed);
+
+	cr_assert(via_relay || ike_addr_eq(&path->local, &d->addr), "%s sends from an address it does not have",
+	          d->name);
 	/* The stand-in IKE_SA_INIT is not lost: real IKE retransmits it on its own. */
 	if (!nominate && lose(n)) {
 		n->dropped_loss++;
@@ -208,7 +240,9 @@ static void enqueue(sim_node *d, const ike_path *path, const uint8_t *pkt, size_
 	p = &n->q[n->n_q++];
 	p->at = n->now + n->latency;
 	p->src = d->addr;
-	if (d->nat != SIM_NO_NAT) {
+	if (via_relay) { /* through the client's TURN allocation: it leaves from the relay */
+		p->src = d->relayed;
+	} else if (d->nat != SIM_NO_NAT) {
 		bool lan = false;
 		for (int i = 0; i < n->n_nodes; i++)
 			lan = lan ||
@@ -217,7 +251,7 @@ static void enqueue(sim_node *d, const ike_path *path, const uint8_t *pkt, size_
 			p->src = nat_out(&n->nats[d->nat], &d->addr, &path->remote);
 	}
 	p->dst = path->remote;
-	p->from_nat = d->nat;
+	p->from_nat = via_relay ? SIM_NO_NAT : d->nat;
 	p->nominate = nominate;
 	cr_assert(le(sz, len, sizeof p->data));
 	memcpy(p->data, pkt, len);
@@ -247,9 +281,18 @@ static void cb_event(void *user, const hp_event *ev)
 		if (d->n_valid++ == 0)
 			d->t_first_valid = d->net->now;
 		break;
+	case HP_EV_DIRECT_VALID:
+		cr_assert(d->chosen && d->chosen_relayed, "%s: DIRECT_VALID without a relayed choice", d->name);
+		cr_assert(not(ev->relayed));
+		if (d->n_direct_valid++ == 0) {
+			d->direct_path = ev->path;
+			d->t_direct = d->net->now;
+		}
+		break;
 	case HP_EV_PAIR_CHOSEN:
 		cr_assert(not(d->chosen || d->failed));
 		d->chosen = true;
+		d->chosen_relayed = ev->relayed;
 		d->chosen_path = ev->path;
 		d->t_done = d->net->now;
 		/* The initiator starts its direct IKE_SA on the pair: a stand-in datagram. */
@@ -301,6 +344,27 @@ static void deliver(sim_net *n, const sim_pkt *p)
 	bool translated = false;
 	sim_node *d = NULL;
 
+	if (n->block_direct && is_nat_pub(n, &p->src) && is_nat_pub(n, &p->dst)) {
+		n->dropped_nat++;
+		return;
+	}
+	for (int i = 0; i < n->n_nodes && !d; i++)
+		if (n->nodes[i].relayed.family && ike_addr_eq(&n->nodes[i].relayed, &p->dst))
+			d = &n->nodes[i];
+	if (d) { /* the relay hands it to its client, from where it came */
+		ike_path rp = {d->relayed, p->src};
+		if (!d->s)
+			return;
+		if (p->nominate) {
+			d->nominations_received++;
+			if (!hp_session_done(d->s))
+				cr_assert(eq(int, hp_session_nominated(d->s, &rp, n->now), IKE_OK));
+			return;
+		}
+		cr_assert(eq(int, hp_session_recv(d->s, &rp, p->data, p->len, n->now), IKE_OK),
+		          "%s dropped a relayed check", d->name);
+		return;
+	}
 	for (int i = 0; i < n->n_nats; i++) {
 		if (ike_addr_ip_eq(&n->nats[i].pub, &p->dst)) {
 			if (!nat_in(&n->nats[i], &p->src, &p->dst, &dst)) {
@@ -346,7 +410,8 @@ void sim_run(sim_net *n, ike_ms until)
 				continue;
 			if (hp_session_next_deadline(n->nodes[i].s) < t)
 				t = hp_session_next_deadline(n->nodes[i].s);
-			all_done = all_done && hp_session_done(n->nodes[i].s);
+			all_done = all_done && hp_session_done(n->nodes[i].s) &&
+			           hp_session_next_deadline(n->nodes[i].s) == IKE_NEVER;
 		}
 		if (all_done && n->n_q == 0)
 			return;

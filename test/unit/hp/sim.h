@@ -43,6 +43,13 @@ typedef struct sim_node {
 	sim_send sends[SIM_MAX_SENDS];
 	size_t n_sends;
 	unsigned nominations_received;
+	/* background checks after a relayed choice */
+	unsigned n_direct_valid;
+	ike_path direct_path;
+	ike_ms t_direct;
+	bool chosen_relayed;
+	/* its relayed address on the simulated TURN relay (family 0 = none) */
+	ike_addr relayed;
 } sim_node;
 
 /* Creates an empty network with a one-way latency in ms and a loss percentage. */
@@ -55,6 +62,13 @@ int sim_nat_add(sim_net *n, const char *ip, int type);
 sim_node *sim_node_add(sim_net *n, const char *name, const char *ip, uint16_t port, int nat);
 /* What the mediation server at server:4500 sees the node as (creates the NAT mapping). */
 ike_addr sim_reflexive(sim_net *n, sim_node *node, const char *server);
+/* A relayed address for node on a TURN relay at ip (port 49152 + k): what is sent
+ * from it leaves the relay from that address, what is sent to it reaches node (every
+ * peer IP permitted, the client's own path to the relay never filtered). */
+ike_addr sim_relay(sim_net *n, sim_node *node, const char *ip);
+hp_candidate sim_relayed(const sim_node *node);
+/* Drops (or passes again) every packet between the two NAT routers' public addresses. */
+void sim_block_direct(sim_net *n, bool block);
 /* Candidate helpers. */
 hp_candidate sim_host(const sim_node *node);
 hp_candidate sim_srflx(const ike_addr *mapped, const sim_node *node);

@@ -22,4 +22,9 @@ IKE_MUST_CHECK int ikeio_addr_from_sockaddr(ike_addr *a, const struct sockaddr *
 /* True when a's IP is the unspecified address (0.0.0.0 or ::), or family unset. */
 bool ikeio_addr_is_any(const ike_addr *a);
 
+/* True when a's IP is not reachable across the internet: private (10/8, 172.16/12,
+ * 192.168/16), shared (100.64/10), loopback, link-local, IPv6 unique-local
+ * (fc00::/7), link-local (fe80::/10) or loopback. */
+bool ikeio_addr_is_private(const ike_addr *a);
+
 #endif /* IKEIO_ADDR_H */

@@ -98,6 +98,12 @@ IKE_MUST_CHECK int ikeio_udp_send_raw(ikeio_udp *s, const ike_path *path, const 
 /* Sends a NAT keepalive (one 0xFF byte, RFC 3948 2.3) on path. */
 IKE_MUST_CHECK int ikeio_udp_send_keepalive(ikeio_udp *s, const ike_path *path);
 
+/* Hands one datagram that arrived by another way (e.g. TURN: the payload of a Data
+ * indication or ChannelData) to the socket's demultiplexing and callbacks, as if the
+ * socket had received it on path; the claim callback is not asked. Ignored on a
+ * closing socket. */
+void ikeio_udp_inject(ikeio_udp *s, const ike_path *path, const uint8_t *pkt, size_t len);
+
 /* Copies the counters. */
 void ikeio_udp_get_stats(const ikeio_udp *s, ikeio_udp_stats *out);
 
