@@ -150,6 +150,9 @@ static void relay_start(mc_daemon *d)
 	cfg.rto_ms = 250;
 	cfg.max_tries = 6;
 	cfg.rm = 8;
+	/* A Refresh every 25 s keeps our NAT's mapping to the relay, and a dead
+	 * relay shows in status within 35 s even with no tunnel on it. */
+	cfg.keepalive_ms = 25000;
 	rc = turn_client_new(&d->relay.c, &cfg, &cb, d, mc__now(d));
 	if (rc == IKE_OK)
 		rc = turn_client_allocate(d->relay.c, mc__now(d));

@@ -439,6 +439,9 @@ static void schedule_refresh(turn_client *c, uint32_t lifetime_s, ike_ms now)
 	uint32_t m = c->cfg.refresh_margin_s;
 	ike_ms in = lifetime_s >= 2 * m ? (ike_ms)(lifetime_s - m) * 1000 : (ike_ms)lifetime_s * 500;
 
+	if (c->cfg.keepalive_ms && c->cfg.keepalive_ms < in)
+		in = c->cfg.keepalive_ms;
+
 	c->lifetime_s = lifetime_s;
 	c->refresh_at = now + in;
 	c->expires_at = now + (ike_ms)lifetime_s * 1000;

@@ -330,6 +330,33 @@ Test(turn_client, reports_lost_when_the_server_stops_answering)
 	srv_free(s);
 }
 
+/* keepalive_ms: a Refresh at least that often keeps the NAT mapping to the server, and a
+ * server that stops answering is reported within keepalive_ms and one give-up time. */
+Test(turn_client, keepalive_refreshes_often_and_notices_a_dead_server)
+{
+	fake_srv *s = srv_new();
+	turn_config cfg;
+	int i;
+
+	fs_client_config(s, &cfg);
+	cfg.keepalive_ms = 25 * S;
+	fs_client_new(s, &cfg);
+	cr_assert(eq(int, turn_client_allocate(s->c, 0), IKE_OK));
+	fs_pump(s);
+	cr_assert(eq(int, turn_client_state(s->c), TURN_ST_ALLOCATED));
+	cr_assert(eq(u64, turn_client_next_deadline(s->c), 25 * S));
+	fs_run_until(s, 50 * S);
+	cr_assert(eq(u32, s->n_req[STUN_REFRESH], 2), "refreshed at 25 s and 50 s");
+	cr_assert(eq(u32, s->last_lifetime_req, 600), "the lifetime asked is unchanged");
+	s->offline = true;
+	fs_run_until(s, 200 * S);
+	i = fs_find_event(s, TURN_EV_LOST, 0);
+	cr_assert(ge(int, i, 0));
+	cr_assert(eq(int, s->ev[i].err, IKE_ERR_TIMEOUT));
+	cr_assert(eq(u64, s->ev[i].at, 75 * S + 39500), "the refresh at 75 s gave up after 39.5 s");
+	srv_free(s);
+}
+
 Test(turn_client, permission_is_refreshed_while_used_and_lapses_when_not)
 {
 	fake_srv *s = allocated();

@@ -102,6 +102,10 @@ typedef struct turn_config {
 	/* Refresh the allocation refresh_margin_s before it expires (60), or at half its
 	 * lifetime when that is shorter than 2 * refresh_margin_s. */
 	uint32_t refresh_margin_s;
+	/* And at least every keepalive_ms (0 = off): a NAT between us and the server
+	 * forgets an idle mapping within minutes, and a server that died is noticed
+	 * within keepalive_ms and one transaction's give-up time (TURN_EV_LOST). */
+	ike_ms keepalive_ms;
 	/* Permissions last 300 s and channels 600 s on the server (RFC 8656 9, 12);
 	 * the client refreshes them after these intervals. */
 	ike_ms permission_refresh_ms; /* 240000: every 4 minutes while used */
