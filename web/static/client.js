@@ -63,14 +63,20 @@ async function showPeers() {
 	$('#peers-empty').hidden = peers.length > 0;
 	for (const p of peers) {
 		const c = connState(p.alias);
-		const stateText = c ? [c.state, c.path || c.remote, c.bytes_in !== undefined
+		// the path in use: direct, or through the TURN relay (and why not direct)
+		const pathText = c && c.path ? (c.path === 'relayed'
+			? `relayed via ${c.relay}` : `direct ${c.path_remote}`) : (c ? c.remote : null);
+		const stateText = c ? [c.state, pathText, c.bytes_in !== undefined
 			? `${c.bytes_in} B in / ${c.bytes_out} B out` : null].filter(Boolean).join(' · ') : 'down';
+		const pathTitle = c && c.path ? [`pair ${c.pair}`, c.rtt_ms ? `rtt ${c.rtt_ms} ms` : null,
+			c.direct_error ? `direct path: ${c.direct_error}` : null,
+			c.upgrades ? `moved off the relay ${c.upgrades}×` : null].filter(Boolean).join('\n') : '';
 		body.append(el('tr', { 'data-alias': p.alias, 'data-keyid': p.keyid },
 			el('td', { class: 'alias' }, p.alias),
 			el('td', {}, el('code', { class: 'keyid' }, p.keyid_pretty)),
 			el('td', { class: 'mono' }, `${p.local_ts} ⇄ ${p.remote_ts}`,
 				p.start && p.start !== 'manual' ? el('span', { class: 'badge', title: 'start action' }, p.start) : ''),
-			el('td', {}, el('span', { class: `badge ${c && c.state === 'up' ? 'on' : 'off'}` }, stateText)),
+			el('td', {}, el('span', { class: `badge ${c && c.state === 'up' ? 'on' : 'off'}`, 'data-path': c && c.path ? c.path : '', title: pathTitle }, stateText)),
 			el('td', { class: 'actions' },
 				el('button', { type: 'button', class: 'small', onclick: () => peerCmd(p, 'up') }, 'Start'),
 				el('button', { type: 'button', class: 'secondary small', onclick: () => peerCmd(p, 'down') }, 'Stop'),
