@@ -124,9 +124,9 @@ if stage lab; then
 	done
 fi
 
-# The self-healing tests again with the ASan + UBSan daemons (issue 9): a
-# sanitizer report in a daemon's log fails them.
-ASAN_LAB=${ASAN_LAB:-test_medcli_pair test_medcli_heal test_medcli_start test_medcli_peer_away test_medcli_chaos test_medsrv_flood test_medsrv_turn_creds}
+# The self-healing tests (issue 9) and the relayed tunnel (issue 10) again with
+# the ASan + UBSan daemons: a sanitizer report in a daemon's log fails them.
+ASAN_LAB=${ASAN_LAB:-test_medcli_pair test_medcli_heal test_medcli_start test_medcli_peer_away test_medcli_chaos test_medsrv_flood test_medsrv_turn_creds test_medcli_relay_symmetric}
 if stage asanlab; then
 	echo "== network-namespace tests, ASan + UBSan build"
 	if [ -x "$ROOT/build-asan/bin/medcli" ] || build "$ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON; then

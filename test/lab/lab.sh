@@ -10,6 +10,7 @@
 #   lab_wait SECONDS CMD...                       # poll CMD every 0.1 s until it succeeds
 #   lab_keygen NAME                               # RSA key pair in $LAB_DIR/keys, prints KEY_ID
 #   lab_charon_start HOST ROLE; lab_swanctl HOST --command [options]
+#   lab_turn_start; lab_turn_stop                 # coturn on "relay" 198.51.100.40:3478
 #
 # Topology (see docs/lab.md and ../shared/lab/README.md):
 #   alice 10.1.0.10 -- 10.1.0.1 [NAT A] 198.51.100.21 --+
@@ -17,6 +18,7 @@
 #   bob   10.2.0.10 -- 10.2.0.1 [NAT B] 198.51.100.22 --+
 #                                                       |
 #                                mediation server 198.51.100.10 (ns "srv")
+#                                [TURN relay 198.51.100.40 (ns "relay"), after lab_turn_start]
 #
 # Every namespace is named "$LAB_PREFIX-<host>" (prefix = lab<PID>), so runs never
 # collide; nothing is created in the host's own namespace (veth pairs are made
@@ -31,6 +33,8 @@ LAB_NATA_IP=198.51.100.21
 LAB_NATB_IP=198.51.100.22
 LAB_ALICE_IP=10.1.0.10
 LAB_BOB_IP=10.2.0.10
+LAB_TURN_IP=198.51.100.40
+LAB_TURN_PORT=3478
 LAB_ALICE_TUN=10.91.0.1
 LAB_BOB_TUN=10.92.0.1
 LAB_IKE_PROPOSAL=aes128gcm16-prfsha256-x25519
@@ -627,12 +631,14 @@ lab_med_has_endpoint() {
 # lab_med_setup: keys (medcli keygen), medsrv peers, medcli server and peers
 # (alice <-> bob with the tunnel addresses), daemons started, both registered.
 # Sets SRV_ID ALICE_ID BOB_ID LAB_MEDSRV_PID LAB_MEDCLI_PID_alice LAB_MEDCLI_PID_bob.
-# LAB_MEDCLI_ARGS: extra options for both `medcli run` (e.g. "--dpd 1");
+# LAB_MEDSRV_ARGS: extra options for `medsrv run` (e.g. the TURN relay:
+# "--turn turn:$LAB_TURN_IP:$LAB_TURN_PORT --turn-secret-file $LAB_TURN_SECRET_FILE"
+# after lab_turn_start); LAB_MEDCLI_ARGS: extra options for both `medcli run` (e.g. "--dpd 1");
 # LAB_PEER_ARGS_alice / LAB_PEER_ARGS_bob: extra options for that side's
 # `medcli peer add` (e.g. "--start on-demand").
 lab_med_setup() {
 	lab_med_config
-	lab_bg srv medsrv "$MEDSRV" run --dir "$SRV" --listen "$LAB_SRV_IP" --log-level debug
+	lab_bg srv medsrv "$MEDSRV" run --dir "$SRV" --listen "$LAB_SRV_IP" --log-level debug ${LAB_MEDSRV_ARGS:-}
 	LAB_MEDSRV_PID=$LAB_LAST_PID
 	lab_med_start_clients
 }
@@ -693,18 +699,24 @@ lab_nat_renumber() {
 	lab_in "$1" conntrack -F >/dev/null 2>&1 || lab_fail "cannot flush $1's conntrack table"
 }
 
-# lab_block_direct / lab_unblock_direct: NAT A drops (or passes again) everything
-# between the two NAT routers' public addresses: the direct path dies, the server stays.
+# lab_block_direct [nata|natb] / lab_unblock_direct [nata|natb]: that NAT router
+# (default NAT A) drops (or passes again) everything between the two NAT routers'
+# public addresses: the direct path dies, the server (and a relay) stay.
 lab_block_direct() {
-	lab_in nata nft add table ip labblock
-	lab_in nata nft "add chain ip labblock out { type filter hook postrouting priority 200; policy accept; }"
-	lab_in nata nft "add chain ip labblock in { type filter hook prerouting priority -200; policy accept; }"
-	lab_in nata nft add rule ip labblock out ip daddr "$LAB_NATB_IP" drop
-	lab_in nata nft add rule ip labblock in ip saddr "$LAB_NATB_IP" drop
+	local h=${1:-nata} other=$LAB_NATB_IP
+	[ "$h" = natb ] && other=$LAB_NATA_IP
+	lab_in "$h" nft add table ip labblock
+	lab_in "$h" nft "add chain ip labblock out { type filter hook postrouting priority 200; policy accept; }"
+	lab_in "$h" nft "add chain ip labblock in { type filter hook prerouting priority -200; policy accept; }"
+	lab_in "$h" nft add rule ip labblock out ip daddr "$other" drop
+	lab_in "$h" nft add rule ip labblock in ip saddr "$other" drop
 }
 lab_unblock_direct() {
-	lab_in nata nft delete table ip labblock
+	lab_in "${1:-nata}" nft delete table ip labblock
 }
+# The firewall rule on NAT B that blocks the direct path (issue 10).
+lab_block_direct_b() { lab_block_direct natb; }
+lab_unblock_direct_b() { lab_unblock_direct natb; }
 
 # lab_ping_start HOST: pings the peer's tunnel address every 0.1 s in the
 # background (timestamped replies in $LAB_DIR/ping-HOST.log); lab_ping_stop HOST;
@@ -834,4 +846,200 @@ for p in st["peers"]:
 # online KEYID: medsrv shows that peer online
 online() {
 	[ "$(peer_field "$1" online)" = true ]
+}
+
+# ---------------------------------------------------------------------------
+# TURN relay (issue 10): coturn on one more "internet" host, and what a capture
+# says about the path the ESP took.
+
+# lab_turn_start: coturn (turnserver) on host "relay" ($LAB_TURN_IP, added with
+# lab_internet_host on the first call), UDP port $LAB_TURN_PORT, TURN REST API
+# credentials (use-auth-secret) with the secret in $LAB_TURN_SECRET_FILE (mode
+# 0600, made on the first call, kept across a stop and start), relayed addresses
+# on the same IP, ports 49152-49300. No peer address is denied (coturn denies none
+# unless told; loopback peers stay refused), so an allocation may send to the lab's
+# 198.51.100.x hosts and to another allocation on the same relay. The secret is in
+# a config file (0600), not on the command line. Log: $LAB_DIR/coturn.log.
+# Sets LAB_TURN_PID LAB_TURN_SECRET_FILE. LAB_TURN_ARGS: more turnserver options.
+lab_turn_start() {
+	local conf=$LAB_DIR/turnserver.conf
+	command -v turnserver >/dev/null 2>&1 || lab_skip "missing tool: turnserver (apt-get install coturn)"
+	if ! lab_in relay ip -4 addr show dev eth0 2>/dev/null | grep -q "inet $LAB_TURN_IP/"; then
+		lab_internet_host relay "$LAB_TURN_IP"
+	fi
+	LAB_TURN_SECRET_FILE=$LAB_DIR/turn.secret
+	if [ ! -s "$LAB_TURN_SECRET_FILE" ]; then
+		(umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$LAB_TURN_SECRET_FILE" &&
+			echo >>"$LAB_TURN_SECRET_FILE") || lab_fail "cannot write $LAB_TURN_SECRET_FILE"
+	fi
+	(umask 077 && cat >"$conf" <<CONF
+listening-ip=$LAB_TURN_IP
+relay-ip=$LAB_TURN_IP
+listening-port=$LAB_TURN_PORT
+use-auth-secret
+static-auth-secret=$(head -1 "$LAB_TURN_SECRET_FILE")
+realm=lab.example
+no-tls
+no-dtls
+no-tcp
+no-tcp-relay
+no-cli
+log-file=stdout
+simple-log
+min-port=49152
+max-port=49300
+pidfile=$LAB_DIR/turnserver.pid
+CONF
+	) || lab_fail "cannot write $conf"
+	lab_bg relay coturn turnserver -c "$conf" ${LAB_TURN_ARGS:-}
+	LAB_TURN_PID=$LAB_LAST_PID
+	lab_wait 10 lab_turn_listening || lab_fail "coturn does not listen on $LAB_TURN_IP:$LAB_TURN_PORT: $(tail -5 "$LAB_DIR/coturn.log")"
+	lab_log "coturn on $LAB_TURN_IP:$LAB_TURN_PORT (pid $LAB_TURN_PID)"
+}
+lab_turn_listening() {
+	kill -0 "$LAB_TURN_PID" 2>/dev/null &&
+		[ -n "$(lab_in relay ss -Hlun "sport = :$LAB_TURN_PORT" 2>/dev/null)" ]
+}
+# lab_turn_stop: coturn stops (every allocation on it is gone with it).
+lab_turn_stop() {
+	[ -n "${LAB_TURN_PID:-}" ] && lab_stop_pid "$LAB_TURN_PID"
+	LAB_TURN_PID=
+	lab_log "coturn stopped"
+}
+
+# lab_esp_counts CAPTURE: ESP packets in the capture, by path. A datagram is ESP
+# when, with any TURN framing taken off, it is longer than a keepalive and starts
+# with a non-zero SPI (lab_assert_direct_esp's filter: udp[4:2] > 9 and
+# udp[8:4] != 0). Framing: to or from the relay's port $LAB_TURN_PORT the payload
+# is ChannelData or a Send/Data indication (the DATA attribute is the datagram);
+# to or from the relay's other ports (the relayed addresses) it is the datagram.
+# Prints one line: a>r r>a b>r r>b a>b b>a srv (a, b: NAT A's and NAT B's public
+# addresses, r: the relay, srv: to or from the mediation server), then the
+# relayed ones by kind: channel indication raw.
+lab_esp_counts() {
+	python3 - "$LAB_DIR/cap/$1.pcap" "$LAB_NATA_IP" "$LAB_NATB_IP" "$LAB_TURN_IP" "$LAB_SRV_IP" "$LAB_TURN_PORT" <<'PY'
+import socket, struct, sys
+path, nata, natb, relay, srv, tport = sys.argv[1:7]
+tport = int(tport)
+name = {nata: "a", natb: "b", relay: "r", srv: "s"}
+keys = ["a>r", "r>a", "b>r", "r>b", "a>b", "b>a"]
+n = dict.fromkeys(keys, 0)
+n_srv = 0
+kind = {"channel": 0, "indication": 0, "raw": 0}
+
+def stun_data(p):
+    # DATA (0x0013) of a Send (0x0016) or Data (0x0017) indication, else None
+    if len(p) < 20 or p[0] & 0xC0 or p[4:8] != b"\x21\x12\xa4\x42":
+        return None
+    mtype, mlen = struct.unpack(">HH", p[:4])
+    if mtype not in (0x0016, 0x0017):
+        return None
+    i, end = 20, min(len(p), 20 + mlen)
+    while i + 4 <= end:
+        at, al = struct.unpack(">HH", p[i:i + 4])
+        if at == 0x0013:
+            return p[i + 4:i + 4 + al]
+        i += 4 + ((al + 3) & ~3)
+    return None
+
+def is_esp(q):
+    return q is not None and len(q) >= 4 and q[:4] != b"\0\0\0\0"
+
+with open(path, "rb") as f:
+    gh = f.read(24)
+    if len(gh) < 24:
+        print(" ".join(["0"] * 7), 0, 0, 0)
+        sys.exit(0)
+    e = "<" if struct.unpack("<I", gh[:4])[0] in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    link = struct.unpack(e + "I", gh[20:24])[0]
+    while True:
+        rh = f.read(16)
+        if len(rh) < 16:
+            break
+        incl = struct.unpack(e + "IIII", rh)[2]
+        d = f.read(incl)
+        if link == 1:
+            off, et = 14, d[12:14]
+            while et == b"\x81\x00":
+                et, off = d[off + 2:off + 4], off + 4
+            if et != b"\x08\x00":
+                continue
+        elif link == 113:
+            off = 16
+        else:
+            continue
+        ip = d[off:]
+        if len(ip) < 28 or ip[0] >> 4 != 4 or ip[9] != 17:
+            continue
+        if struct.unpack(">H", ip[6:8])[0] & 0x1FFF:
+            continue  # not the first fragment
+        ihl = (ip[0] & 15) * 4
+        src, dst = socket.inet_ntoa(ip[12:16]), socket.inet_ntoa(ip[16:20])
+        sport, dport, ulen = struct.unpack(">HHH", ip[ihl:ihl + 6])
+        p = ip[ihl + 8:ihl + ulen]
+        s, t = name.get(src, "o"), name.get(dst, "o")
+        k = None
+        if (src == relay and sport == tport) or (dst == relay and dport == tport):
+            if len(p) >= 4 and 0x40 <= p[0] <= 0x4F:
+                q, k = p[4:4 + struct.unpack(">H", p[2:4])[0]], "channel"
+            else:
+                q, k = stun_data(p), "indication"
+        else:
+            q = p
+            if relay in (src, dst):
+                k = "raw"
+        if not is_esp(q):
+            continue
+        if "s" in (s, t):
+            n_srv += 1
+        key = s + ">" + t
+        if key in n:
+            n[key] += 1
+            if k:
+                kind[k] += 1
+print(" ".join(str(n[x]) for x in keys), n_srv, kind["channel"], kind["indication"], kind["raw"])
+PY
+}
+
+# lab_assert_relayed_esp CAPTURE [LABEL]: the capture holds ESP (lab_esp_counts)
+# between each NAT router and the relay in both directions, none directly between
+# the two NAT routers and none to or from the server; logs the counts.
+lab_assert_relayed_esp() {
+	local cap=$1 label=${2:-$1} a2r r2a b2r r2b a2b b2a srv ch ind raw
+	read -r a2r r2a b2r r2b a2b b2a srv ch ind raw < <(lab_esp_counts "$cap")
+	lab_log "$label: ESP A->relay $a2r, relay->A $r2a, B->relay $b2r, relay->B $r2b (as ChannelData $ch, in indications $ind, plain to/from relayed ports $raw); A->B $a2b, B->A $b2a; via the server $srv"
+	[ "$a2r" -gt 0 ] && [ "$r2a" -gt 0 ] && [ "$b2r" -gt 0 ] && [ "$r2b" -gt 0 ] ||
+		lab_fail "$label: no ESP between both NAT routers and the relay in both directions"
+	[ "$a2b" -eq 0 ] && [ "$b2a" -eq 0 ] || lab_fail "$label: ESP went directly between the NAT routers"
+	[ "$srv" -eq 0 ] || lab_fail "$label: ESP went through the mediation server"
+}
+
+# lab_assert_no_relay_esp CAPTURE [LABEL]: no ESP to or from the relay in the
+# capture (its STUN/TURN control traffic on $LAB_TURN_PORT is fine).
+lab_assert_no_relay_esp() {
+	local cap=$1 label=${2:-$1} a2r r2a b2r r2b a2b b2a srv ch ind raw
+	read -r a2r r2a b2r r2b a2b b2a srv ch ind raw < <(lab_esp_counts "$cap")
+	lab_log "$label: ESP via the relay: A->relay $a2r, relay->A $r2a, B->relay $b2r, relay->B $r2b; direct A->B $a2b, B->A $b2a"
+	[ $((a2r + r2a + b2r + r2b)) -eq 0 ] || lab_fail "$label: ESP went through the relay"
+}
+
+# lab_med_path_is HOST direct|relayed: HOST's first connection is up on that path
+lab_med_path_is() {
+	lab_med_state_is "$1" up && [ "$(lab_med_field "$1" connections.0.path)" = "$2" ]
+}
+
+# lab_med_turn_allocated HOST: HOST holds a relayed candidate on the relay
+lab_med_turn_allocated() {
+	[ "$(lab_med_field "$1" turn.state)" = allocated ]
+}
+
+# lab_med_conn_field HOST ALIAS FIELD: a field of HOST's connection to ALIAS
+# (for a client with more than one connection)
+lab_med_conn_field() {
+	lab_in "$1" "$MEDCLI" status --dir "$LAB_DIR/$1" --json 2>/dev/null | python3 -c '
+import json, sys
+for c in json.load(sys.stdin).get("connections", []):
+    if c.get("alias") == sys.argv[1]:
+        v = c.get(sys.argv[2])
+        print("true" if v is True else "false" if v is False else ("" if v is None else v))' "$2" "$3"
 }

@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# test/integration/test_medcli_relay_symmetric.sh
+#
+# The TURN relay of last resort (issue 10): our alice and bob behind two
+# symmetric NAT routers (masquerade random-fully), where no direct pair can work
+# (test_medcli_symmetric.sh), mediated by our medsrv run with --turn; coturn on
+# the "internet" (198.51.100.40:3478, lab_turn_start).
+#   1. both register and allocate their relayed candidate on coturn;
+#   2. `medcli up bob` on alice succeeds; pings pass alice -> bob and bob -> alice
+#      through the tunnel; the time from `up` to the first ping reply is printed;
+#   3. a capture on the "internet" shows ESP only between the NAT routers and the
+#      relay, in both directions for each router, none directly between the two
+#      NAT routers and none via the mediation server;
+#   4. `medcli status --json` says path "relayed" on both sides, with the relayed
+#      address that carries it (on the relay) and why there is no direct path;
+#      the text status shows "path relayed via ..." and "direct path: ...".
+# Needs root, coturn and $BUILD_DIR/bin/{medsrv,medcli}. Exit 0 pass, 77 skip,
+# else fail. About 20 s.
+set -u
+. "$(dirname "$0")/../lab/lab.sh"
+lab_need_bins medsrv medcli
+lab_require_root_and_tools python3 turnserver
+lab_init
+lab_topology symmetric
+lab_turn_start
+LAB_MEDSRV_ARGS="--turn turn:$LAB_TURN_IP:$LAB_TURN_PORT --turn-secret-file $LAB_TURN_SECRET_FILE" lab_med_setup
+
+# 1. relayed candidates
+lab_wait 10 lab_med_turn_allocated alice || lab_fail "alice has no allocation: $(lab_med_field alice turn.state) $(lab_med_field alice turn.error)"
+lab_wait 10 lab_med_turn_allocated bob || lab_fail "bob has no allocation: $(lab_med_field bob turn.state) $(lab_med_field bob turn.error)"
+lab_log "relayed candidates: alice $(lab_med_field alice turn.relayed), bob $(lab_med_field bob turn.relayed)"
+
+# 2. up, pings both ways
+lab_capture_start main udp
+t0=$(lab_now_ms)
+lab_in alice "$MEDCLI" up --dir "$A" --timeout 30 bob >"$LAB_DIR/up.log" 2>&1 ||
+	lab_fail "medcli up bob failed through two symmetric NATs with a relay: $(cat "$LAB_DIR/up.log")"
+t1=$(lab_now_ms)
+lab_in alice ping -n -I "$LAB_ALICE_TUN" -i 0.01 -c 1 -w 10 "$LAB_BOB_TUN" >"$LAB_DIR/ping.log" 2>&1 ||
+	lab_fail "no ping reply through the relayed tunnel: $(cat "$LAB_DIR/ping.log")"
+t2=$(lab_now_ms)
+lab_log "up returned after $((t1 - t0)) ms ($(cat "$LAB_DIR/up.log")); first ping reply $((t2 - t0)) ms after up"
+lab_in alice ping -n -q -I "$LAB_ALICE_TUN" -i 0.05 -c 10 -w 5 "$LAB_BOB_TUN" >>"$LAB_DIR/ping.log" 2>&1 ||
+	lab_fail "alice -> bob: the relayed tunnel stopped carrying pings"
+lab_in bob ping -n -q -I "$LAB_BOB_TUN" -i 0.05 -c 10 -w 5 "$LAB_ALICE_TUN" >>"$LAB_DIR/ping.log" 2>&1 ||
+	lab_fail "bob -> alice: no ping through the relayed tunnel"
+lab_capture_stop main
+
+# 3. the capture: via the relay only
+lab_assert_relayed_esp main
+
+# 4. status on both sides
+for h in alice bob; do
+	lab_med_path_is "$h" relayed || lab_fail "$h: state $(lab_med_field "$h" connections.0.state), path '$(lab_med_field "$h" connections.0.path)'"
+	relay=$(lab_med_field "$h" connections.0.relay)
+	case "$relay" in "$LAB_TURN_IP":*) ;; *) lab_fail "$h: the relayed path's relay is '$relay', not an address on $LAB_TURN_IP" ;; esac
+	derr=$(lab_med_field "$h" connections.0.direct_error)
+	[ -n "$derr" ] || lab_fail "$h: a relayed path without direct_error"
+	lab_log "$h: path relayed via $relay, pair $(lab_med_field "$h" connections.0.pair); direct_error: $derr"
+done
+lab_in alice "$MEDCLI" status --dir "$A" >"$LAB_DIR/status-alice.txt"
+grep -q "path relayed via $LAB_TURN_IP:" "$LAB_DIR/status-alice.txt" || lab_fail "text status: $(cat "$LAB_DIR/status-alice.txt")"
+grep -q "direct path: " "$LAB_DIR/status-alice.txt" || lab_fail "text status has no 'direct path:' line: $(cat "$LAB_DIR/status-alice.txt")"
+lab_log "alice's status:"
+sed 's/^/    /' "$LAB_DIR/status-alice.txt" >&2
+
+echo "medcli relay (two symmetric NATs): up returned after $((t1 - t0)) ms, first ping reply $((t2 - t0)) ms after up"
+echo "PASS: two symmetric NATs: the tunnel comes up through the TURN relay, ESP only via the relay"
+exit 0
