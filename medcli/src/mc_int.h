@@ -63,6 +63,7 @@
 #define REG_BACKOFF_MAX_S 30          /* the server refused us: retry at most this far apart */
 #define REG_RETRY_UNREACHABLE_MS 1000 /* the server did not answer: try again soon */
 #define ME_RETRY_MS 20                /* ME_CONNECT blocked by another exchange: try again */
+#define ME_RELAY_WAIT_MS 1000         /* an ME_CONNECT request waits this long for the relayed candidate */
 #define MC_RECHECK_FIRST_MS 5000      /* a relayed tunnel checks the direct pairs again after */
 #define MC_RECHECK_MAX_MS 60000       /* ... doubling up to this */
 
@@ -86,6 +87,7 @@ typedef struct conn {
 	bool probe_pending; /* the supervisor asked for a liveness check */
 	bool me_pending;    /* our ME_CONNECT (request or response) still has to go out */
 	ike_ms me_retry_at;
+	ike_ms me_relay_until; /* a request waits for the allocation on the relay until then */
 	uint8_t cid[HP_CONNECT_ID_LEN];
 	uint8_t key_i[HP_CONNECT_KEY_LEN], key_r[HP_CONNECT_KEY_LEN];
 	hp_candidate local[MC_MAX_CAND];
@@ -158,6 +160,7 @@ typedef struct mc_daemon {
 		ike_addr mapped;           /* where the relay sees us, once allocated */
 		ike_addr relayed;          /* our relayed address, once allocated */
 		bool lost;                 /* the allocation failed or was lost: tunnels through it end */
+		bool parked;               /* released after `down` left nothing that needs it */
 		ike_ms retry_at, retry_ms; /* the next allocation after a failure (0 = none) */
 		char error[256];           /* the last failure, for status */
 		/* what the relay delivered from a peer (Data indication or ChannelData),
@@ -205,6 +208,8 @@ bool mc__relay_candidate(const mc_daemon *d, hp_candidate *out);
 void mc__relay_permit(mc_daemon *d, const hp_candidate *remote, size_t n);
 void mc__relay_bind(mc_daemon *d, const ike_path *path);
 void mc__relay_suspect(mc_daemon *d, const char *why);
+void mc__relay_after_down(mc_daemon *d);
+bool mc__relay_wait(mc_daemon *d);
 bool mc__path_relayed(const conn *c, const ike_path *path);
 void mc__relay_credential(mc_daemon *d);
 bool mc__relay_claim(void *user, ikeio_udp *sock, const ike_path *path, const uint8_t *pkt, size_t len);

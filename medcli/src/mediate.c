@@ -215,6 +215,10 @@ void mc__send_me_connect(conn *c)
 
 	if (!c->me_pending || !d->registered || d->in_engine || d->me_inflight || mc__now(d) < c->me_retry_at)
 		return;
+	if (c->me_relay_until) { /* waited for the relayed candidate (allocated, or too long) */
+		c->me_relay_until = 0;
+		gather_local(c);
+	}
 	fill_me_connect(c, &m);
 	rc = ike_engine_me_connect(d->eng, d->reg_sa, &m, mc__now(d));
 	if (rc == IKE_ERR_STATE) {
@@ -443,6 +447,14 @@ void mc__mediate(conn *c)
 	gather_local(c);
 	c->me_pending = true;
 	c->me_retry_at = 0;
+	c->me_relay_until = 0;
+	if (mc__relay_wait(c->d)) {
+		/* the allocation (released after a `down`, or being renewed) is on its
+		 * way: the request waits for the relayed candidate, at most 1 s */
+		c->me_relay_until = mc__now(c->d) + ME_RELAY_WAIT_MS;
+		c->me_retry_at = c->me_relay_until;
+		return;
+	}
 	mc__send_me_connect(c);
 }
 
@@ -491,6 +503,7 @@ static void on_peer_request(mc_daemon *d, const ike_me_connect *req, uint16_t *r
 		return;
 	}
 	copy_remote(c, req);
+	(void)mc__relay_wait(d); /* for later: the peer's relayed candidate serves this one */
 	gather_local(c);
 	mc__logc(d, IKE_LOG_INFO, c->alias, "mediated connection requested by the peer (%zu candidates)",
 	         c->n_remote);

@@ -58,6 +58,10 @@ static void relay_event(void *user, const turn_event *ev)
 	case TURN_EV_ALLOCATED:
 		d->relay.mapped = ev->mapped;
 		d->relay.relayed = ev->relayed;
+		/* requests that waited for the relayed candidate go out now */
+		for (size_t i = 0; i < d->nconns; i++)
+			if (d->conns[i].used && d->conns[i].me_pending && d->conns[i].me_relay_until)
+				d->conns[i].me_retry_at = 0;
 		d->relay.retry_ms = 0;
 		d->relay.error[0] = '\0';
 		mc__logc(d, IKE_LOG_INFO, "turn", "relayed candidate %s (the relay sees us at %s), for %u s",
@@ -171,7 +175,8 @@ void mc__relay_credential(mc_daemon *d)
 		return;
 	d->relay.server = d->turn.server;
 	d->relay.retry_ms = 0;
-	relay_start(d);
+	if (!d->relay.parked)
+		relay_start(d);
 }
 
 /* After a turn_client call: a tunnel through the allocation that was just lost
@@ -209,6 +214,7 @@ bool mc__relay_claim(void *user, ikeio_udp *sock, const ike_path *path, const ui
 	}
 	d->relay.rx_pending = false;
 	relay_settle(d);
+	ikeio_driver_rearm(d->drv); /* an allocation may release waiting requests */
 	return true;
 }
 
@@ -326,10 +332,50 @@ void mc__relay_suspect(mc_daemon *d, const char *why)
 {
 	if (!d->have_turn)
 		return;
+	if (d->relay.parked)
+		return;
 	mc__logc(d, IKE_LOG_WARN, "turn", "%s: allocating again on the relay", why);
 	d->relay.retry_ms = 0;
 	relay_start(d);
 	snprintf(d->relay.error, sizeof d->relay.error, "%s", why);
+}
+
+/* Whether a connection needs the relay: wanted by someone, or running. */
+static bool relay_needed(const mc_daemon *d)
+{
+	for (size_t i = 0; i < d->nconns; i++) {
+		const conn *c = &d->conns[i];
+		if (c->used && (sup_wanted(&c->sup) || c->sup.st != SUP_DOWN))
+			return true;
+	}
+	return false;
+}
+
+/* `down` left no connection that wants a tunnel or has one: the allocation is
+ * released on the relay (it is made again at the next mediation). */
+void mc__relay_after_down(mc_daemon *d)
+{
+	if (!d->relay.c || d->relay.parked || relay_needed(d))
+		return;
+	mc__logc(d, IKE_LOG_INFO, "turn", "no connection needs the relay any more: releasing the allocation");
+	relay_free(d);
+	d->relay.retry_at = 0;
+	d->relay.parked = true;
+}
+
+/* A mediation starts. Returns true when the relayed candidate is on its way
+ * (allocating): the ME_CONNECT request waits for it, up to ME_RELAY_WAIT_MS. */
+bool mc__relay_wait(mc_daemon *d)
+{
+	if (!d->have_turn)
+		return false;
+	if (d->relay.parked) {
+		d->relay.parked = false;
+		d->relay.retry_ms = 0;
+		mc__logc(d, IKE_LOG_INFO, "turn", "a connection is wanted: allocating on the relay again");
+		relay_start(d);
+	}
+	return relay_live(d) && !relay_allocated(d);
 }
 
 bool mc__path_relayed(const conn *c, const ike_path *path)
@@ -379,6 +425,7 @@ json_t *mc__relay_json(const mc_daemon *d)
 	              d->turn.user, "expires", (json_int_t)d->turn.expires, "state",
 	              relay_live(d)       ? turn_state_name(turn_client_state(d->relay.c))
 	              : d->relay.retry_at ? "retrying"
+	              : d->relay.parked   ? "released"
 	                                  : "none");
 	if (o && relay_allocated(d)) {
 		json_object_set_new(o, "relayed",

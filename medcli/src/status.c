@@ -128,6 +128,7 @@ static json_t *ctl_down(mc_daemon *d, const char *alias)
 	mc__logc(d, IKE_LOG_INFO, c->alias, "taken down by the user");
 	mc__conn_event(c, SUP_EV_USER_DOWN, NULL);
 	mc__conn_keep_intent(c);
+	mc__relay_after_down(d);
 	ikeio_driver_rearm(d->drv);
 	return json_pack("{s:b}", "ok", 1);
 }
