@@ -338,6 +338,19 @@ void sim_start(sim_net *n, sim_node *node, bool initiator, const hp_candidate *l
 	cr_assert(eq(int, hp_session_new(&node->s, &cfg, &cb, node, n->now), IKE_OK));
 }
 
+/* Node d receives p on path: the stand-in IKE_SA_INIT nominates, a check is processed. */
+static void hand_to(sim_net *n, sim_node *d, const ike_path *path, const sim_pkt *p)
+{
+	if (p->nominate) {
+		d->nominations_received++;
+		if (!hp_session_done(d->s))
+			cr_assert(eq(int, hp_session_nominated(d->s, path, n->now), IKE_OK));
+		return;
+	}
+	cr_assert(eq(int, hp_session_recv(d->s, path, p->data, p->len, n->now), IKE_OK), "%s dropped a check",
+	          d->name);
+}
+
 static void deliver(sim_net *n, const sim_pkt *p)
 {
 	ike_addr dst = p->dst;
@@ -352,17 +365,8 @@ static void deliver(sim_net *n, const sim_pkt *p)
 		if (n->nodes[i].relayed.family && ike_addr_eq(&n->nodes[i].relayed, &p->dst))
 			d = &n->nodes[i];
 	if (d) { /* the relay hands it to its client, from where it came */
-		ike_path rp = {d->relayed, p->src};
-		if (!d->s)
-			return;
-		if (p->nominate) {
-			d->nominations_received++;
-			if (!hp_session_done(d->s))
-				cr_assert(eq(int, hp_session_nominated(d->s, &rp, n->now), IKE_OK));
-			return;
-		}
-		cr_assert(eq(int, hp_session_recv(d->s, &rp, p->data, p->len, n->now), IKE_OK),
-		          "%s dropped a relayed check", d->name);
+		if (d->s)
+			hand_to(n, d, &(ike_path){d->relayed, p->src}, p);
 		return;
 	}
 	for (int i = 0; i < n->n_nats; i++) {
@@ -382,15 +386,7 @@ static void deliver(sim_net *n, const sim_pkt *p)
 		n->dropped_nat++;
 		return;
 	}
-	ike_path path = {d->addr, p->src};
-	if (p->nominate) {
-		d->nominations_received++;
-		if (!hp_session_done(d->s))
-			cr_assert(eq(int, hp_session_nominated(d->s, &path, n->now), IKE_OK));
-		return;
-	}
-	cr_assert(eq(int, hp_session_recv(d->s, &path, p->data, p->len, n->now), IKE_OK),
-	          "%s dropped a check", d->name);
+	hand_to(n, d, &(ike_path){d->addr, p->src}, p);
 }
 
 void sim_run(sim_net *n, ike_ms until)
