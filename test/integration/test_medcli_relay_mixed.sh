@@ -8,8 +8,12 @@
 # inbound dropped) a direct pair needs luck or port prediction, so either path is
 # right here; the test accepts both and logs which it got. Two labs in turn:
 #   A. alice behind the cone NAT, bob behind the symmetric one;
-#   B. alice behind the symmetric NAT, bob behind the cone one (the initiator's
-#      own relayed candidate is then the one that can work);
+#   B. alice behind the symmetric NAT, bob behind the cone one;
+#   C. as B, but NAT B drops bob's traffic to the relay's TURN port, so bob has
+#      no allocation (a relay he cannot use) and the only pair that can work is
+#      alice's own relayed candidate -> bob's public address: the initiator sends
+#      the IKE_SA and ESP from her relayed address, as she must with a peer that
+#      has no TURN client (strongSwan, test_medcli_relay_strongswan.sh);
 # in each:
 #   1. `medcli up bob` on alice succeeds and pings pass both ways (time from `up`
 #      to the first reply printed);
@@ -18,7 +22,7 @@
 #      and the relay (lab_assert_relayed_esp); direct -> ESP directly between the
 #      NAT routers and none via the relay.
 # Needs root, coturn and $BUILD_DIR/bin/{medsrv,medcli}. Exit 0 pass, 77 skip,
-# else fail. About 40 s.
+# else fail. About 60 s.
 set -u
 . "$(dirname "$0")/../lab/lab.sh"
 lab_need_bins medsrv medcli
@@ -33,9 +37,20 @@ scenario() {
 	lab_init
 	lab_topology "$2" "$3"
 	lab_turn_start
+	if [ "${4:-}" = bob_no_turn ]; then
+		lab_in natb nft add table ip labnoturn
+		lab_in natb nft "add chain ip labnoturn out { type filter hook postrouting priority 200; policy accept; }"
+		lab_in natb nft add rule ip labnoturn out ip daddr "$LAB_TURN_IP" udp dport "$LAB_TURN_PORT" drop
+	fi
 	LAB_MEDSRV_ARGS="--turn turn:$LAB_TURN_IP:$LAB_TURN_PORT --turn-secret-file $LAB_TURN_SECRET_FILE" lab_med_setup
 	lab_wait 10 lab_med_turn_allocated alice || lab_fail "$name: alice has no allocation: $(lab_med_field alice turn.state) $(lab_med_field alice turn.error)"
-	lab_wait 10 lab_med_turn_allocated bob || lab_fail "$name: bob has no allocation: $(lab_med_field bob turn.state) $(lab_med_field bob turn.error)"
+	if [ "${4:-}" = bob_no_turn ]; then
+		sleep 2
+		! lab_med_turn_allocated bob || lab_fail "$name: bob has an allocation although NAT B drops his TURN traffic"
+		lab_log "$name: bob has no allocation (turn state $(lab_med_field bob turn.state))"
+	else
+		lab_wait 10 lab_med_turn_allocated bob || lab_fail "$name: bob has no allocation: $(lab_med_field bob turn.state) $(lab_med_field bob turn.error)"
+	fi
 	lab_capture_start main udp
 	t0=$(lab_now_ms)
 	lab_in alice "$MEDCLI" up --dir "$A" --timeout 30 bob >"$LAB_DIR/up.log" 2>&1 ||
@@ -54,6 +69,12 @@ scenario() {
 	lab_wait 5 lab_med_path_is bob "$path" ||
 		lab_fail "$name: alice says $path, bob says '$(lab_med_field bob connections.0.path)' ($(lab_med_field bob connections.0.state))"
 	lab_log "$name: path $path, pair $(lab_med_field alice connections.0.pair); up returned after $((t1 - t0)) ms, first ping $((t2 - t0)) ms after up"
+	if [ "${4:-}" = bob_no_turn ] && [ "$path" = relayed ]; then
+		case "$(lab_med_field alice connections.0.pair)" in
+		"$LAB_TURN_IP":*) ;;
+		*) lab_fail "$name: alice's relayed pair $(lab_med_field alice connections.0.pair) does not start at her relayed address" ;;
+		esac
+	fi
 	if [ "$path" = relayed ]; then
 		lab_assert_relayed_esp main "$name"
 		lab_log "$name: relay $(lab_med_field alice connections.0.relay); direct_error: $(lab_med_field alice connections.0.direct_error)"
@@ -66,8 +87,10 @@ scenario() {
 
 (LAB_PREFIX=rma$$; scenario A cone symmetric) || exit $?
 (LAB_PREFIX=rmb$$; scenario B symmetric cone) || exit $?
+(LAB_PREFIX=rmc$$; scenario C symmetric cone bob_no_turn) || exit $?
 read -r PA TA <"$OUT/A"
 read -r PB TB <"$OUT/B"
-echo "medcli relay, mixed NATs: alice cone/bob symmetric: path $PA, first ping $TA ms after up; alice symmetric/bob cone: path $PB, first ping $TB ms after up"
+read -r PC TC <"$OUT/C"
+echo "medcli relay, mixed NATs: alice cone/bob symmetric: path $PA, first ping $TA ms after up; alice symmetric/bob cone: path $PB, first ping $TB ms after up; the same, bob without an allocation: path $PC, first ping $TC ms after up"
 echo "PASS: cone + symmetric NAT with a relay: the tunnel comes up and carries pings both ways, with either side behind the symmetric NAT"
 exit 0
