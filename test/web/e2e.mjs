@@ -445,7 +445,10 @@ async function runFrontend(browser, frontend, shots) {
 		const d = await fakeDaemon(path.join(m.cliDir, 'medcli.ctl'), (req) => (req.cmd === 'status'
 			? { registered: true, endpoint: '198.51.100.10:4500',
 				connections: [{ alias: 'office', state: 'up', local: '10.9.0.1/32', remote: '10.9.0.2/32',
-					path: '198.51.100.11:4500', bytes_in: 1200, bytes_out: 3400 }] }
+					path: 'relayed', pair: '10.9.1.2:4500 -> 198.51.100.40:49200', path_local: '10.9.1.2:4500',
+					path_remote: '198.51.100.40:49200', relay: '198.51.100.40:49200', rtt_ms: 3,
+					direct_error: '2 direct pairs tried, none answered in time', upgrades: 0,
+					bytes_in: 1200, bytes_out: 3400 }] }
 			: { ok: true }));
 		try {
 			await dp.reload();
@@ -453,6 +456,12 @@ async function runFrontend(browser, frontend, shots) {
 			const row = dp.locator('#peers-body tr[data-alias="office"]');
 			await row.locator('.badge.on', { hasText: 'up' }).waitFor();
 			assert(/1200 B in/.test(await row.textContent()), 'traffic counters shown');
+			// the path: relayed through the TURN relay, and why not direct (issue 10)
+			const badge = row.locator('.badge.on[data-path="relayed"]');
+			await badge.waitFor();
+			assert(/relayed via 198\.51\.100\.40:49200/.test(await badge.textContent()), 'relayed path shown');
+			const title = await badge.getAttribute('title');
+			assert(/direct path: 2 direct pairs tried/.test(title) && /rtt 3 ms/.test(title), `path details: ${title}`);
 			await row.locator('button', { hasText: 'Start' }).click();
 			await dp.waitForFunction(() => true);
 			const end = Date.now() + 5000;
