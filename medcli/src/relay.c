@@ -49,6 +49,15 @@ static void relay_retry_later(mc_daemon *d, const char *why)
 	         (unsigned long long)d->relay.retry_ms);
 }
 
+/* ME_CONNECT requests that waited for the relayed candidate go out now (with it,
+ * or without when the allocation failed). */
+static void relay_release_waiters(mc_daemon *d)
+{
+	for (size_t i = 0; i < d->nconns; i++)
+		if (d->conns[i].used && d->conns[i].me_pending && d->conns[i].me_relay_until)
+			d->conns[i].me_retry_at = 0;
+}
+
 static void relay_event(void *user, const turn_event *ev)
 {
 	mc_daemon *d = user;
@@ -58,10 +67,7 @@ static void relay_event(void *user, const turn_event *ev)
 	case TURN_EV_ALLOCATED:
 		d->relay.mapped = ev->mapped;
 		d->relay.relayed = ev->relayed;
-		/* requests that waited for the relayed candidate go out now */
-		for (size_t i = 0; i < d->nconns; i++)
-			if (d->conns[i].used && d->conns[i].me_pending && d->conns[i].me_relay_until)
-				d->conns[i].me_retry_at = 0;
+		relay_release_waiters(d);
 		d->relay.retry_ms = 0;
 		d->relay.error[0] = '\0';
 		mc__logc(d, IKE_LOG_INFO, "turn", "relayed candidate %s (the relay sees us at %s), for %u s",
@@ -74,6 +80,7 @@ static void relay_event(void *user, const turn_event *ev)
 	case TURN_EV_LOST:
 		relay_retry_later(d, ev->reason ? ev->reason : "the TURN allocation failed");
 		d->relay.lost = true; /* relay_settle ends the tunnels through it */
+		relay_release_waiters(d); /* they go without a relayed candidate */
 		break;
 	case TURN_EV_RELEASED:
 		break;
