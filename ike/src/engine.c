@@ -229,6 +229,7 @@ int ike__peer_copy(ike_engine *e, ike__peer *d, const ike_peer_cfg *s)
 		if (!(d->me_cid = ike_mem_dup(e->mem, s->me_connect_id, s->me_connect_id_len)))
 			goto nomem;
 		d->me_cid_len = s->me_connect_id_len;
+		d->mediated = true;
 	}
 	if (!d->no_child) {
 		if (!(d->ts = ike_mem_calloc(e->mem, 2, sizeof *d->ts)))

@@ -45,6 +45,7 @@ typedef struct ike__peer {
 	ike_tsel_list *ts; /* [0] local, [1] remote; NULL with no_child */
 	uint8_t *me_cid;   /* connect ID sent in IKE_SA_INIT (mediated connection), or NULL */
 	uint8_t me_cid_len;
+	bool mediated; /* its path came from connectivity checks: used as it is (no NAT-T float) */
 	uint32_t dpd_ms; /* 0 = the engine's */
 } ike__peer;
 

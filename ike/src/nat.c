@@ -70,6 +70,11 @@ void ike__nat_float(ike_engine *e, ike_sa *sa)
 		return;
 	if (sa->path.local.port == e->cfg.natt_port)
 		return;
+	/* A mediated IKE_SA runs on the pair the connectivity checks proved, which
+	 * may be a TURN relay's port on either end: moving it to 4500 would leave
+	 * that path (draft-brunner-ikev2-mediation uses the checked path as is). */
+	if (sa->peer.mediated)
+		return;
 	sa->path.local.port = e->cfg.natt_port;
 	if (sa->initiator)
 		sa->path.remote.port = IKE_NATT_PORT;

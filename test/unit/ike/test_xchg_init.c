@@ -213,6 +213,30 @@ ENGINE_TEST(ike_xchg_init, floats_to_4500_behind_nat)
 	cr_assert(eq(sz, tst_events_count(px, BOB, IKE_EV_KEEPALIVE), 0));
 }
 
+/* A mediated IKE_SA runs on the pair the checks proved, e.g. from our relayed address on
+ * a TURN relay (port 49200): NAT detected or not, it does not float to 4500. */
+ENGINE_TEST(ike_xchg_init, mediated_sa_keeps_its_checked_path)
+{
+	static const uint8_t cid[4] = {1, 2, 3, 4};
+	const tst_rec_event *a;
+	uint16_t bob_port = px->side[BOB].addr.port;
+
+	(void)ike_addr_parse(&px->side[ALICE].addr, "10.0.0.1", 49200);
+	px->side[ALICE].peer.local = px->side[ALICE].addr;
+	px->side[ALICE].peer.me_connect_id = cid;
+	px->side[ALICE].peer.me_connect_id_len = sizeof cid;
+	px->link.nat[ALICE] = true;
+	px->link.nat_private[ALICE] = px->side[ALICE].addr;
+	(void)ike_addr_parse(&px->link.nat_public[ALICE], "198.51.100.100", 0);
+	tst_pair_initiate(px);
+	tst_pair_run(px, 10000);
+	assert_both_up(px);
+	a = tst_events_last(px, ALICE, IKE_EV_SA_UP);
+	cr_assert(a->ev.u.sa_up.nat_local);
+	cr_assert(eq(u16, a->ev.u.sa_up.path.local.port, 49200));
+	cr_assert(eq(u16, a->ev.u.sa_up.path.remote.port, bob_port));
+}
+
 /* ---- responder protection: cookies, half-open limits (RFC 7296 2.6) ---- */
 
 #define XCHG_OFF 18 /* exchange type in the IKE header */
