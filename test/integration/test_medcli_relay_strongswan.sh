@@ -18,6 +18,15 @@
 #   3. the tunnel comes up: pings pass both ways, alice's status says path
 #      "relayed", bob lists the IKE_SA with alice at the relayed address, and the
 #      capture shows ESP only between the NAT routers and the relay.
+# What strongSwan 5.9.8 does (seen in its log, 2026-12-07): it lists alice's
+# RELAYED endpoint in its checklist like any other (pairs 10.2.0.10[4500] -
+# 198.51.100.40[492xx]), its check to the relayed address succeeds within about
+# 50 ms (alice answers through coturn), it takes alice's IKE_SA_INIT from the
+# relayed address ("198.51.100.40 is initiating an IKE_SA"), answers there, and
+# its kernel-libipsec sends ESP-in-UDP to the relayed address. Nothing in it is
+# relay-aware: to strongSwan the relayed address is just alice's address. Our
+# side must send the IKE_SA from its own relayed address and keep it there (no
+# NAT-T float to port 4500: fixed in d99268e, found by this test).
 # Needs root, coturn, strongSwan and $BUILD_DIR/bin/{medsrv,medcli}. Exit 0 pass,
 # 77 skip, else fail. About 20 s.
 set -u
