@@ -11,6 +11,7 @@
 #   lab_keygen NAME                               # RSA key pair in $LAB_DIR/keys, prints KEY_ID
 #   lab_charon_start HOST ROLE; lab_swanctl HOST --command [options]
 #   lab_turn_start; lab_turn_stop                 # coturn on "relay" 198.51.100.40:3478
+#   lab_assert_relayed_esp CAP; lab_assert_no_relay_esp CAP; lab_med_path_is alice relayed
 #
 # Topology (see docs/lab.md and ../shared/lab/README.md):
 #   alice 10.1.0.10 -- 10.1.0.1 [NAT A] 198.51.100.21 --+
