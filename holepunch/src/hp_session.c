@@ -730,7 +730,10 @@ static int on_response(hp_session *s, const ike_path *path, const hp__check *c, 
 
 		p->state = HP_PAIR_SUCCEEDED;
 		p->ok_at = now;
-		p->rtt = (uint32_t)(now >= p->last_tx ? (now - p->last_tx > UINT32_MAX ? UINT32_MAX : now - p->last_tx) : 0);
+		/* at least 1: 0 means "not measured" (the clock counts whole ms) */
+		p->rtt = now - p->last_tx >= UINT32_MAX ? UINT32_MAX
+		         : now > p->last_tx            ? (uint32_t)(now - p->last_tx)
+		                                       : 1;
 		ev.rtt_ms = p->rtt;
 		slog(s, IKE_LOG_INFO, "%spair %u is valid: %s - %s (%s, %u ms)", s->bg ? "background check: " : "",
 		     p->id, f.a, f.b, p->relayed ? "relayed" : "direct", p->rtt);

@@ -107,7 +107,7 @@ typedef struct conn {
 	 * that may move it to a direct pair (make-before-break) */
 	bool relayed;
 	ike_ms path_since;
-	uint32_t rtt_ms;
+	uint32_t rtt_ms; /* 0 = not measured */
 	char direct_error[320];
 	unsigned upgrades;
 	ike_ms recheck_at, recheck_ms; /* the next background check of the direct pairs */

@@ -333,6 +333,7 @@ static void hp_event_cb(void *user, const hp_event *ev)
 		c->relayed = ev->relayed;
 		c->path_since = mc__now(d);
 		c->rtt_ms = ev->rtt_ms;
+		c->upgrades = 0; /* a new tunnel */
 		c->have_direct_found = false;
 		c->direct_error[0] = '\0';
 		if (ev->relayed) {

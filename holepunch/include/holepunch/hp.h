@@ -81,7 +81,7 @@ typedef struct hp_pair_info {
 	uint32_t sent;     /* requests sent on this pair, retransmissions included */
 	bool answered;     /* we answered at least one valid request from the peer on it */
 	bool relayed;      /* through a TURN relay: our RELAYED candidate, or the peer's */
-	uint32_t rtt_ms;   /* SUCCEEDED: request to response, from the last transmission */
+	uint32_t rtt_ms;   /* SUCCEEDED: request to response from the last transmission, >= 1 ms; else 0 */
 } hp_pair_info;
 
 /* Counters since hp_session_new. */
@@ -117,7 +117,8 @@ typedef struct hp_event {
 	int err;            /* FAILED: IKE_ERR_TIMEOUT (bound reached) or IKE_ERR_NOT_FOUND (all failed) */
 	const char *reason; /* FAILED: one sentence for users and logs */
 	bool relayed;       /* PAIR_VALID, PAIR_CHOSEN: the pair goes through a TURN relay */
-	uint32_t rtt_ms;    /* PAIR_VALID, PAIR_CHOSEN, DIRECT_VALID: the check's round trip */
+	uint32_t rtt_ms;    /* PAIR_VALID, PAIR_CHOSEN, DIRECT_VALID: the check's round trip (>= 1 ms; 0 = the
+	                     * chosen pair was not checked by us) */
 	const hp_pair_info *pairs; /* FAILED, PAIR_CHOSEN: every pair and its state, by priority */
 	size_t n_pairs;
 } hp_event;

@@ -118,6 +118,18 @@ Test(hp_relay, cone_nats_stay_direct_with_relays_available)
 	cr_assert(not(l.alice->chosen_relayed));
 	cr_assert(not(l.bob->chosen_relayed));
 	cr_assert(not(hp_session_background(l.alice->s)));
+	{ /* the round trip of the chosen pair's check: twice the 10 ms latency */
+		hp_pair_info info[64];
+		size_t np = hp_session_pairs(l.alice->s, info, 64);
+		bool found = false;
+		for (size_t i = 0; i < np; i++)
+			if (ike_addr_eq(&info[i].path.remote, &l.alice->chosen_path.remote) &&
+			    ike_addr_eq(&info[i].path.local, &l.alice->chosen_path.local)) {
+				cr_assert(eq(u32, info[i].rtt_ms, 20));
+				found = true;
+			}
+		cr_assert(found);
+	}
 	cr_assert(lt(u64, l.alice->t_done - l.alice->t_start, 200), "took %llu ms",
 	          (unsigned long long)(l.alice->t_done - l.alice->t_start));
 	sim_free(l.net);
