@@ -66,16 +66,13 @@ NFT
 	mbits "$LAB_DIR/iperf-bare.json"
 }
 
-turn_args() { echo "--turn turn:$LAB_TURN_IP:$LAB_TURN_PORT --turn-secret-file $LAB_TURN_SECRET_FILE"; }
 
 # ---- 1. ours, two symmetric NATs: connect time, then the relayed throughput
 run_ours_symmetric() {
 	local i t0 t1 path
 	lab_init
 	lab_topology symmetric
-	lab_turn_start
-	LAB_MEDSRV_ARGS=$(turn_args) lab_med_setup
-	lab_wait 10 lab_med_turn_allocated alice && lab_wait 10 lab_med_turn_allocated bob || lab_fail "no allocations"
+	lab_med_setup_turn
 	for i in $(seq "$ROUNDS"); do
 		t0=$(lab_now_ms)
 		if lab_in alice "$MEDCLI" up --dir "$LAB_DIR/alice" --timeout "$BOUND" bob >/dev/null 2>&1 &&
@@ -124,8 +121,7 @@ run_sw_symmetric() {
 run_ours_cone() {
 	lab_init
 	lab_topology cone
-	lab_turn_start
-	LAB_MEDSRV_ARGS=$(turn_args) lab_med_setup
+	lab_med_setup_turn
 	lab_in alice "$MEDCLI" up --dir "$LAB_DIR/alice" --timeout 20 bob >/dev/null 2>&1 || lab_fail "cone: medcli up"
 	lab_in alice ping -n -I "$LAB_ALICE_TUN" -i 0.01 -c 1 -w 10 "$LAB_BOB_TUN" >/dev/null 2>&1 || lab_fail "cone: no ping"
 	if lab_med_path_is alice direct; then

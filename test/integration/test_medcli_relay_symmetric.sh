@@ -23,12 +23,9 @@ lab_need_bins medsrv medcli
 lab_require_root_and_tools python3 turnserver
 lab_init
 lab_topology symmetric
-lab_turn_start
-LAB_MEDSRV_ARGS="--turn turn:$LAB_TURN_IP:$LAB_TURN_PORT --turn-secret-file $LAB_TURN_SECRET_FILE" lab_med_setup
 
 # 1. relayed candidates
-lab_wait 10 lab_med_turn_allocated alice || lab_fail "alice has no allocation: $(lab_med_field alice turn.state) $(lab_med_field alice turn.error)"
-lab_wait 10 lab_med_turn_allocated bob || lab_fail "bob has no allocation: $(lab_med_field bob turn.state) $(lab_med_field bob turn.error)"
+lab_med_setup_turn
 lab_log "relayed candidates: alice $(lab_med_field alice turn.relayed), bob $(lab_med_field bob turn.relayed)"
 
 # 2. up, pings both ways

@@ -27,10 +27,7 @@ lab_need_bins medsrv medcli
 lab_require_root_and_tools python3 turnserver
 lab_init
 lab_topology cone
-lab_turn_start
-LAB_MEDSRV_ARGS="--turn turn:$LAB_TURN_IP:$LAB_TURN_PORT --turn-secret-file $LAB_TURN_SECRET_FILE" lab_med_setup
-lab_wait 10 lab_med_turn_allocated alice || lab_fail "alice has no allocation: $(lab_med_field alice turn.state) $(lab_med_field alice turn.error)"
-lab_wait 10 lab_med_turn_allocated bob || lab_fail "bob has no allocation: $(lab_med_field bob turn.state) $(lab_med_field bob turn.error)"
+lab_med_setup_turn
 
 alice_pings() { lab_in alice ping -n -q -I "$LAB_ALICE_TUN" -c 1 -W 1 "$LAB_BOB_TUN" >/dev/null 2>&1; }
 both_on() { lab_med_path_is alice "$1" && lab_med_path_is bob "$1"; }

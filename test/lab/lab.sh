@@ -1034,6 +1034,20 @@ lab_med_turn_allocated() {
 	[ "$(lab_med_field "$1" turn.state)" = allocated ]
 }
 
+# lab_med_setup_turn [HOST...]: coturn (lab_turn_start), then lab_med_setup with
+# medsrv handing out its credentials (--turn; more medsrv options in
+# LAB_MEDSRV_ARGS), and each HOST (default: alice bob) holding its allocation.
+lab_med_setup_turn() {
+	local h
+	lab_turn_start
+	LAB_MEDSRV_ARGS="--turn turn:$LAB_TURN_IP:$LAB_TURN_PORT --turn-secret-file $LAB_TURN_SECRET_FILE ${LAB_MEDSRV_ARGS:-}" lab_med_setup
+	[ $# -gt 0 ] || set -- alice bob
+	for h in "$@"; do
+		lab_wait 10 lab_med_turn_allocated "$h" ||
+			lab_fail "$h has no allocation: $(lab_med_field "$h" turn.state) $(lab_med_field "$h" turn.error)"
+	done
+}
+
 # lab_med_conn_field HOST ALIAS FIELD: a field of HOST's connection to ALIAS
 # (for a client with more than one connection)
 lab_med_conn_field() {

@@ -184,15 +184,21 @@ ENGINE_TEST(ike_xchg_init, drops_garbage_with_one_log_line_each)
 	cr_assert(eq(u32, px->side[BOB].drop_lines, before + 2));
 }
 
-ENGINE_TEST(ike_xchg_init, floats_to_4500_behind_nat)
+/* alice at 10.0.0.1:port behind a NAT whose public address is 198.51.100.100 */
+static void alice_behind_nat(tst_pair *px, uint16_t port)
 {
-	const tst_rec_event *a, *b;
-
-	(void)ike_addr_parse(&px->side[ALICE].addr, "10.0.0.1", 500);
+	(void)ike_addr_parse(&px->side[ALICE].addr, "10.0.0.1", port);
 	px->side[ALICE].peer.local = px->side[ALICE].addr;
 	px->link.nat[ALICE] = true;
 	px->link.nat_private[ALICE] = px->side[ALICE].addr;
 	(void)ike_addr_parse(&px->link.nat_public[ALICE], "198.51.100.100", 0);
+}
+
+ENGINE_TEST(ike_xchg_init, floats_to_4500_behind_nat)
+{
+	const tst_rec_event *a, *b;
+
+	alice_behind_nat(px, 500);
 	tst_pair_initiate(px);
 	tst_pair_run(px, 10000);
 	assert_both_up(px);
@@ -221,13 +227,9 @@ ENGINE_TEST(ike_xchg_init, mediated_sa_keeps_its_checked_path)
 	const tst_rec_event *a;
 	uint16_t bob_port = px->side[BOB].addr.port;
 
-	(void)ike_addr_parse(&px->side[ALICE].addr, "10.0.0.1", 49200);
-	px->side[ALICE].peer.local = px->side[ALICE].addr;
+	alice_behind_nat(px, 49200);
 	px->side[ALICE].peer.me_connect_id = cid;
 	px->side[ALICE].peer.me_connect_id_len = sizeof cid;
-	px->link.nat[ALICE] = true;
-	px->link.nat_private[ALICE] = px->side[ALICE].addr;
-	(void)ike_addr_parse(&px->link.nat_public[ALICE], "198.51.100.100", 0);
 	tst_pair_initiate(px);
 	tst_pair_run(px, 10000);
 	assert_both_up(px);
