@@ -23,17 +23,7 @@ lab_topology cone
 lab_med_setup_turn
 
 lab_capture_start main udp
-t0=$(lab_now_ms)
-lab_in alice "$MEDCLI" up --dir "$A" --timeout 20 bob >"$LAB_DIR/up.log" 2>&1 ||
-	lab_fail "medcli up bob failed: $(cat "$LAB_DIR/up.log")"
-t1=$(lab_now_ms)
-lab_in alice ping -n -I "$LAB_ALICE_TUN" -i 0.01 -c 1 -w 5 "$LAB_BOB_TUN" >"$LAB_DIR/ping.log" 2>&1 ||
-	lab_fail "no ping reply through the tunnel: $(cat "$LAB_DIR/ping.log")"
-t2=$(lab_now_ms)
-lab_in alice ping -n -q -I "$LAB_ALICE_TUN" -i 0.05 -c 10 -w 5 "$LAB_BOB_TUN" >>"$LAB_DIR/ping.log" 2>&1 ||
-	lab_fail "alice -> bob: the tunnel stopped carrying pings"
-lab_in bob ping -n -q -I "$LAB_BOB_TUN" -i 0.05 -c 5 -w 5 "$LAB_ALICE_TUN" >>"$LAB_DIR/ping.log" 2>&1 ||
-	lab_fail "bob -> alice: no ping through the tunnel"
+lab_med_up_and_ping "two cone NATs"
 lab_capture_stop main
 
 for h in alice bob; do
@@ -44,6 +34,6 @@ lab_log "path direct, pair $(lab_med_field alice connections.0.pair)"
 lab_assert_direct_esp main
 lab_assert_no_relay_esp main
 lab_med_turn_allocated alice || lab_fail "alice's allocation is $(lab_med_field alice turn.state) (the relay was not available)"
-echo "medcli relay available, two cone NATs: path direct; up returned after $((t1 - t0)) ms, first ping reply $((t2 - t0)) ms after up"
+echo "medcli relay available, two cone NATs: path direct; up returned after $LAB_T_UP ms, first ping reply $LAB_T_PING ms after up"
 echo "PASS: two cone NATs with a relay: the tunnel takes the direct path, no ESP via the relay"
 exit 0

@@ -33,7 +33,7 @@ trap 'rm -rf "$OUT"' EXIT
 # scenario NAME NAT_A NAT_B: one lab; alice runs `medcli up bob`; pings both ways;
 # the path both sides report, proven by a capture. Writes "PATH FIRST_PING_MS" to $OUT/NAME.
 scenario() {
-	local name=$1 t0 t1 t2 path
+	local name=$1 path
 	lab_init
 	lab_topology "$2" "$3"
 	lab_turn_start
@@ -52,23 +52,13 @@ scenario() {
 		lab_wait 10 lab_med_turn_allocated bob || lab_fail "$name: bob has no allocation: $(lab_med_field bob turn.state) $(lab_med_field bob turn.error)"
 	fi
 	lab_capture_start main udp
-	t0=$(lab_now_ms)
-	lab_in alice "$MEDCLI" up --dir "$A" --timeout 30 bob >"$LAB_DIR/up.log" 2>&1 ||
-		lab_fail "$name: medcli up bob failed (NAT A $2, NAT B $3, with a relay): $(cat "$LAB_DIR/up.log")"
-	t1=$(lab_now_ms)
-	lab_in alice ping -n -I "$LAB_ALICE_TUN" -i 0.01 -c 1 -w 10 "$LAB_BOB_TUN" >"$LAB_DIR/ping.log" 2>&1 ||
-		lab_fail "$name: no ping reply through the tunnel: $(cat "$LAB_DIR/ping.log")"
-	t2=$(lab_now_ms)
-	lab_in alice ping -n -q -I "$LAB_ALICE_TUN" -i 0.05 -c 10 -w 5 "$LAB_BOB_TUN" >>"$LAB_DIR/ping.log" 2>&1 ||
-		lab_fail "$name: alice -> bob: the tunnel stopped carrying pings"
-	lab_in bob ping -n -q -I "$LAB_BOB_TUN" -i 0.05 -c 10 -w 5 "$LAB_ALICE_TUN" >>"$LAB_DIR/ping.log" 2>&1 ||
-		lab_fail "$name: bob -> alice: no ping through the tunnel"
+	lab_med_up_and_ping "$name (NAT A $2, NAT B $3, with a relay)"
 	lab_capture_stop main
 	path=$(lab_med_field alice connections.0.path)
 	case "$path" in direct | relayed) ;; *) lab_fail "$name: alice's path is '$path'" ;; esac
 	lab_wait 5 lab_med_path_is bob "$path" ||
 		lab_fail "$name: alice says $path, bob says '$(lab_med_field bob connections.0.path)' ($(lab_med_field bob connections.0.state))"
-	lab_log "$name: path $path, pair $(lab_med_field alice connections.0.pair); up returned after $((t1 - t0)) ms, first ping $((t2 - t0)) ms after up"
+	lab_log "$name: path $path, pair $(lab_med_field alice connections.0.pair); up returned after $LAB_T_UP ms, first ping $LAB_T_PING ms after up"
 	if [ "${4:-}" = bob_no_turn ] && [ "$path" = relayed ]; then
 		case "$(lab_med_field alice connections.0.pair)" in
 		"$LAB_TURN_IP":*) ;;
@@ -82,7 +72,7 @@ scenario() {
 		lab_assert_direct_esp main "$name"
 		lab_assert_no_relay_esp main "$name"
 	fi
-	echo "$path $((t2 - t0))" >"$OUT/$name"
+	echo "$path $LAB_T_PING" >"$OUT/$name"
 }
 
 (LAB_PREFIX=rma$$; scenario A cone symmetric) || exit $?

@@ -38,21 +38,7 @@ lab_init
 lab_topology symmetric cone
 lab_turn_start
 
-SRV=$LAB_DIR/srv
-A=$LAB_DIR/alice
-SRV_ID=$("$MEDSRV" init --dir "$SRV") || lab_fail "medsrv init"
-cp "$SRV/medsrv.pub" "$LAB_DIR/keys/srv.pub"
-MEDCLI_PASSWORD="password of alice" "$MEDCLI" init --dir "$A" >/dev/null || lab_fail "medcli init"
-"$MEDCLI" keygen --dir "$A" >"$LAB_DIR/alice.keygen" || lab_fail "medcli keygen"
-ALICE_ID=$(tail -1 "$LAB_DIR/alice.keygen")
-cp "$A/medcli.pub" "$LAB_DIR/keys/alice.pub"
-BOB_ID=$(lab_keygen bob)
-"$MEDSRV" peer add --dir "$SRV" --alias alice --pubkey "$A/medcli.pub" >/dev/null || lab_fail "peer add alice"
-"$MEDSRV" peer add --dir "$SRV" --alias bob --pubkey "$LAB_DIR/keys/bob.pub" >/dev/null || lab_fail "peer add bob"
-"$MEDCLI" server set --dir "$A" --address "$LAB_SRV_IP" --pubkey "$SRV/medsrv.pub" || lab_fail "server set"
-"$MEDCLI" peer add --dir "$A" --alias bob --pubkey "$LAB_DIR/keys/bob.pub" --local-ts "$LAB_ALICE_TUN/32" \
-	--remote-ts "$LAB_BOB_TUN/32" >/dev/null || lab_fail "medcli peer add bob"
-lab_log "KEY_IDs: srv $SRV_ID alice (medcli) $ALICE_ID bob (strongSwan) $BOB_ID"
+lab_med_config_sw_bob
 
 lab_bg srv medsrv "$MEDSRV" run --dir "$SRV" --listen "$LAB_SRV_IP" --log-level debug \
 	--turn "turn:$LAB_TURN_IP:$LAB_TURN_PORT" --turn-secret-file "$LAB_TURN_SECRET_FILE"

@@ -30,18 +30,7 @@ lab_log "relayed candidates: alice $(lab_med_field alice turn.relayed), bob $(la
 
 # 2. up, pings both ways
 lab_capture_start main udp
-t0=$(lab_now_ms)
-lab_in alice "$MEDCLI" up --dir "$A" --timeout 30 bob >"$LAB_DIR/up.log" 2>&1 ||
-	lab_fail "medcli up bob failed through two symmetric NATs with a relay: $(cat "$LAB_DIR/up.log")"
-t1=$(lab_now_ms)
-lab_in alice ping -n -I "$LAB_ALICE_TUN" -i 0.01 -c 1 -w 10 "$LAB_BOB_TUN" >"$LAB_DIR/ping.log" 2>&1 ||
-	lab_fail "no ping reply through the relayed tunnel: $(cat "$LAB_DIR/ping.log")"
-t2=$(lab_now_ms)
-lab_log "up returned after $((t1 - t0)) ms ($(cat "$LAB_DIR/up.log")); first ping reply $((t2 - t0)) ms after up"
-lab_in alice ping -n -q -I "$LAB_ALICE_TUN" -i 0.05 -c 10 -w 5 "$LAB_BOB_TUN" >>"$LAB_DIR/ping.log" 2>&1 ||
-	lab_fail "alice -> bob: the relayed tunnel stopped carrying pings"
-lab_in bob ping -n -q -I "$LAB_BOB_TUN" -i 0.05 -c 10 -w 5 "$LAB_ALICE_TUN" >>"$LAB_DIR/ping.log" 2>&1 ||
-	lab_fail "bob -> alice: no ping through the relayed tunnel"
+lab_med_up_and_ping "two symmetric NATs with a relay"
 lab_capture_stop main
 
 # 3. the capture: via the relay only
@@ -62,6 +51,6 @@ grep -q "direct path: " "$LAB_DIR/status-alice.txt" || lab_fail "text status has
 lab_log "alice's status:"
 sed 's/^/    /' "$LAB_DIR/status-alice.txt" >&2
 
-echo "medcli relay (two symmetric NATs): up returned after $((t1 - t0)) ms, first ping reply $((t2 - t0)) ms after up"
+echo "medcli relay (two symmetric NATs): up returned after $LAB_T_UP ms, first ping reply $LAB_T_PING ms after up"
 echo "PASS: two symmetric NATs: the tunnel comes up through the TURN relay, ESP only via the relay"
 exit 0

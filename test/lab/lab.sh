@@ -1034,6 +1034,48 @@ lab_med_turn_allocated() {
 	[ "$(lab_med_field "$1" turn.state)" = allocated ]
 }
 
+# lab_med_up_and_ping LABEL: alice runs `medcli up bob`, then pings bob's tunnel
+# address until the first reply, then 10 more each way. Sets LAB_T_UP (ms until
+# up returned) and LAB_T_PING (ms from up to the first reply); fails with LABEL.
+lab_med_up_and_ping() {
+	local what=$1 t0 t1 t2
+	t0=$(lab_now_ms)
+	lab_in alice "$MEDCLI" up --dir "$LAB_DIR/alice" --timeout 30 bob >"$LAB_DIR/up.log" 2>&1 ||
+		lab_fail "$what: medcli up bob failed: $(cat "$LAB_DIR/up.log")"
+	t1=$(lab_now_ms)
+	lab_in alice ping -n -I "$LAB_ALICE_TUN" -i 0.01 -c 1 -w 10 "$LAB_BOB_TUN" >"$LAB_DIR/ping.log" 2>&1 ||
+		lab_fail "$what: no ping reply through the tunnel: $(cat "$LAB_DIR/ping.log")"
+	t2=$(lab_now_ms)
+	lab_in alice ping -n -q -I "$LAB_ALICE_TUN" -i 0.05 -c 10 -w 5 "$LAB_BOB_TUN" >>"$LAB_DIR/ping.log" 2>&1 ||
+		lab_fail "$what: alice -> bob: the tunnel stopped carrying pings"
+	lab_in bob ping -n -q -I "$LAB_BOB_TUN" -i 0.05 -c 10 -w 5 "$LAB_ALICE_TUN" >>"$LAB_DIR/ping.log" 2>&1 ||
+		lab_fail "$what: bob -> alice: no ping through the tunnel"
+	LAB_T_UP=$((t1 - t0))
+	LAB_T_PING=$((t2 - t0))
+	lab_log "$what: up returned after $LAB_T_UP ms ($(cat "$LAB_DIR/up.log")); first ping reply $LAB_T_PING ms after up"
+}
+
+# lab_med_config_sw_bob: our medsrv and our alice (medcli) configured, bob a
+# strongSwan key (lab_keygen) known to both; nothing started. Sets SRV A SRV_ID
+# ALICE_ID BOB_ID and $LAB_DIR/keys/{srv,alice}.pub.
+lab_med_config_sw_bob() {
+	SRV=$LAB_DIR/srv
+	A=$LAB_DIR/alice
+	SRV_ID=$("$MEDSRV" init --dir "$SRV") || lab_fail "medsrv init"
+	cp "$SRV/medsrv.pub" "$LAB_DIR/keys/srv.pub"
+	MEDCLI_PASSWORD="password of alice" "$MEDCLI" init --dir "$A" >/dev/null || lab_fail "medcli init"
+	"$MEDCLI" keygen --dir "$A" >"$LAB_DIR/alice.keygen" || lab_fail "medcli keygen"
+	ALICE_ID=$(tail -1 "$LAB_DIR/alice.keygen")
+	cp "$A/medcli.pub" "$LAB_DIR/keys/alice.pub"
+	BOB_ID=$(lab_keygen bob)
+	"$MEDSRV" peer add --dir "$SRV" --alias alice --pubkey "$A/medcli.pub" >/dev/null || lab_fail "peer add alice"
+	"$MEDSRV" peer add --dir "$SRV" --alias bob --pubkey "$LAB_DIR/keys/bob.pub" >/dev/null || lab_fail "peer add bob"
+	"$MEDCLI" server set --dir "$A" --address "$LAB_SRV_IP" --pubkey "$SRV/medsrv.pub" || lab_fail "server set"
+	"$MEDCLI" peer add --dir "$A" --alias bob --pubkey "$LAB_DIR/keys/bob.pub" --local-ts "$LAB_ALICE_TUN/32" \
+		--remote-ts "$LAB_BOB_TUN/32" >/dev/null || lab_fail "medcli peer add bob"
+	lab_log "KEY_IDs: srv $SRV_ID alice (medcli) $ALICE_ID bob (strongSwan) $BOB_ID"
+}
+
 # lab_med_setup_turn [HOST...]: coturn (lab_turn_start), then lab_med_setup with
 # medsrv handing out its credentials (--turn; more medsrv options in
 # LAB_MEDSRV_ARGS), and each HOST (default: alice bob) holding its allocation.
