@@ -28,16 +28,8 @@ lab_med_setup
 [ "$(lab_med_field bob endpoint)" = "$LAB_NATB_IP:4500" ] || lab_fail "bob's endpoint is $(lab_med_field bob endpoint)"
 
 lab_capture_start main udp
-t0=$(lab_now_ms)
-lab_in alice "$MEDCLI" up --dir "$LAB_DIR/alice" bob >"$LAB_DIR/up.log" 2>&1 || lab_fail "medcli up bob failed: $(cat "$LAB_DIR/up.log")"
-t1=$(lab_now_ms)
-lab_in alice ping -n -I "$LAB_ALICE_TUN" -i 0.01 -c 1 -w 5 "$LAB_BOB_TUN" >"$LAB_DIR/ping.log" 2>&1 ||
-	lab_fail "no ping reply through the tunnel: $(cat "$LAB_DIR/ping.log")"
-t2=$(lab_now_ms)
-lab_in alice ping -n -q -I "$LAB_ALICE_TUN" -i 0.05 -c 10 -w 5 "$LAB_BOB_TUN" >>"$LAB_DIR/ping.log" 2>&1 ||
-	lab_fail "the tunnel stopped carrying pings"
+lab_med_up_and_ping "cone NATs"
 lab_capture_stop main
-lab_log "$(cat "$LAB_DIR/up.log")"
 
 lab_assert_direct_esp main
 
@@ -61,6 +53,6 @@ for pid in $LAB_MEDCLI_PID_alice $LAB_MEDCLI_PID_bob $LAB_MEDSRV_PID; do
 done
 grep -l "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error" "$LAB_DIR"/medcli-*.log "$LAB_DIR/medsrv.log" &&
 	lab_fail "sanitizer report in a daemon's log"
-echo "medcli pair through medsrv (cone NATs): up returned after $((t1 - t0)) ms, first ping reply $((t2 - t0)) ms after up"
+echo "medcli pair through medsrv (cone NATs): up returned after $LAB_T_UP ms, first ping reply $LAB_T_PING ms after up"
 echo "PASS: our alice and bob mediated by our medsrv, direct ESP-in-UDP between $LAB_NATA_IP and $LAB_NATB_IP"
 exit 0
