@@ -541,36 +541,44 @@ static bool has_wal(const char *path)
 }
 
 /*
- * Refuses an existing file that cannot be a whole database, before SQLite sees
+ * Refuses an existing file that cannot be a whole database, before SQLite reads
  * it: SQLite takes a 0-byte file for a new, empty database, and reads missing
- * pages as zeros. Checked: a regular file, not empty, the SQLite header, a size
- * that is a whole number of pages and at least the page count the header gives
- * (when that count is valid and no WAL file holds newer pages).
+ * pages as zeros. Checked: a regular file, not empty (check_existing, before the
+ * connection is opened), the SQLite header, a size that is a whole number of
+ * pages and at least the page count the header gives (when that count is valid
+ * and no WAL file holds newer pages) (check_header, through the connection).
  * File format: https://www.sqlite.org/fileformat.html, 1.3.
  */
-static int check_existing(db *d, const db__schema *sc, const char *path, const struct stat *st)
+static int check_existing(db *d, const db__schema *sc, const struct stat *st)
 {
-	static const char magic[16] = "SQLite format 3";
-	uint8_t h[100];
-	ssize_t got;
-	int fd;
-
 	if (!S_ISREG(st->st_mode))
 		return db__fail(d, IKE_ERR_INVAL, "not a regular file");
 	if (st->st_size == 0)
 		return db__fail(d, IKE_ERR_DB, "the file is empty (0 bytes), so its data is lost: %s",
 		                recovery(sc));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return db__fail(d, IKE_ERR_IO, errno == EACCES ? "no permission to read the file" : "%s",
-		                strerror(errno));
-	do
-		got = pread(fd, h, sizeof h, 0);
-	while (got < 0 && errno == EINTR);
-	close(fd);
-	if (got < 0)
-		return db__fail(d, IKE_ERR_IO, "cannot read the file: %s", strerror(errno));
-	if ((size_t)got < sizeof h || memcmp(h, magic, sizeof magic) != 0)
+	return IKE_OK;
+}
+
+/* The header is read through the connection's own file handle, never with an
+ * open()/close() of our own: closing any descriptor of the file drops every
+ * POSIX lock this process holds on it, so another connection of this process
+ * (medsrv's workers each have one) would lose its lock, another process could
+ * then checkpoint and reset the WAL under it, and it would go on reading stale
+ * pages (a peer added by the CLI stayed unknown to a worker). */
+static int check_header(db *d, const db__schema *sc, const char *path, const struct stat *st)
+{
+	static const char magic[16] = "SQLite format 3";
+	sqlite3_file *f = NULL;
+	uint8_t h[100];
+	int rc;
+
+	rc = sqlite3_file_control(d->conn, "main", SQLITE_FCNTL_FILE_POINTER, &f);
+	if (rc != SQLITE_OK || !f || !f->pMethods)
+		return db__fail(d, IKE_ERR_IO, "cannot read the file");
+	rc = f->pMethods->xRead(f, h, sizeof h, 0);
+	if (rc != SQLITE_OK && rc != SQLITE_IOERR_SHORT_READ)
+		return db__fail(d, IKE_ERR_IO, "cannot read the file: %s", sqlite3_errstr(rc));
+	if (rc == SQLITE_IOERR_SHORT_READ || memcmp(h, magic, sizeof magic) != 0)
 		return db__fail(d, IKE_ERR_DB,
 		                "the file is not an SQLite database (damaged, or another file): %s",
 		                recovery(sc));
@@ -811,7 +819,7 @@ int db_open(db **out, const char *path, db_kind kind, const db_opts *opts, char 
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
 	int busy_ms = o.busy_timeout_ms > 0 ? o.busy_timeout_ms : 5000;
 	int64_t version = 0;
-	bool need = false;
+	bool need = false, existed;
 	struct stat st;
 	db *d = NULL;
 	int ret;
@@ -830,7 +838,8 @@ int db_open(db **out, const char *path, db_kind kind, const db_opts *opts, char 
 	d->kind = kind;
 	d->log = o.log;
 	d->log_user = o.log_user;
-	if (stat(path, &st) != 0) {
+	existed = stat(path, &st) == 0;
+	if (!existed) {
 		if (errno != ENOENT) {
 			ret = db__fail(d, IKE_ERR_IO,
 			               errno == EACCES
@@ -856,11 +865,12 @@ int db_open(db **out, const char *path, db_kind kind, const db_opts *opts, char 
 		if ((ret = create_file(d, sc, path, busy_ms)) != IKE_OK)
 			goto fail;
 	} else {
-		if ((ret = check_existing(d, sc, path, &st)) != IKE_OK ||
-		    (ret = check_dir(d, path, NULL)) != IKE_OK)
+		if ((ret = check_existing(d, sc, &st)) != IKE_OK || (ret = check_dir(d, path, NULL)) != IKE_OK)
 			goto fail;
 	}
 	if ((ret = open_conn(d, path, flags, busy_ms)) != IKE_OK)
+		goto fail;
+	if (existed && (ret = check_header(d, sc, path, &st)) != IKE_OK)
 		goto fail;
 	/* Refuse a file of another kind or a newer version before changing anything in
 	 * it. The common case, a current file, needs no write lock. */
