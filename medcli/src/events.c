@@ -97,6 +97,7 @@ void mc__eng_event(void *user, const ike_event *ev)
 	mc_daemon *d = user;
 	conn *c;
 	char a[IKE_ADDR_STRLEN];
+	bool suspect;
 
 	switch (ev->type) {
 	case IKE_EV_SA_UP:
@@ -138,9 +139,8 @@ void mc__eng_event(void *user, const ike_event *ev)
 		if (!c)
 			break;
 		c->sa = (ike_sa_ref){0, 0};
-		if (c->have_path && c->relayed && ev->u.sa_down.reason != IKE_OK &&
-		    mc__relay_owns(d, &c->path.local))
-			mc__relay_suspect(d, "a tunnel through the TURN relay died");
+		suspect = c->have_path && c->relayed && ev->u.sa_down.reason != IKE_OK &&
+		          mc__relay_owns(d, &c->path.local);
 		if (c->sup.st == SUP_UP) {
 			bool deleted = ev->u.sa_down.reason == IKE_OK;
 			mc__set_error(c, "the direct tunnel went down (%s)",
@@ -154,6 +154,8 @@ void mc__eng_event(void *user, const ike_event *ev)
 			              ev->u.sa_down.notify ? ike_notify_name(ev->u.sa_down.notify) : "");
 			mc__conn_fail(c, c->sup.why);
 		}
+		if (suspect) /* after the connection took its own failure */
+			mc__relay_suspect(d, "a tunnel through the TURN relay died");
 		break;
 	case IKE_EV_SA_REKEYED:
 		if (ike_sa_ref_eq(ev->u.sa_rekeyed.old_sa, d->reg_sa))

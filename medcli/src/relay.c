@@ -17,6 +17,7 @@
 #define RELAY_RETRY_MAX_MS 60000
 
 static bool relay_allocated(const mc_daemon *d);
+static void relay_settle(mc_daemon *d);
 
 static int relay_send(void *user, const ike_addr *to, const uint8_t *pkt, size_t len)
 {
@@ -143,9 +144,14 @@ static void relay_start(mc_daemon *d)
 {
 	turn_config cfg;
 	turn_callbacks cb = {relay_send, relay_event, relay_rand, relay_log};
+	bool had = relay_allocated(d);
 	int rc;
 
 	relay_free(d);
+	if (had) { /* tunnels through the old relayed address have lost their path */
+		d->relay.lost = true;
+		relay_settle(d);
+	}
 	d->relay.retry_at = 0;
 	if (!d->have_turn || !d->socks.natt || d->turn.server.family != d->reg_local.family)
 		return;
@@ -197,7 +203,8 @@ static void relay_settle(mc_daemon *d)
 		conn *c = &d->conns[i];
 		if (c->used && c->have_path && c->sup.st == SUP_UP && c->relayed &&
 		    ike_addr_eq(&c->path.local, &d->relay.relayed)) {
-			mc__set_error(c, "the tunnel's TURN relay is lost (%s)", d->relay.error);
+			mc__set_error(c, "the tunnel's TURN relay is lost (%s)",
+			              d->relay.error[0] ? d->relay.error : "the allocation was given up");
 			mc__logc(d, IKE_LOG_WARN, c->alias, "%s", c->sup.why);
 			mc__conn_event(c, SUP_EV_TUNNEL_DEAD, c->sup.why);
 		}
