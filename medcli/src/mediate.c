@@ -275,42 +275,54 @@ static void start_direct_sa(conn *c, const ike_path *path)
 	         mc__addr_s(&path->remote, b, sizeof b));
 }
 
-/* Why a relayed pair was chosen: what the direct pairs did. */
-static void describe_direct(conn *c, const hp_pair_info *pairs, size_t n)
+/* Appends the pairs (the direct ones only, when direct_only) to buf at off:
+ * "<sep> local->remote (state, N sent)", at most max of them, then ", ..." for
+ * the rest. Returns the new length (may exceed cap: the text is truncated). */
+static size_t append_pairs(char *buf, size_t cap, size_t off, const hp_pair_info *pairs, size_t n,
+                           bool direct_only, size_t max, const char *first_sep)
 {
-	char *e = c->direct_error;
-	size_t cap = sizeof c->direct_error, off = 0, tried = 0, shown = 0;
+	size_t shown = 0, left = 0;
 
-	for (size_t i = 0; i < n; i++)
-		tried += !pairs[i].relayed;
-	off += (size_t)snprintf(e, cap, "%zu direct pairs tried, none answered in time", tried);
-	for (size_t i = 0; i < n && off < cap && shown < 4; i++) {
+	for (size_t i = 0; i < n; i++) {
 		char a[IKE_ADDR_STRLEN], b[IKE_ADDR_STRLEN];
-		if (pairs[i].relayed)
+		if (direct_only && pairs[i].relayed)
 			continue;
-		off += (size_t)snprintf(e + off, cap - off, "%s %s->%s (%s, %u sent)", shown ? "," : ":",
-		                        mc__addr_s(&pairs[i].path.local, a, sizeof a),
+		if (shown == max || off >= cap) {
+			left++;
+			continue;
+		}
+		off += (size_t)snprintf(buf + off, cap - off, "%s %s->%s (%s, %u sent)",
+		                        shown ? "," : first_sep, mc__addr_s(&pairs[i].path.local, a, sizeof a),
 		                        mc__addr_s(&pairs[i].path.remote, b, sizeof b),
 		                        hp_pair_state_name(pairs[i].state), pairs[i].sent);
 		shown++;
 	}
-	if (tried > shown && off < cap)
-		snprintf(e + off, cap - off, ", ...");
+	if (left && off < cap)
+		off += (size_t)snprintf(buf + off, cap - off, ", ...");
+	return off;
 }
 
+/* Why a relayed pair was chosen: what the direct pairs did. */
+static void describe_direct(conn *c, const hp_pair_info *pairs, size_t n)
+{
+	size_t tried = 0, off;
+
+	for (size_t i = 0; i < n; i++)
+		tried += !pairs[i].relayed;
+	off = (size_t)snprintf(c->direct_error, sizeof c->direct_error,
+	                       "%zu direct pairs tried, none answered in time", tried);
+	(void)append_pairs(c->direct_error, sizeof c->direct_error, off, pairs, n, true, 4, ":");
+}
+
+/* The failure's pairs, after the error text already in c->sup.why. */
 static void describe_pairs(conn *c, const hp_pair_info *pairs, size_t n)
 {
 	char *e = c->sup.why;
 	size_t cap = sizeof c->sup.why, off = strlen(e);
 
-	off += (size_t)snprintf(e + off, off < cap ? cap - off : 0, "; tried");
-	for (size_t i = 0; i < n && off < cap; i++) {
-		char a[IKE_ADDR_STRLEN], b[IKE_ADDR_STRLEN];
-		off += (size_t)snprintf(e + off, cap - off, "%s %s->%s (%s, %u sent)", i ? "," : "",
-		                        mc__addr_s(&pairs[i].path.local, a, sizeof a),
-		                        mc__addr_s(&pairs[i].path.remote, b, sizeof b),
-		                        hp_pair_state_name(pairs[i].state), pairs[i].sent);
-	}
+	if (off < cap)
+		off += (size_t)snprintf(e + off, cap - off, "; tried");
+	off = append_pairs(e, cap, off, pairs, n, false, SIZE_MAX, "");
 	if (n == 0 && off < cap)
 		snprintf(e + off, cap - off, " no pair (no candidates)");
 }

@@ -217,16 +217,16 @@ bool mc__relay_claim(void *user, ikeio_udp *sock, const ike_path *path, const ui
 
 	if (!d->relay.c || !ike_addr_eq(&path->remote, &d->relay.server))
 		return false;
-	d->relay.rx_pending = false;
 	(void)turn_client_recv(d->relay.c, &path->remote, pkt, len, mc__now(d));
-	if (d->relay.rx_pending && relay_allocated(d)) {
-		/* what a peer sent to our relayed address: IKE, ESP or a keepalive,
-		 * demultiplexed like a datagram to our NAT-T port */
-		ike_path rp = {*turn_client_relayed(d->relay.c), d->relay.rx_peer};
+	if (d->relay.rx_pending) { /* set by relay_event, for this datagram only */
 		d->relay.rx_pending = false;
-		ikeio_udp_inject(sock, &rp, d->relay.rx, d->relay.rx_len);
+		if (relay_allocated(d)) {
+			/* what a peer sent to our relayed address: IKE, ESP or a keepalive,
+			 * demultiplexed like a datagram to our NAT-T port */
+			ike_path rp = {*turn_client_relayed(d->relay.c), d->relay.rx_peer};
+			ikeio_udp_inject(sock, &rp, d->relay.rx, d->relay.rx_len);
+		}
 	}
-	d->relay.rx_pending = false;
 	relay_settle(d);
 	ikeio_driver_rearm(d->drv); /* an allocation may release waiting requests */
 	return true;
