@@ -1013,6 +1013,8 @@ lab_assert_relayed_esp() {
 		lab_fail "$label: no ESP between both NAT routers and the relay in both directions"
 	[ "$a2b" -eq 0 ] && [ "$b2a" -eq 0 ] || lab_fail "$label: ESP went directly between the NAT routers"
 	[ "$srv" -eq 0 ] || lab_fail "$label: ESP went through the mediation server"
+	# the relayed end binds a channel for the chosen pair: its ESP goes as ChannelData
+	[ "$ch" -gt 0 ] || lab_fail "$label: no ESP as ChannelData (the channel was never bound)"
 }
 
 # lab_assert_no_relay_esp CAPTURE [LABEL]: no ESP to or from the relay in the
